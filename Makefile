@@ -1,0 +1,37 @@
+# LabTrack: `make run` to try it with demo data, `make test` to run every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test lint install clean-db messages
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Start LabTrack on SQLite (instance/labtrack.sqlite3) with demo data.
+run: $(STAMP)
+	$(BIN)/labtrack db upgrade
+	$(BIN)/labtrack seed-demo --if-empty
+	$(BIN)/labtrack run --host $(HOST) --port $(PORT)
+
+## Run the whole suite (PostgreSQL too when LABTRACK_TEST_DATABASE_URL is set).
+test: $(STAMP)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+## Extract the translatable strings into labtrack/translations/messages.pot.
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o labtrack/translations/messages.pot .
+
+clean-db:
+	rm -f instance/labtrack.sqlite3

@@ -1,0 +1,136 @@
+"""Configuration layers for LabTrack: development (default), test and production.
+
+Every setting can be overridden by an environment variable named ``LABTRACK_<SETTING>``.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+
+def _env(name: str, default=None):
+    return os.environ.get(f"LABTRACK_{name}", default)
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(_env(name, default))
+
+
+class ConfigError(RuntimeError):
+    """Raised when a configuration cannot safely start the application."""
+
+
+class BaseConfig:
+    """Safe defaults shared by every environment."""
+
+    ENV_NAME = "base"
+    SECRET_KEY: str | None = None
+    SQLALCHEMY_DATABASE_URI = _env(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'labtrack.sqlite3'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    LAB_NAME = _env("LAB_NAME", "Cell Therapy Laboratory")
+    LAB_TIMEZONE = _env("TIMEZONE", "Europe/Madrid")
+
+    PASSWORD_MIN_LENGTH = _env_int("PASSWORD_MIN_LENGTH", 12)
+    LOCKOUT_THRESHOLD = _env_int("LOCKOUT_THRESHOLD", 5)
+    LOCKOUT_MINUTES = _env_int("LOCKOUT_MINUTES", 15)
+    IDLE_TIMEOUT_MINUTES = _env_int("IDLE_TIMEOUT_MINUTES", 30)
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None  # the idle timeout already bounds a session
+
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+    LANGUAGES = ("en", "es")
+
+    PAGE_SIZE = 50
+    DEMO_DATA_ALLOWED = True
+
+
+class DevelopmentConfig(BaseConfig):
+    """Local use on a laptop: SQLite under instance/, a per-machine secret."""
+
+    ENV_NAME = "development"
+
+    def __init__(self) -> None:
+        self.SECRET_KEY = _env("SECRET_KEY") or _instance_secret()
+
+
+class TestConfig(BaseConfig):
+    """Used by the test suite; the database URL is supplied by the fixtures."""
+
+    ENV_NAME = "test"
+    TESTING = True
+    SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105  (fast hashing for a quick suite)
+
+
+class ProductionConfig(BaseConfig):
+    """Production: refuses to start without its secrets from the environment."""
+
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+    DEMO_DATA_ALLOWED = False
+
+    def __init__(self) -> None:
+        secret = _env("SECRET_KEY")
+        database_url = _env("DATABASE_URL")
+        missing = [
+            name
+            for name, value in (
+                ("LABTRACK_SECRET_KEY", secret),
+                ("LABTRACK_DATABASE_URL", database_url),
+            )
+            if not value
+        ]
+        if missing:
+            raise ConfigError(
+                "Production configuration needs these environment variables: "
+                + ", ".join(missing)
+            )
+        self.SECRET_KEY = secret
+        self.SQLALCHEMY_DATABASE_URI = database_url
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "test": TestConfig,
+    "production": ProductionConfig,
+}
+
+
+def load_config(name: str | None = None) -> BaseConfig:
+    """Return the configuration named by ``name`` or ``LABTRACK_ENV`` (default development)."""
+    name = name or _env("ENV", "development")
+    try:
+        return CONFIGS[name]()
+    except KeyError:
+        raise ConfigError(
+            f"Unknown LABTRACK_ENV {name!r}; use one of {', '.join(CONFIGS)}"
+        ) from None
+
+
+def _instance_secret() -> str:
+    """A random secret kept in instance/ so development sessions survive restarts."""
+    INSTANCE_DIR.mkdir(exist_ok=True)
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(os.urandom(32).hex())
+        path.chmod(0o600)
+    return path.read_text().strip()

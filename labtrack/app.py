@@ -1,0 +1,81 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, current_app, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import BaseConfig, load_config
+from labtrack import models  # noqa: F401  (registers every model with the metadata)
+from labtrack.cli import register_cli
+from labtrack.extensions import babel, csrf, db, login_manager, migrate
+from labtrack.formatting import register_template_helpers
+from labtrack.security import register_security
+from labtrack.views import admin, auth, main
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: BaseConfig | None = None, **overrides) -> Flask:
+    """Build a LabTrack application from a config object (default: ``LABTRACK_ENV``)."""
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_DIR / "templates"),
+        static_folder=str(PROJECT_DIR / "static"),
+        instance_path=str(PROJECT_DIR / "instance"),
+    )
+    app.config.from_object(config or load_config())
+    app.config.update(overrides)
+    if app.config.get("PROXY_FIX"):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    register_extensions(app)
+    register_blueprints(app)
+    register_template_helpers(app)
+    register_error_handlers(app)
+    register_security(app)
+    register_cli(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_DIR / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "strong"
+    login_manager.user_loader(auth.load_user)
+
+
+def _select_locale() -> str | None:
+    return request.accept_languages.best_match(current_app.config["LANGUAGES"])
+
+
+def register_blueprints(app: Flask) -> None:
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(main.bp)
+    app.register_blueprint(admin.bp)
+
+
+def register_error_handlers(app: Flask) -> None:
+    def render_error(error):
+        code = getattr(error, "code", 500)
+        return render_template("errors/error.html", code=code), code
+
+    def internal_error(error):
+        db.session.rollback()
+        return render_template("errors/error.html", code=500), 500
+
+    for code in (400, 403, 404, 405, 413):
+        app.register_error_handler(code, render_error)
+    app.register_error_handler(500, internal_error)
+    app.register_error_handler(CSRFError, render_csrf_error)
+
+
+def render_csrf_error(error):
+    return render_template("errors/error.html", code=400, csrf=True), 400

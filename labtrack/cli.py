@@ -1,0 +1,67 @@
+"""The ``labtrack`` command group's own commands (Flask adds run, routes, db, shell)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from labtrack.domain.roles import Role
+from labtrack.extensions import db
+from labtrack.services import ServiceError, accounts, demo
+from labtrack.services.accounts import AccountPolicy
+from labtrack.services.audit import Actor, set_actor
+
+CLI_ACTOR = Actor(None, "cli")
+
+
+def register_cli(app: Flask) -> None:
+    for command in (create_user_command, seed_demo_command):
+        app.cli.add_command(command)
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice([role.value for role in Role]))
+@click.option("--full-name", required=True, help="Name as printed on signatures.")
+@with_appcontext
+def create_user_command(username: str, role: str, full_name: str) -> None:
+    """Create an account; the password is prompted for, or read from standard input."""
+    set_actor(db.session, CLI_ACTOR)
+    try:
+        user = accounts.create_user(username, full_name, role, _read_password(),
+                                    AccountPolicy.from_config(current_app.config))
+    except ServiceError as error:
+        raise click.ClickException(error.message) from error
+    click.echo(f"Created {user.role} account {user.username!r}.")
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing unless the database has no accounts.")
+@with_appcontext
+def seed_demo_command(if_empty: bool) -> None:
+    """Load demo users of every role (refused in production)."""
+    if not current_app.config["DEMO_DATA_ALLOWED"]:
+        raise click.ClickException("Demo data is refused in production.")
+    if if_empty and not demo.database_is_empty():
+        click.echo("The database already has data; demo data not loaded.")
+        return
+    set_actor(db.session, CLI_ACTOR)
+    created = demo.seed_demo(AccountPolicy.from_config(current_app.config))
+    if not created:
+        click.echo("Demo accounts already exist.")
+    _print_demo_accounts()
+
+
+def _print_demo_accounts() -> None:
+    click.echo("Demo accounts (user name / password):")
+    for account in demo.DEMO_ACCOUNTS:
+        click.echo(f"  {account.role.value:<10} {account.username:<10} {account.password}")

@@ -1,0 +1,1 @@
+"""WTForms forms, one per action."""

@@ -1,0 +1,172 @@
+"""Shared fixtures: an app on a fresh, migrated database per test, on SQLite and PostgreSQL.
+
+The integration suite runs every database test on SQLite, and again on PostgreSQL
+when ``LABTRACK_TEST_DATABASE_URL`` is set. Each test gets its own database cloned
+from a template built once by the real migrations, so tests never share state.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import uuid
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from config import TestConfig
+from labtrack.app import create_app
+from labtrack.extensions import db
+from labtrack.services import accounts
+from labtrack.services.accounts import AccountPolicy
+from labtrack.services.audit import SYSTEM, set_actor
+from tests.helpers import PASSWORD, login
+
+PG_URL = os.environ.get("LABTRACK_TEST_DATABASE_URL")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+_counter = itertools.count()
+
+
+def pytest_report_header(config):
+    return f"databases: sqlite{' + postgresql' if PG_URL else ' (PostgreSQL not configured)'}"
+
+
+def build_app(database_url: str, **overrides):
+    return create_app(TestConfig(), SQLALCHEMY_DATABASE_URI=database_url, **overrides)
+
+
+def _migrate(database_url: str) -> None:
+    app = build_app(database_url)
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+class SqliteDatabases:
+    """A migrated template file, copied for each test."""
+
+    def __init__(self, directory):
+        self.directory = directory
+        self.template = directory / "template.sqlite3"
+        _migrate(f"sqlite:///{self.template}")
+
+    def create(self) -> str:
+        path = self.directory / f"test-{next(_counter)}.sqlite3"
+        shutil.copyfile(self.template, path)
+        return f"sqlite:///{path}"
+
+    def drop(self, url: str) -> None:
+        os.remove(make_url(url).database)
+
+
+class PostgresDatabases:
+    """A migrated template database, cloned with CREATE DATABASE … TEMPLATE for each test."""
+
+    def __init__(self, url: str):
+        self.url = make_url(url)
+        self.admin = create_engine(self.url, isolation_level="AUTOCOMMIT", poolclass=None)
+        self.prefix = f"labtrack_t{os.getpid()}_{uuid.uuid4().hex[:6]}"
+        self.template = f"{self.prefix}_tpl"
+        self._execute(f'CREATE DATABASE "{self.template}"')
+        _migrate(self._url_for(self.template))
+
+    def _execute(self, sql: str) -> None:
+        with self.admin.connect() as connection:
+            connection.execute(text(sql))
+
+    def _url_for(self, name: str) -> str:
+        return self.url.set(database=name).render_as_string(hide_password=False)
+
+    def create(self) -> str:
+        name = f"{self.prefix}_{next(_counter)}"
+        self._execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
+        return self._url_for(name)
+
+    def drop(self, url: str) -> None:
+        self._execute(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+
+    def close(self) -> None:
+        self._execute(f'DROP DATABASE IF EXISTS "{self.template}" WITH (FORCE)')
+        self.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_databases(tmp_path_factory):
+    return SqliteDatabases(tmp_path_factory.mktemp("db"))
+
+
+@pytest.fixture(scope="session")
+def postgresql_databases():
+    if not PG_URL:
+        if IN_CI:
+            pytest.fail("CI=true but LABTRACK_TEST_DATABASE_URL is not set")
+        pytest.skip("PostgreSQL not configured: set LABTRACK_TEST_DATABASE_URL to run")
+    try:
+        databases = PostgresDatabases(PG_URL)
+    except Exception as error:  # a missing server is a skip on a laptop, a failure in CI
+        if IN_CI:
+            pytest.fail(f"PostgreSQL unreachable in CI: {error}")
+        pytest.skip(f"PostgreSQL unreachable: {error}")
+    yield databases
+    databases.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request):
+    return request.param
+
+
+@pytest.fixture
+def database_url(request, backend):
+    databases = request.getfixturevalue(f"{backend}_databases")
+    url = databases.create()
+    yield url
+    databases.drop(url)
+
+
+@pytest.fixture
+def app(database_url):
+    app = build_app(database_url)
+    with app.app_context():
+        set_actor(db.session, SYSTEM)
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_user(app):
+    """Create an account through the service, as an administrator would."""
+
+    def make(role="technician", username=None, password=PASSWORD, full_name=None):
+        username = username or f"{role}{next(_counter)}"
+        return accounts.create_user(username, full_name or f"{username.title()} Tester", role,
+                                    password, AccountPolicy.from_config(app.config))
+
+    return make
+
+
+@pytest.fixture
+def signed_in(client, make_user):
+    """Sign in a fresh user of the given role; returns (client, user)."""
+
+    def sign_in(role="technician"):
+        user = make_user(role)
+        response = login(client, user.username)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return client, user
+
+    return sign_in
