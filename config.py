@@ -56,6 +56,7 @@ class BaseConfig:
     BABEL_DEFAULT_TIMEZONE = "UTC"
     LANGUAGES = ("en", "es")
 
+    PROXY_FIX = _env("PROXY_FIX", "") in ("1", "true", "yes")
     PAGE_SIZE = 50
     DEMO_DATA_ALLOWED = True
 

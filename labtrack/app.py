@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, current_app, render_template, request
+from flask import Flask, current_app, has_request_context, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -53,6 +53,8 @@ def register_extensions(app: Flask) -> None:
 
 
 def _select_locale() -> str | None:
+    if not has_request_context():  # CLI commands use the default locale
+        return None
     return request.accept_languages.best_match(current_app.config["LANGUAGES"])
 
 

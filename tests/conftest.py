@@ -13,6 +13,7 @@ import shutil
 import uuid
 
 import pytest
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -127,9 +128,22 @@ def database_url(request, backend):
     databases.drop(url)
 
 
+class IsolatedClient(FlaskClient):
+    """Runs each request in its own app context, as in production.
+
+    The tests hold an app context open to call services directly; without this,
+    requests would share its ``g`` (signed-in user, CSRF token) and its session.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app(database_url):
     app = build_app(database_url)
+    app.test_client_class = IsolatedClient
     with app.app_context():
         set_actor(db.session, SYSTEM)
         yield app

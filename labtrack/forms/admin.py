@@ -2,7 +2,14 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length
 
 from labtrack.labels import ROLE_LABELS
@@ -11,8 +18,8 @@ REASON_HELP = _l("Why is this change being made? It is kept in the audit trail."
 
 
 def _role_field():
-    return SelectField(_l("Role"), choices=[(r.value, label) for r, label in ROLE_LABELS.items()],
-                       validators=[DataRequired()])
+    choices = [SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()]
+    return SelectField(_l("Role"), choices=choices, validators=[DataRequired()])
 
 
 def _reason_field():
