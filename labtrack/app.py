@@ -14,7 +14,7 @@ from labtrack.cli import register_cli
 from labtrack.extensions import babel, csrf, db, login_manager, migrate
 from labtrack.formatting import register_template_helpers
 from labtrack.security import register_security
-from labtrack.views import admin, auth, main
+from labtrack.views import admin, audit, auth, main
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -62,6 +62,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(main.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(audit.bp)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -10,7 +10,7 @@ from flask.cli import with_appcontext
 
 from labtrack.domain.roles import Role
 from labtrack.extensions import db
-from labtrack.services import ServiceError, accounts, demo
+from labtrack.services import ServiceError, accounts, audit_trail, demo
 from labtrack.services.accounts import AccountPolicy
 from labtrack.services.audit import Actor, set_actor
 
@@ -18,7 +18,7 @@ CLI_ACTOR = Actor(None, "cli")
 
 
 def register_cli(app: Flask) -> None:
-    for command in (create_user_command, seed_demo_command):
+    for command in (create_user_command, seed_demo_command, audit_verify_command):
         app.cli.add_command(command)
 
 
@@ -65,3 +65,17 @@ def _print_demo_accounts() -> None:
     click.echo("Demo accounts (user name / password):")
     for account in demo.DEMO_ACCOUNTS:
         click.echo(f"  {account.role.value:<10} {account.username:<10} {account.password}")
+
+
+@click.command("audit-verify")
+@with_appcontext
+def audit_verify_command() -> None:
+    """Recompute the audit trail's hash chain; exit non-zero at the first broken event."""
+    result = audit_trail.verify()
+    if result.ok:
+        click.echo(f"Audit trail intact: {result.checked} events verified.")
+        return
+    problem = result.problem
+    click.echo(f"Audit trail BROKEN at event seq {problem.seq} (id {problem.event_id}): "
+               f"{problem.problem}. {result.checked} events before it verified.", err=True)
+    sys.exit(1)

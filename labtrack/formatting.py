@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from labtrack.domain.roles import Area, Role, may_use
-from labtrack.labels import ROLE_LABELS
+from labtrack.domain.signatures import Meaning
+from labtrack.labels import MEANING_LABELS, ROLE_LABELS
 from labtrack.models.base import utcnow
 
 # (area, endpoint, label); shown only to roles that may use the area.
@@ -40,6 +41,13 @@ def role_label(role: str) -> str:
         return role
 
 
+def meaning_label(meaning: str) -> str:
+    try:
+        return str(MEANING_LABELS[Meaning(meaning)])
+    except ValueError:
+        return meaning
+
+
 def navigation_for_current_user() -> list[tuple[str, str]]:
     if not current_user.is_authenticated:
         return []
@@ -47,9 +55,18 @@ def navigation_for_current_user() -> list[tuple[str, str]]:
             if may_use(current_user.role, area) and endpoint in current_app.view_functions]
 
 
+def page_url(page: int) -> str:
+    """The current page's URL with its filters kept and another page number."""
+    args = request.args.to_dict()
+    args["page"] = page
+    return url_for(request.endpoint, **request.view_args, **args)
+
+
 def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(role_label, "role_label")
+    app.add_template_filter(meaning_label, "meaning_label")
     app.add_template_global(navigation_for_current_user, "navigation")
     app.add_template_global(lambda: current_app.config["LAB_NAME"], "lab_name")
     app.add_template_global(utcnow, "now_utc")
+    app.add_template_global(page_url, "page_url")

@@ -78,7 +78,7 @@ def verify_credentials(user: User | None, password: str, policy: AccountPolicy, 
         audit.record_event(db.session, "login_failure", "user_account", None,
                            {"reason": "unknown user"}, actor=actor)
         raise SignInFailed(generic)
-    if user.locked_until and user.locked_until > now:
+    if is_locked(user):
         audit.record_event(db.session, "login_failure", "user_account", user.id,
                            {"reason": "account locked"}, actor=actor)
         raise SignInFailed(generic)
@@ -86,13 +86,24 @@ def verify_credentials(user: User | None, password: str, policy: AccountPolicy, 
         user.locked_until = None
         user.failed_login_count = 0
     if not check_password_hash(user.password_hash, password) or not user.is_active_account:
-        _count_failure(user, policy, actor, now)
+        count_failed_attempt(user, policy, actor, now)
         raise SignInFailed(generic)
     user.failed_login_count = 0
     return user
 
 
-def _count_failure(user: User, policy: AccountPolicy, actor: Actor, now) -> None:
+def is_locked(user: User) -> bool:
+    """True while the account is inside its lockout window."""
+    return bool(user.locked_until and user.locked_until > utcnow())
+
+
+def password_matches(user: User, password: str) -> bool:
+    return check_password_hash(user.password_hash, password)
+
+
+def count_failed_attempt(user: User, policy: AccountPolicy, actor: Actor, now=None) -> None:
+    """Count a failed sign-in or signing attempt; lock the account at the threshold."""
+    now = now or utcnow()
     user.failed_login_count += 1
     audit.record_event(db.session, "login_failure", "user_account", user.id,
                        {"failed_login_count": user.failed_login_count}, actor=actor)
@@ -157,6 +168,7 @@ def _check_role(role: str) -> None:
 def _require_admin(acting: User) -> None:
     if acting.role != Role.ADMIN:
         raise PermissionDenied(_("Only an administrator may manage accounts."))
+    audit.attribute_to(db.session, acting)
 
 
 def change_role(acting: User, user: User, role: str, why: str) -> None:
@@ -188,7 +200,7 @@ def change_own_password(user: User, current: str, new: str, policy: AccountPolic
                         actor: Actor) -> None:
     """A user changes their own password after proving the current one."""
     if not check_password_hash(user.password_hash, current):
-        _count_failure(user, policy, actor, utcnow())
+        count_failed_attempt(user, policy, actor, utcnow())
         db.session.commit()
         raise ServiceError(_("The current password is wrong."), field="current_password")
     check_password_policy(new, policy)

@@ -49,6 +49,12 @@ def set_actor(session: Session, actor: Actor) -> None:
     session.info["audit_actor"] = actor
 
 
+def attribute_to(session: Session, user) -> None:
+    """Attribute the following changes to ``user``, keeping the client address."""
+    current = session.info.get("audit_actor") or SYSTEM
+    set_actor(session, Actor(user.id, user.username, current.client_addr))
+
+
 @contextlib.contextmanager
 def reason(session: Session, why: str | None):
     """Give the reason for the changes flushed inside the block; refuses an empty one."""

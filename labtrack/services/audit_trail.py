@@ -1,0 +1,147 @@
+"""Reading the audit trail: filtered views, a record's history, chain verification."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, select
+
+from labtrack.domain.audit_chain import ChainBreak, verify_chain
+from labtrack.extensions import db
+from labtrack.models.audit import AuditChainHead, AuditEvent
+
+CSV_COLUMNS = ("seq", "occurred_at", "username", "user_id", "action", "record_type",
+               "record_id", "field", "old", "new", "reason", "client_addr", "hash")
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """What the audit viewer is asked to show; every part is optional."""
+
+    record_type: str | None = None
+    record_id: str | None = None
+    username: str | None = None
+    action: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def events_query(filters: AuditFilter) -> Select:
+    """Events matching ``filters``, newest first."""
+    query = select(AuditEvent).order_by(AuditEvent.seq.desc())
+    if filters.record_type:
+        query = query.where(AuditEvent.record_type == filters.record_type)
+    if filters.record_id:
+        query = query.where(AuditEvent.record_id == filters.record_id)
+    if filters.username:
+        query = query.where(AuditEvent.username == filters.username)
+    if filters.action:
+        query = query.where(AuditEvent.action == filters.action)
+    if filters.since:
+        query = query.where(AuditEvent.occurred_at >= filters.since)
+    if filters.until:
+        query = query.where(AuditEvent.occurred_at < filters.until)
+    return query
+
+
+def record_history(record_type: str, record_id: object) -> list[AuditEvent]:
+    """Every event about one record, oldest first."""
+    return list(db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.record_type == record_type, AuditEvent.record_id == str(record_id))
+        .order_by(AuditEvent.seq)
+    ))
+
+
+def known_record_types() -> list[str]:
+    """Record types that appear in the trail, for the viewer's filter."""
+    return list(db.session.scalars(select(AuditEvent.record_type).distinct()
+                                   .order_by(AuditEvent.record_type)))
+
+
+def known_actions() -> list[str]:
+    return list(db.session.scalars(select(AuditEvent.action).distinct()
+                                   .order_by(AuditEvent.action)))
+
+
+def changed_fields(event: AuditEvent) -> list[tuple[str, object, object]]:
+    """(field, old, new) for a row change; other events' details as (key, None, value)."""
+    details = json.loads(event.changes)
+    rows = []
+    for key, value in sorted(details.items()):
+        if isinstance(value, list) and len(value) == 2:
+            rows.append((key, value[0], value[1]))
+        else:
+            rows.append((key, None, value))
+    return rows
+
+
+def _spreadsheet_safe(value: object) -> object:
+    """Neutralise text a spreadsheet would run as a formula (CSV injection)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def export_csv(filters: AuditFilter) -> Iterator[str]:
+    """The filtered events as CSV lines, one line per changed field."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def flush() -> str:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    writer.writerow(CSV_COLUMNS)
+    yield flush()
+    for event in db.session.scalars(events_query(filters).execution_options(yield_per=500)):
+        for field, old, new in changed_fields(event) or [("", None, None)]:
+            row = (event.seq, event.occurred_at.isoformat(), event.username, event.user_id,
+                   event.action, event.record_type, event.record_id, field,
+                   json.dumps(old) if old is not None else "",
+                   json.dumps(new) if new is not None else "",
+                   event.reason or "", event.client_addr or "", event.hash)
+            writer.writerow([_spreadsheet_safe(value) for value in row])
+        yield flush()
+
+
+@dataclass(frozen=True)
+class VerificationResult:
+    checked: int
+    problem: ChainBreak | None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+def verify() -> VerificationResult:
+    """Recompute the whole hash chain from the stored events."""
+    head = db.session.get(AuditChainHead, 1)
+    columns = [AuditEvent.id, AuditEvent.seq, AuditEvent.occurred_at, AuditEvent.user_id,
+               AuditEvent.username, AuditEvent.action, AuditEvent.record_type,
+               AuditEvent.record_id, AuditEvent.changes, AuditEvent.reason,
+               AuditEvent.client_addr, AuditEvent.prev_hash, AuditEvent.hash]
+    result = db.session.execute(
+        select(*columns).order_by(AuditEvent.seq).execution_options(yield_per=5000)
+    )
+    try:
+        events = (_as_content(row) for row in result.mappings())
+        checked, problem = verify_chain(events, head.seq if head else 0,
+                                        head.last_hash if head else None)
+    finally:
+        result.close()  # the chain may break before the server-side cursor is exhausted
+    return VerificationResult(checked, problem)
+
+
+def _as_content(row) -> dict:
+    content = dict(row)
+    content["occurred_at"] = row["occurred_at"].isoformat()
+    return content

@@ -1,0 +1,227 @@
+"""The audit trail: central capture, reasons, append-only storage, hash chain."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date, datetime
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import Boolean, Date, DateTime, Integer, Numeric, String, Text, func, select, text
+from sqlalchemy.exc import DBAPIError
+
+from labtrack.extensions import db
+from labtrack.models.audit import AuditEvent
+from labtrack.models.base import utcnow
+from labtrack.models.users import User
+from labtrack.services import ServiceError, audit, audit_trail
+from labtrack.services.audit import NOT_AUDITED, ReasonRequired
+from tests.conftest import build_app
+
+NOT_AUDITED_TABLES = {model.__tablename__ for model in NOT_AUDITED}
+IMMUTABLE_TABLES = {"signature"}
+
+
+def _sample_value(column, serial: int):
+    """A valid value for a column, by its type."""
+    kind = getattr(column.type, "impl", column.type)
+    if isinstance(kind, DateTime):
+        return utcnow()
+    if isinstance(kind, Date):
+        return date(2026, 1, 2)
+    if isinstance(kind, Boolean):
+        return True
+    if isinstance(kind, Integer):
+        return serial
+    if isinstance(kind, Numeric):
+        return Decimal("1.5")
+    if isinstance(kind, String | Text):
+        return f"v{serial}"[: kind.length or 50]
+    raise AssertionError(f"no sample value for {column}")
+
+
+def _build_row(mapper, created: dict, serial: int):
+    values = {}
+    for column in mapper.columns:
+        if column.primary_key and not column.foreign_keys:
+            continue
+        if column.foreign_keys:
+            target = next(iter(column.foreign_keys)).column.table.name
+            values[column.key] = created[target].id
+        elif not column.nullable or column.default is None:
+            values[column.key] = _sample_value(column, serial)
+    return mapper.class_(**values)
+
+
+def _audited_mappers():
+    mappers = {m.local_table.name: m for m in db.Model.registry.mappers}
+    ordered = [t.name for t in db.metadata.sorted_tables]
+    return [mappers[name] for name in ordered
+            if name in mappers and name not in NOT_AUDITED_TABLES]
+
+
+def _events_for(table, record_id, action):
+    return db.session.scalars(select(AuditEvent).where(
+        AuditEvent.record_type == table, AuditEvent.record_id == str(record_id),
+        AuditEvent.action == action)).all()
+
+
+def _changeable_column(mapper):
+    exempt = getattr(mapper.class_, "__audit_exempt__", frozenset()) | {"updated_at"}
+    for column in mapper.columns:
+        if (not column.primary_key and not column.foreign_keys and column.key not in exempt
+                and isinstance(column.type, String | Text) and not column.unique):
+            return column
+    return None
+
+
+def test_every_model_is_audited_on_create_and_change(app):
+    created = {}
+    mappers = _audited_mappers()
+    assert {"user_account", "signature"} <= {m.local_table.name for m in mappers}
+    for serial, mapper in enumerate(mappers, start=1):
+        table = mapper.local_table.name
+        row = _build_row(mapper, created, serial)
+        db.session.add(row)
+        db.session.commit()
+        created[table] = row
+        (event,) = _events_for(table, row.id, "create")
+        assert event.username == "system"
+
+        column = _changeable_column(mapper)
+        assert column is not None, f"{table} has no text column to change in this test"
+        old = getattr(row, column.key)
+        with audit.reason(db.session, f"Correcting {table}"):
+            setattr(row, column.key, f"{old}-changed")
+            if table in IMMUTABLE_TABLES:
+                with pytest.raises(ServiceError):
+                    db.session.flush()
+                db.session.rollback()
+                continue
+            db.session.commit()
+        (change,) = _events_for(table, row.id, "update")
+        assert change.reason == f"Correcting {table}"
+        assert f'"{column.key}":["{old}","{old}-changed"]' in change.changes
+
+
+def test_a_change_without_a_reason_is_refused(app, make_user):
+    user = make_user()
+    user.full_name = "Someone Else"
+    with pytest.raises(ReasonRequired, match="A reason is required"):
+        db.session.commit()
+    db.session.rollback()
+    assert db.session.get(User, user.id).full_name != "Someone Else"
+
+
+def test_an_empty_reason_is_refused_before_anything_changes(app):
+    with pytest.raises(ReasonRequired), audit.reason(db.session, "   "):
+        pytest.fail("the block must not run")
+
+
+def test_records_are_never_deleted(app, make_user):
+    user = make_user()
+    db.session.delete(user)
+    with pytest.raises(ServiceError, match="never deleted"):
+        db.session.commit()
+    db.session.rollback()
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE audit_event SET reason = 'tampered'",
+    "DELETE FROM audit_event",
+])
+def test_the_database_refuses_to_change_audit_events(app, make_user, statement):
+    make_user()
+    with pytest.raises(DBAPIError, match="append-only"):
+        db.session.execute(text(statement))
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == 1
+
+
+def _tamper(sql: str) -> None:
+    """Change stored events behind the application's back, bypassing the triggers."""
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("SET session_replication_role = replica"))
+        db.session.execute(text(sql))
+        db.session.execute(text("SET session_replication_role = DEFAULT"))
+    else:
+        db.session.execute(text("DROP TRIGGER audit_event_no_update"))
+        db.session.execute(text("DROP TRIGGER audit_event_no_delete"))
+        db.session.execute(text(sql))
+    db.session.commit()
+
+
+def test_audit_verify_passes_on_an_untouched_trail(app, runner, make_user):
+    for _ in range(3):
+        make_user()
+    result = runner.invoke(args=["audit-verify"])
+    assert result.exit_code == 0, result.output
+    assert "3 events verified" in result.output
+
+
+def test_audit_verify_names_the_event_whose_content_changed(app, runner, make_user):
+    for _ in range(4):
+        make_user()
+    _tamper("UPDATE audit_event SET changes = replace(changes, 'Tester', 'Tester.') "
+            "WHERE seq = 3")
+    result = runner.invoke(args=["audit-verify"])
+    assert result.exit_code == 1
+    assert "seq 3" in result.output and "content does not match" in result.output
+
+
+def test_audit_verify_detects_a_removed_last_event(app, runner, make_user):
+    for _ in range(3):
+        make_user()
+    _tamper("DELETE FROM audit_event WHERE seq = 3")
+    result = runner.invoke(args=["audit-verify"])
+    assert result.exit_code == 1
+    assert "chain head" in result.output
+
+
+def test_audit_verify_detects_a_removed_middle_event(app, make_user):
+    for _ in range(3):
+        make_user()
+    _tamper("DELETE FROM audit_event WHERE seq = 2")
+    result = audit_trail.verify()
+    assert not result.ok and result.problem.seq == 3
+
+
+def test_concurrent_writers_leave_a_valid_chain(app, database_url):
+    writers, per_writer = 6, 8
+    errors = []
+    start = threading.Barrier(writers)
+
+    def write(index: int) -> None:
+        worker_app = build_app(database_url)
+        with worker_app.app_context():
+            audit.set_actor(db.session, audit.Actor(None, f"writer{index}"))
+            start.wait()
+            try:
+                for n in range(per_writer):
+                    db.session.add(User(username=f"w{index}-{n}", full_name="W", role="qa",
+                                        password_hash="x"))
+                    db.session.commit()
+            except Exception as error:  # reported below; a thread cannot fail the test
+                errors.append(error)
+            finally:
+                db.session.remove()
+                db.engine.dispose()
+
+    threads = [threading.Thread(target=write, args=(i,)) for i in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    result = audit_trail.verify()
+    assert result.ok, result.problem
+    assert result.checked == writers * per_writer
+    seqs = db.session.scalars(select(AuditEvent.seq).order_by(AuditEvent.seq)).all()
+    assert seqs == list(range(1, writers * per_writer + 1))
+
+
+def test_event_times_are_aware_utc(app, make_user):
+    make_user()
+    event = db.session.scalars(select(AuditEvent)).one()
+    assert event.occurred_at.utcoffset().total_seconds() == 0
+    assert abs((datetime.now(event.occurred_at.tzinfo) - event.occurred_at).total_seconds()) < 60
