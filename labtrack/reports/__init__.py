@@ -1,0 +1,1 @@
+"""Reports as plain functions returning bytes: PDF labels, release records, charts."""
