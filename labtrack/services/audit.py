@@ -99,7 +99,8 @@ def _pending(session: Session) -> list[dict]:
     return session.info.setdefault("audit_pending", [])
 
 
-def _jsonable(value):
+def jsonable(value):
+    """A value as it is written into an audit event's JSON."""
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, datetime | date):
@@ -130,7 +131,7 @@ def _column_changes(obj, only_changed: bool) -> dict:
             continue
         if key in redacted:
             old, new = (REDACTED if old is not None else None), REDACTED
-        changes[key] = [_jsonable(old), _jsonable(new)]
+        changes[key] = [jsonable(old), jsonable(new)]
     return changes
 
 
