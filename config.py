@@ -58,6 +58,23 @@ class BaseConfig:
 
     PROXY_FIX = _env("PROXY_FIX", "") in ("1", "true", "yes")
     PAGE_SIZE = 50
+
+    # ISBT 128 facility identification number used to generate DINs.
+    FACILITY_ID = _env("FACILITY_ID", "A9999")
+    # Dose and product defaults (each order can set its own cells per disc and tolerance).
+    DEFAULT_CELLS_PER_DISC = _env_int("DEFAULT_CELLS_PER_DISC", 20_000_000)
+    DEFAULT_TOLERANCE_PERCENT = _env_int("DEFAULT_TOLERANCE_PERCENT", 20)
+    DOSE_SHELF_LIFE_HOURS = _env_int("DOSE_SHELF_LIFE_HOURS", 24)
+    DOSE_STORAGE = _env("DOSE_STORAGE", "Store at 2–8 °C. Do not freeze.")
+    PRODUCT_CODE = _env("PRODUCT_CODE", "S1234100")
+    # Days needed between reaching the target and the procedure (harvest, formulation, QC).
+    RELEASE_LEAD_DAYS = _env_int("RELEASE_LEAD_DAYS", 2)
+    # Bone-marrow sample acceptance rules.
+    SAMPLE_MAX_HOURS_TO_RECEIPT = _env_int("SAMPLE_MAX_HOURS_TO_RECEIPT", 24)
+    SAMPLE_MIN_VOLUME_ML = _env_int("SAMPLE_MIN_VOLUME_ML", 30)
+    SAMPLE_MAX_VOLUME_ML = _env_int("SAMPLE_MAX_VOLUME_ML", 150)
+    SAMPLE_MIN_TEMPERATURE_C = _env_int("SAMPLE_MIN_TEMPERATURE_C", 15)
+    SAMPLE_MAX_TEMPERATURE_C = _env_int("SAMPLE_MAX_TEMPERATURE_C", 25)
     DEMO_DATA_ALLOWED = True
 
 

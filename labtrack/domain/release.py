@@ -20,10 +20,11 @@ import math
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from labtrack.domain.authorisation import AuthorisationInput, authorisation_problems
 from labtrack.domain.batch_states import STATE_LABELS, BatchState
 from labtrack.domain.specification import EvaluatedResult, Number, Verdict, format_number
 
@@ -77,16 +78,6 @@ class OrderInput:
     cells_per_disc: int
     tolerance_percent: Number
     disc_levels: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class AuthorisationInput:
-    """The AEMPS authorisation; valid through ``expires_on`` when one is given."""
-
-    reference: str | None
-    granted_on: date | None
-    disc_levels: tuple[str, ...]
-    expires_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -338,39 +329,13 @@ def _expired(dose: DoseInput) -> ChecklistItem:
 
 def check_authorisation(inputs: ReleaseInputs) -> list[ChecklistItem]:
     """An authorisation is recorded, covers every ordered disc level and has not expired."""
-    auth = inputs.authorisation
-    if auth is None or not (auth.reference or "").strip() or auth.granted_on is None:
-        return [_unmet("authorisation.missing", "No authorisation is recorded for this treatment")]
-    covered = {level_key(level) for level in auth.disc_levels}
-    problems = [
-        _level_not_covered(auth, level)
-        for level in inputs.order.disc_levels
-        if level_key(level) not in covered
-    ]
-    if auth.expires_on is not None and inputs.now.date() > auth.expires_on:
-        problems.append(_authorisation_expired(auth))
+    problems = authorisation_problems(inputs.authorisation, inputs.order.disc_levels,
+                                      inputs.now.date())
     met = _met(
-        "authorisation.ok", f"Authorisation {auth.reference} covers every ordered disc level",
-        reference=auth.reference,
+        "authorisation.ok", "The authorisation covers every ordered disc level",
+        reference=inputs.authorisation.reference if inputs.authorisation else None,
     )  # fmt: skip
-    return _or_met(problems, met)
-
-
-def _level_not_covered(auth: AuthorisationInput, level: str) -> ChecklistItem:
-    return _unmet(
-        "authorisation.level_not_covered",
-        f"Authorisation {auth.reference} does not cover disc level {level}",
-        reference=auth.reference, level=level,
-    )  # fmt: skip
-
-
-def _authorisation_expired(auth: AuthorisationInput) -> ChecklistItem:
-    expired = auth.expires_on.isoformat()
-    return _unmet(
-        "authorisation.expired",
-        f"Authorisation {auth.reference} expired on {expired}",
-        reference=auth.reference, expires_on=expired,
-    )  # fmt: skip
+    return _or_met([_unmet(p.code, p.message, **p.params) for p in problems], met)
 
 
 def check_four_eyes(inputs: ReleaseInputs) -> list[ChecklistItem]:

@@ -1,0 +1,32 @@
+"""Human-friendly, never-reused numbers from named counters, safe under concurrency."""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from labtrack.extensions import db
+from labtrack.models.sequences import Counter
+
+_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def next_value(name: str) -> int:
+    """Increment counter ``name`` (creating it at 0) and return the new value.
+
+    The UPDATE locks the counter row until the transaction ends, so concurrent
+    transactions get distinct values; a rolled-back transaction gives its value back.
+    """
+    insert = _INSERTS[db.session.get_bind().dialect.name]
+    db.session.execute(insert(Counter).values(name=name, value=0)
+                       .on_conflict_do_nothing(index_elements=["name"]))
+    return db.session.execute(
+        update(Counter).where(Counter.name == name).values(value=Counter.value + 1)
+        .returning(Counter.value)
+    ).scalar_one()
+
+
+def yearly_number(prefix: str, year: int, width: int = 4) -> str:
+    """E.g. ``MSC26-0007``: prefix, two-digit year, a per-year sequence."""
+    value = next_value(f"{prefix}:{year}")
+    return f"{prefix}{year % 100:02d}-{value:0{width}d}"
