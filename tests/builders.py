@@ -9,9 +9,12 @@ from decimal import Decimal
 from flask import current_app
 
 from labtrack.extensions import db
+from labtrack.formatting import lab_zone
 from labtrack.models.base import utcnow
-from labtrack.services import accounts, orders, samples
+from labtrack.services import accounts, audit, counts, culture, orders, samples
 from labtrack.services.accounts import AccountPolicy
+from labtrack.services.counts import CountData
+from labtrack.services.culture import StepData
 from labtrack.services.orders import OrderData, PatientData
 from labtrack.services.samples import ReceiptData
 from tests.helpers import PASSWORD
@@ -80,3 +83,38 @@ def batch(order_=None, technician=None):
     """A batch in culture, started from an accepted sample."""
     order_ = order_ or order()
     return receive(order_, technician).batch
+
+
+def step(batch_, kind, technician=None, performed_at=None, **fields):
+    """Record a culture step (committed)."""
+    technician = technician or user("technician")
+    data = StepData(kind=kind, performed_at=performed_at or utcnow(), **fields)
+    result = culture.record_step(technician, batch_, data, lab_zone())
+    db.session.commit()
+    return result
+
+
+def seeded_batch(order_=None, technician=None, seeded_days_ago=7):
+    """A batch in culture, isolated and seeded ``seeded_days_ago`` days ago."""
+    technician = technician or user("technician")
+    batch_ = batch(order_, technician)
+    seeded_at = utcnow() - timedelta(days=seeded_days_ago)
+    with audit.reason(db.session, "Backdated test batch"):
+        batch_.started_at = seeded_at - timedelta(hours=4)
+        db.session.commit()
+    step(batch_, "isolation", technician, performed_at=seeded_at - timedelta(hours=1),
+         cells=150_000_000)
+    step(batch_, "seeding", technician, performed_at=seeded_at, flasks=4, cells=4_000_000,
+         surface_cm2=Decimal("700"))
+    return batch_
+
+
+def count(batch_, viable, dead=None, counted_at=None, technician=None, **fields):
+    """Log a cell count (committed)."""
+    technician = technician or user("technician")
+    dead = dead if dead is not None else viable // 20
+    data = CountData(counted_at=counted_at or utcnow(), method="automated",
+                     viable_cells=viable, dead_cells=dead, **fields)
+    result = counts.log_count(technician, batch_, data)
+    db.session.commit()
+    return result

@@ -119,8 +119,8 @@ class CellCount(PkMixin, TimestampMixin, db.Model):
     viable_cells: Mapped[int] = mapped_column(BigInteger, nullable=False)
     dead_cells: Mapped[int] = mapped_column(BigInteger, nullable=False)
     viability_percent: Mapped[Decimal] = mapped_column(Numeric(5, 2), nullable=False)
-    live_counted: Mapped[int | None] = mapped_column(Integer)  # raw chamber counts, when given
-    dead_counted: Mapped[int | None] = mapped_column(Integer)
+    live_counted: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))  # mean per square
+    dead_counted: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
     volume_ml: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
     dilution: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
     entered_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), nullable=False)

@@ -1,0 +1,160 @@
+"""Cell counts: logging, amending (a new count supersedes the wrong one) and reading."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+
+from labtrack.domain import counting
+from labtrack.domain.batch_states import BatchState
+from labtrack.domain.roles import Role
+from labtrack.extensions import db
+from labtrack.models.base import utcnow
+from labtrack.models.batches import Batch, CellCount
+from labtrack.models.users import User
+from labtrack.services import PermissionDenied, ServiceError, audit, batches, culture
+
+METHODS = ("haemocytometer", "automated")
+CLOCK_SKEW = timedelta(minutes=5)
+COUNT_MESSAGES = {
+    "negative": lambda: _("Counts cannot be negative or empty."),
+    "missing": lambda: _("Give the dead cells or the total."),
+    "viable_above_total": lambda: _("Viable cells cannot exceed the total."),
+    "viability_range": lambda: _("Viability must be between 0 and 100 %."),
+    "dilution": lambda: _("The dilution factor must be at least 1."),
+    "volume": lambda: _("The suspension volume must be above 0 mL."),
+}
+
+
+@dataclass(frozen=True)
+class CountData:
+    """A count as entered: totals, or chamber counts with dilution and volume."""
+
+    counted_at: datetime
+    method: str
+    viable_cells: int | None = None
+    dead_cells: int | None = None
+    total_cells: int | None = None
+    viability_percent: Decimal | None = None
+    live_counted: Decimal | None = None  # mean live cells per large square
+    dead_counted: Decimal | None = None
+    dilution: Decimal | None = None
+    volume_ml: Decimal | None = None
+    passage_number: int | None = None
+    source: str = "manual"
+
+
+def _refuse(problem: counting.CountProblem):
+    raise ServiceError(COUNT_MESSAGES[problem.code](), field=problem.field)
+
+
+def _totals(data: CountData) -> counting.CountTotals:
+    if data.live_counted is not None or data.dead_counted is not None:
+        for problem in counting.chamber_problems(data.live_counted, data.dead_counted,
+                                                 data.dilution, data.volume_ml):
+            _refuse(problem)
+        return counting.totals_from_chamber(data.live_counted, data.dead_counted,
+                                            data.dilution, data.volume_ml)
+    for problem in counting.totals_problems(data.viable_cells, data.dead_cells,
+                                            data.total_cells, data.viability_percent):
+        _refuse(problem)
+    return counting.totals_from_entry(data.viable_cells, data.dead_cells, data.total_cells)
+
+
+def _check_time(batch: Batch, counted_at: datetime) -> None:
+    if counted_at > utcnow() + CLOCK_SKEW:
+        raise ServiceError(_("A count cannot be in the future."), field="counted_at")
+    start = batch.seeded_at or batch.started_at
+    if counted_at < start - CLOCK_SKEW:
+        raise ServiceError(_("A count cannot be before the culture was seeded."),
+                           field="counted_at")
+
+
+def _new_count(acting: User, batch: Batch, data: CountData) -> CellCount:
+    if acting.role != Role.TECHNICIAN:
+        raise PermissionDenied(_("Only a lab technician may log cell counts."))
+    audit.attribute_to(db.session, acting)
+    batches.ensure_editable(batch)
+    if batch.state not in (BatchState.IN_CULTURE, BatchState.HARVESTED):
+        raise ServiceError(_("Counts can only be logged while the batch is in culture."))
+    if data.method not in METHODS:
+        raise ServiceError(_("Choose the counting method."), field="method")
+    _check_time(batch, data.counted_at)
+    totals = _totals(data)
+    if data.viability_percent is not None and abs(
+            Decimal(data.viability_percent) - totals.viability_percent) > 1:
+        raise ServiceError(_("The viability does not match the live and dead cells."),
+                           field="viability_percent")
+    passage = data.passage_number
+    return CellCount(
+        batch_id=batch.id, counted_at=data.counted_at, method=data.method,
+        passage_number=culture.current_passage(batch) if passage is None else passage,
+        viable_cells=totals.viable_cells, dead_cells=totals.dead_cells,
+        viability_percent=totals.viability_percent, live_counted=data.live_counted,
+        dead_counted=data.dead_counted, dilution=data.dilution, volume_ml=data.volume_ml,
+        entered_by_id=acting.id, source=data.source,
+    )
+
+
+def log_count(acting: User, batch: Batch, data: CountData) -> CellCount:
+    """Log a count; flushes, the caller commits."""
+    count = _new_count(acting, batch, data)
+    db.session.add(count)
+    db.session.flush()
+    return count
+
+
+def amend_count(acting: User, original: CellCount, data: CountData, why: str) -> CellCount:
+    """Correct a count: a new count supersedes the original, which stays in the record."""
+    _check_amendable(original, why)
+    batch = db.session.get(Batch, original.batch_id)
+    with audit.reason(db.session, why):
+        count = _new_count(acting, batch, data)
+        count.supersedes_id = original.id
+        count.amendment_reason = why.strip()
+        db.session.add(count)
+        db.session.flush()
+    return count
+
+
+def void_count(acting: User, original: CellCount, why: str) -> CellCount:
+    """Withdraw a count entered in error (a void entry supersedes it)."""
+    _check_amendable(original, why)
+    batch = db.session.get(Batch, original.batch_id)
+    data = CountData(counted_at=original.counted_at, method=original.method,
+                     viable_cells=original.viable_cells, dead_cells=original.dead_cells,
+                     passage_number=original.passage_number)
+    with audit.reason(db.session, why):
+        count = _new_count(acting, batch, data)
+        count.supersedes_id, count.amendment_reason, count.is_void = original.id, why, True
+        db.session.add(count)
+        db.session.flush()
+    return count
+
+
+def _check_amendable(original: CellCount, why: str) -> None:
+    if not (why or "").strip():
+        raise audit.ReasonRequired(_("A reason is required to correct a count."),
+                                   field="reason")
+    if is_superseded(original):
+        raise ServiceError(_("This count was already corrected; amend the latest version."))
+
+
+def is_superseded(count: CellCount) -> bool:
+    return db.session.scalar(select(CellCount.id).where(CellCount.supersedes_id == count.id)
+                             .limit(1)) is not None
+
+
+def current_counts(batch: Batch) -> list[CellCount]:
+    """The batch's counts in force: not superseded, not void, oldest first."""
+    newer = aliased(CellCount)
+    superseded = select(newer.id).where(newer.supersedes_id == CellCount.id).exists()
+    return list(db.session.scalars(
+        select(CellCount).where(CellCount.batch_id == batch.id, ~superseded,
+                                CellCount.is_void.is_(False))
+        .order_by(CellCount.counted_at, CellCount.id)))

@@ -1,0 +1,189 @@
+"""Culture steps: recording them (with lots and equipment) and second-person verification."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from labtrack.domain.batch_states import BatchState
+from labtrack.domain.roles import Role
+from labtrack.domain.signatures import Meaning
+from labtrack.extensions import db
+from labtrack.models.audit import Signature
+from labtrack.models.base import utcnow
+from labtrack.models.batches import (
+    Batch,
+    CellCount,
+    CultureStep,
+    CultureStepEquipment,
+    CultureStepLot,
+)
+from labtrack.models.inventory import Equipment, ReagentLot
+from labtrack.models.users import User
+from labtrack.services import PermissionDenied, ServiceError, audit, batches
+
+STEP_KINDS = ("isolation", "seeding", "non_adherent_removal", "medium_change", "observation",
+              "passage")
+CLOCK_SKEW = timedelta(minutes=5)
+REQUIRED_FIELDS = {
+    "isolation": ("cells",),
+    "seeding": ("flasks", "cells"),
+    "observation": ("confluence_percent",),
+    "passage": ("flasks", "cells", "split_ratio"),
+}
+
+
+@dataclass(frozen=True)
+class StepData:
+    """What a technician records for one culture step."""
+
+    kind: str
+    performed_at: datetime
+    flasks: int | None = None
+    surface_cm2: Decimal | None = None
+    seeding_density: int | None = None
+    cells: int | None = None
+    confluence_percent: int | None = None
+    morphology: str | None = None
+    contamination_signs: bool | None = None
+    split_ratio: str | None = None
+    notes: str | None = None
+    lots: list[tuple[int, str | None]] = field(default_factory=list)  # (lot id, quantity)
+    equipment_ids: list[int] = field(default_factory=list)
+    deviation_id: int | None = None
+
+
+def current_passage(batch: Batch) -> int:
+    """The passage the culture is in: the number of passages recorded so far."""
+    return db.session.scalar(select(func.count()).select_from(CultureStep).where(
+        CultureStep.batch_id == batch.id, CultureStep.kind == "passage",
+        CultureStep.is_void.is_(False))) or 0
+
+
+def record_step(acting: User, batch: Batch, data: StepData, tz: ZoneInfo) -> CultureStep:
+    """Record a culture step on a batch in culture; flushes, the caller commits."""
+    if acting.role != Role.TECHNICIAN:
+        raise PermissionDenied(_("Only a lab technician may record culture steps."))
+    audit.attribute_to(db.session, acting)
+    batches.ensure_editable(batch)
+    if batch.state != BatchState.IN_CULTURE:
+        raise ServiceError(_("Culture steps can only be recorded while the batch is in culture."))
+    _check_step(batch, data)
+    day = data.performed_at.astimezone(tz).date()
+    lots = [(_usable_lot(lot_id, day), quantity) for lot_id, quantity in data.lots]
+    equipment = [_usable_equipment(item_id, day) for item_id in data.equipment_ids]
+    passage = current_passage(batch) + (1 if data.kind == "passage" else 0)
+    step = CultureStep(batch_id=batch.id, performed_by_id=acting.id, passage_number=passage,
+                       **_step_values(data))
+    step.lots = [CultureStepLot(reagent_lot=lot, quantity=quantity) for lot, quantity in lots]
+    step.equipment = [CultureStepEquipment(item=item) for item in equipment]
+    db.session.add(step)
+    db.session.flush()
+    if data.kind == "seeding" and batch.seeded_at is None:
+        with audit.reason(db.session, _("Seeding recorded (culture day 0)")):
+            batch.seeded_at = data.performed_at
+            db.session.flush()
+    return step
+
+
+def _step_values(data: StepData) -> dict:
+    text = {name: (getattr(data, name) or "").strip() or None
+            for name in ("morphology", "split_ratio", "notes")}
+    return {"kind": data.kind, "performed_at": data.performed_at, "flasks": data.flasks,
+            "surface_cm2": data.surface_cm2, "seeding_density": data.seeding_density,
+            "cells": data.cells, "confluence_percent": data.confluence_percent,
+            "contamination_signs": data.contamination_signs,
+            "deviation_id": data.deviation_id, **text}
+
+
+def _check_step(batch: Batch, data: StepData) -> None:
+    if data.kind not in STEP_KINDS:
+        raise ServiceError(_("Unknown culture step."), field="kind")
+    if data.performed_at > utcnow() + CLOCK_SKEW:
+        raise ServiceError(_("A step cannot be recorded in the future."), field="performed_at")
+    if data.performed_at < batch.started_at - CLOCK_SKEW:
+        raise ServiceError(_("A step cannot be before the batch started."), field="performed_at")
+    if data.kind != "isolation" and data.kind != "seeding" and batch.seeded_at is None:
+        raise ServiceError(_("Record the seeding (day 0) first."), field="kind")
+    for name in REQUIRED_FIELDS.get(data.kind, ()):
+        if getattr(data, name) in (None, ""):
+            raise ServiceError(_("This field is required for this step."), field=name)
+    for name in ("flasks", "cells", "seeding_density", "surface_cm2"):
+        value = getattr(data, name)
+        if value is not None and value < 0:
+            raise ServiceError(_("This value cannot be negative."), field=name)
+    if data.confluence_percent is not None and not 0 <= data.confluence_percent <= 100:
+        raise ServiceError(_("Confluence must be between 0 and 100 %."),
+                           field="confluence_percent")
+
+
+def _usable_lot(lot_id: int, day) -> ReagentLot:
+    lot = db.session.get(ReagentLot, lot_id)
+    if lot is None:
+        raise ServiceError(_("Unknown reagent lot."), field="lots")
+    if lot.status != "released":
+        raise ServiceError(_("Lot %(lot)s of %(material)s is not released (%(status)s).",
+                             lot=lot.lot_number, material=lot.material, status=lot.status),
+                           field="lots")
+    if lot.expiry_date < day:
+        raise ServiceError(_("Lot %(lot)s of %(material)s expired on %(date)s.",
+                             lot=lot.lot_number, material=lot.material,
+                             date=lot.expiry_date.isoformat()), field="lots")
+    return lot
+
+
+def _usable_equipment(item_id: int, day) -> Equipment:
+    item = db.session.get(Equipment, item_id)
+    if item is None:
+        raise ServiceError(_("Unknown equipment."), field="equipment_ids")
+    if not item.in_service:
+        raise ServiceError(_("%(item)s is out of service.", item=item.identifier),
+                           field="equipment_ids")
+    if item.calibration_due < day:
+        raise ServiceError(_("%(item)s is out of calibration (due %(date)s).",
+                             item=item.identifier, date=item.calibration_due.isoformat()),
+                           field="equipment_ids")
+    return item
+
+
+def step_signature_content(step: CultureStep) -> dict:
+    """What a verifier signs: the step's recorded facts."""
+    return {"step_id": step.id, "batch_id": step.batch_id, "kind": step.kind,
+            "performed_at": step.performed_at.isoformat(),
+            "performed_by_id": step.performed_by_id, "cells": step.cells,
+            "flasks": step.flasks, "notes": step.notes}
+
+
+def verify_step(acting: User, step: CultureStep, signature: Signature) -> CultureStep:
+    """Attach a second person's signed verification to a step; flushes.
+
+    The caller obtains ``signature`` from the signing step (meaning: verified) first.
+    """
+    if acting.role not in (Role.TECHNICIAN, Role.QA):
+        raise PermissionDenied(_("Only lab or QA staff may verify a step."))
+    if acting.id == step.performed_by_id:
+        raise ServiceError(_("The person who performed a step cannot verify it."))
+    if step.verified_by_id is not None:
+        raise ServiceError(_("This step is already verified."))
+    if signature.meaning != Meaning.VERIFIED or signature.signer_id != acting.id:
+        raise ServiceError(_("The verification needs the verifier's own signature."))
+    with audit.reason(db.session, _("Second-person verification")):
+        step.verified_by_id = acting.id
+        step.verification_signature_id = signature.id
+        db.session.flush()
+    return step
+
+
+def batch_staff_ids(batch: Batch) -> set[int]:
+    """Everyone who received, counted, performed or verified anything (four-eyes rule)."""
+    rows = db.session.execute(select(CultureStep.performed_by_id, CultureStep.verified_by_id)
+                              .where(CultureStep.batch_id == batch.id)).all()
+    counters = db.session.scalars(select(CellCount.entered_by_id)
+                                  .where(CellCount.batch_id == batch.id)).all()
+    staff = {user_id for row in rows for user_id in row if user_id is not None}
+    return staff | set(counters) | {batch.sample.received_by_id}
