@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -10,7 +11,7 @@ from flask.cli import with_appcontext
 
 from labtrack.domain.roles import Role
 from labtrack.extensions import db
-from labtrack.services import ServiceError, accounts, audit_trail, demo
+from labtrack.services import ServiceError, accounts, audit_trail, backup, demo
 from labtrack.services.accounts import AccountPolicy
 from labtrack.services.audit import Actor, set_actor
 
@@ -18,7 +19,8 @@ CLI_ACTOR = Actor(None, "cli")
 
 
 def register_cli(app: Flask) -> None:
-    for command in (create_user_command, seed_demo_command, audit_verify_command):
+    for command in (create_user_command, seed_demo_command, audit_verify_command,
+                    backup_command, restore_command):
         app.cli.add_command(command)
 
 
@@ -79,3 +81,31 @@ def audit_verify_command() -> None:
     click.echo(f"Audit trail BROKEN at event seq {problem.seq} (id {problem.event_id}): "
                f"{problem.problem}. {result.checked} events before it verified.", err=True)
     sys.exit(1)
+
+
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(file: Path) -> None:
+    """Write a consistent online copy of the SQLite database to FILE."""
+    try:
+        counts = backup.backup(db.engine, file)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Backed up {counts.total} rows to {file}.")
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def restore_command(file: Path) -> None:
+    """Restore FILE into the configured (empty) SQLite database, then verify the audit chain."""
+    try:
+        counts = backup.restore(db.engine, file)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from error
+    result = audit_trail.verify()
+    click.echo(f"Restored {counts.total} rows from {file}; audit chain "
+               f"{'intact' if result.ok else 'BROKEN'} ({result.checked} events).")
+    if not result.ok:
+        sys.exit(1)
