@@ -7,11 +7,11 @@ import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import Select, select
 
-from labtrack.domain.audit_chain import ChainBreak, verify_chain
+from labtrack.domain.audit_chain import HASHED_FIELDS, ChainBreak, verify_chain
 from labtrack.extensions import db
 from labtrack.models.audit import AuditChainHead, AuditEvent
 
@@ -122,26 +122,47 @@ class VerificationResult:
         return self.problem is None
 
 
+VERIFY_SQL = ("SELECT id, prev_hash, hash, " + ", ".join(HASHED_FIELDS)  # noqa: S608
+              + " FROM audit_event ORDER BY seq")
+_OCCURRED_AT = 3 + HASHED_FIELDS.index("occurred_at")
+
+
 def verify() -> VerificationResult:
-    """Recompute the whole hash chain from the stored events."""
+    """Recompute the whole hash chain from the stored events.
+
+    Reads through the driver's cursor in large chunks: at hundreds of thousands of
+    events the ORM's per-row work would dominate the hashing itself.
+    """
     head = db.session.get(AuditChainHead, 1)
-    columns = [AuditEvent.id, AuditEvent.seq, AuditEvent.occurred_at, AuditEvent.user_id,
-               AuditEvent.username, AuditEvent.action, AuditEvent.record_type,
-               AuditEvent.record_id, AuditEvent.changes, AuditEvent.reason,
-               AuditEvent.client_addr, AuditEvent.prev_hash, AuditEvent.hash]
-    result = db.session.execute(
-        select(*columns).order_by(AuditEvent.seq).execution_options(yield_per=5000)
-    )
+    connection = db.session.connection()
+    cursor = connection.connection.dbapi_connection.cursor()
     try:
-        events = (_as_content(row) for row in result.mappings())
-        checked, problem = verify_chain(events, head.seq if head else 0,
+        cursor.execute(VERIFY_SQL)
+        rows = _with_iso_times(cursor, connection.dialect.name == "sqlite")
+        checked, problem = verify_chain(rows, head.seq if head else 0,
                                         head.last_hash if head else None)
     finally:
-        result.close()  # the chain may break before the server-side cursor is exhausted
+        cursor.close()
     return VerificationResult(checked, problem)
 
 
-def _as_content(row) -> dict:
-    content = dict(row)
-    content["occurred_at"] = row["occurred_at"].isoformat()
-    return content
+def _with_iso_times(cursor, stored_as_text: bool):
+    """Rows with ``occurred_at`` as the aware-UTC ISO text that was hashed."""
+    convert = _sqlite_text_to_iso if stored_as_text else _datetime_to_iso
+    while chunk := cursor.fetchmany(20_000):
+        for row in chunk:
+            row = list(row)
+            row[_OCCURRED_AT] = convert(row[_OCCURRED_AT])
+            yield row
+
+
+def _sqlite_text_to_iso(text: str) -> str:
+    # SQLAlchemy stores SQLite datetimes as naive UTC 'YYYY-MM-DD HH:MM:SS.ffffff';
+    # isoformat() leaves out a zero microsecond part, so it is dropped here too.
+    if text.endswith(".000000"):
+        text = text[:-7]
+    return text.replace(" ", "T", 1) + "+00:00"
+
+
+def _datetime_to_iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()
