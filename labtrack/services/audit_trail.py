@@ -135,10 +135,13 @@ def verify() -> VerificationResult:
     """
     head = db.session.get(AuditChainHead, 1)
     connection = db.session.connection()
-    cursor = connection.connection.dbapi_connection.cursor()
+    on_sqlite = connection.dialect.name == "sqlite"
+    driver = connection.connection.dbapi_connection
+    # A server-side cursor on PostgreSQL streams the trail instead of loading it whole.
+    cursor = driver.cursor() if on_sqlite else driver.cursor(name="labtrack_audit_verify")
     try:
         cursor.execute(VERIFY_SQL)
-        rows = _with_iso_times(cursor, connection.dialect.name == "sqlite")
+        rows = _with_iso_times(cursor, on_sqlite)
         checked, problem = verify_chain(rows, head.seq if head else 0,
                                         head.last_hash if head else None)
     finally:
