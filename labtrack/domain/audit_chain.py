@@ -52,27 +52,66 @@ class ChainBreak:
     problem: str
 
 
-def verify_chain(
-    rows: Iterable[Sequence], head_seq: int | None = None, head_hash: str | None = None
-) -> tuple[int, ChainBreak | None]:
-    """Walk stored events in ``seq`` order; return how many were checked and the first break.
+@dataclass(frozen=True)
+class Segment:
+    """The result of checking one run of consecutive events."""
+
+    first_seq: int
+    first_id: int | None
+    first_prev: str | None  # the previous-hash stored on the run's first event
+    last_hash: str | None
+    checked: int
+    problem: ChainBreak | None
+
+
+def verify_segment(rows: Iterable[Sequence], first_seq: int) -> Segment:
+    """Check a run of events from ``first_seq``: no gap, every link inside, every hash.
 
     Each row is ``(id, prev_hash, hash, *values)`` with the values in HASHED_FIELDS order
-    (``occurred_at`` as its ISO text). When the chain head is given, the last event must
-    match it, which catches a truncated chain.
+    (``occurred_at`` as its ISO text). The run's first link is checked by ``join_segments``.
     """
-    expected_prev = GENESIS_HASH
+    first_id = first_prev = expected_prev = None
     checked = 0
     for event_id, prev_hash, stored_hash, *values in rows:
         seq = values[0]
-        if seq != checked + 1:
-            return checked, ChainBreak(seq, event_id, f"expected seq {checked + 1}")
+        if first_id is None:
+            first_id, first_prev, expected_prev = event_id, prev_hash, prev_hash
+        if seq != first_seq + checked:
+            problem = ChainBreak(seq, event_id, f"expected seq {first_seq + checked}")
+            return Segment(first_seq, first_id, first_prev, expected_prev, checked, problem)
         if prev_hash != expected_prev:
-            return checked, ChainBreak(seq, event_id, "link to previous event broken")
-        if values_hash(expected_prev, values) != stored_hash:
-            return checked, ChainBreak(seq, event_id, "content does not match hash")
+            problem = ChainBreak(seq, event_id, "link to previous event broken")
+            return Segment(first_seq, first_id, first_prev, expected_prev, checked, problem)
+        if values_hash(prev_hash, values) != stored_hash:
+            problem = ChainBreak(seq, event_id, "content does not match hash")
+            return Segment(first_seq, first_id, first_prev, expected_prev, checked, problem)
         expected_prev = stored_hash
         checked += 1
+    return Segment(first_seq, first_id, first_prev, expected_prev, checked, None)
+
+
+def join_segments(segments: Sequence[Segment], head_seq: int | None = None,
+                  head_hash: str | None = None) -> tuple[int, ChainBreak | None]:
+    """Stitch consecutive runs into one chain from the genesis; the first break wins.
+
+    When the chain head is given, the last event must match it (catches truncation).
+    """
+    expected_prev, checked = GENESIS_HASH, 0
+    for segment in segments:
+        if segment.checked and segment.first_prev != expected_prev:
+            return checked, ChainBreak(segment.first_seq, segment.first_id,
+                                       "link to previous event broken")
+        checked += segment.checked
+        if segment.problem is not None:
+            return checked, segment.problem
+        expected_prev = segment.last_hash or expected_prev
     if head_seq is not None and (head_seq != checked or head_hash != expected_prev):
         return checked, ChainBreak(checked, 0, "chain head does not match the last event")
     return checked, None
+
+
+def verify_chain(
+    rows: Iterable[Sequence], head_seq: int | None = None, head_hash: str | None = None
+) -> tuple[int, ChainBreak | None]:
+    """Walk every stored event in ``seq`` order; how many were checked and the first break."""
+    return join_segments([verify_segment(rows, 1)], head_seq, head_hash)

@@ -5,13 +5,23 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from multiprocessing import get_context
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, create_engine, select
+from sqlalchemy.pool import NullPool
 
-from labtrack.domain.audit_chain import HASHED_FIELDS, ChainBreak, verify_chain
+from labtrack.domain.audit_chain import (
+    HASHED_FIELDS,
+    ChainBreak,
+    Segment,
+    join_segments,
+    verify_segment,
+)
 from labtrack.extensions import db
 from labtrack.models.audit import AuditChainHead, AuditEvent
 
@@ -122,37 +132,67 @@ class VerificationResult:
         return self.problem is None
 
 
-VERIFY_SQL = ("SELECT id, prev_hash, hash, " + ", ".join(HASHED_FIELDS)  # noqa: S608
-              + " FROM audit_event ORDER BY seq")
 _OCCURRED_AT = 3 + HASHED_FIELDS.index("occurred_at")
+PARALLEL_FROM_EVENTS = 200_000  # below this, starting processes costs more than it saves
 
 
-def verify() -> VerificationResult:
+def verify(workers: int | None = None) -> VerificationResult:
     """Recompute the whole hash chain from the stored events.
 
-    Reads through the driver's cursor in large chunks: at hundreds of thousands of
-    events the ORM's per-row work would dominate the hashing itself.
+    Large trails are checked in consecutive seq ranges by several processes (the hashes
+    are independent; only the links between ranges are joined here), each reading
+    through the driver in large chunks, since per-row ORM work would dominate hashing.
     """
     head = db.session.get(AuditChainHead, 1)
-    connection = db.session.connection()
-    on_sqlite = connection.dialect.name == "sqlite"
-    driver = connection.connection.dbapi_connection
-    # A server-side cursor on PostgreSQL streams the trail instead of loading it whole.
-    cursor = driver.cursor() if on_sqlite else driver.cursor(name="labtrack_audit_verify")
-    try:
-        cursor.execute(VERIFY_SQL)
-        rows = _with_iso_times(cursor, on_sqlite)
-        checked, problem = verify_chain(rows, head.seq if head else 0,
-                                        head.last_hash if head else None)
-    finally:
-        cursor.close()
+    total = head.seq if head else 0
+    url = db.engine.url.render_as_string(hide_password=False)
+    workers = workers or (os.cpu_count() or 1)
+    if total < PARALLEL_FROM_EVENTS or workers < 2 or db.engine.url.database in (None, ":memory:"):
+        segments = [_verify_range(db.session.connection(), 1, None)]
+    else:
+        bounds = _ranges(total, workers)
+        with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
+            segments = list(pool.map(_verify_range_in_process, [url] * len(bounds),
+                                     *zip(*bounds, strict=True)))
+    checked, problem = join_segments(segments, total, head.last_hash if head else None)
     return VerificationResult(checked, problem)
 
 
-def _with_iso_times(cursor, stored_as_text: bool):
+def _ranges(total: int, parts: int) -> list[tuple[int, int | None]]:
+    """Consecutive seq ranges; the last is open-ended so events beyond the head show up."""
+    size = -(-total // parts)
+    starts = list(range(1, total + 1, size))
+    return [(start, start + size - 1) for start in starts[:-1]] + [(starts[-1], None)]
+
+
+def _verify_range_in_process(url: str, first: int, last: int) -> Segment:
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            return _verify_range(connection, first, last)
+    finally:
+        engine.dispose()
+
+
+def _verify_range(connection, first: int, last: int | None) -> Segment:
+    """Check the events from seq ``first`` to ``last`` (to the end when ``last`` is None)."""
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    upper = "" if last is None else f" AND seq <= {mark}"
+    sql = (f"SELECT id, prev_hash, hash, {', '.join(HASHED_FIELDS)} FROM audit_event "  # noqa: S608
+           f"WHERE seq >= {mark}{upper} ORDER BY seq")
+    params = (first,) if last is None else (first, last)
+    result = connection.execution_options(stream_results=True).exec_driver_sql(sql, params)
+    try:
+        return verify_segment(_with_iso_times(result, connection.dialect.name == "sqlite"),
+                              first)
+    finally:
+        result.close()
+
+
+def _with_iso_times(result, stored_as_text: bool):
     """Rows with ``occurred_at`` as the aware-UTC ISO text that was hashed."""
     convert = _sqlite_text_to_iso if stored_as_text else _datetime_to_iso
-    while chunk := cursor.fetchmany(20_000):
+    while chunk := result.fetchmany(20_000):
         for row in chunk:
             row = list(row)
             row[_OCCURRED_AT] = convert(row[_OCCURRED_AT])

@@ -261,3 +261,29 @@ def test_event_times_are_aware_utc(app, make_user):
     event = db.session.scalars(select(AuditEvent)).one()
     assert event.occurred_at.utcoffset().total_seconds() == 0
     assert abs((datetime.now(event.occurred_at.tzinfo) - event.occurred_at).total_seconds()) < 60
+
+
+@pytest.mark.parametrize("tampered_seq", [None, 2, 5, 9])
+def test_parallel_verification_finds_the_same_break(app, make_user, monkeypatch,
+                                                    tampered_seq):
+    for _ in range(9):
+        make_user()
+    if tampered_seq:
+        _tamper("UPDATE audit_event SET reason = 'x' WHERE seq = " + str(tampered_seq))
+    monkeypatch.setattr(audit_trail, "PARALLEL_FROM_EVENTS", 1)
+    parallel = audit_trail.verify(workers=3)
+    monkeypatch.setattr(audit_trail, "PARALLEL_FROM_EVENTS", 10**9)
+    sequential = audit_trail.verify()
+    assert parallel == sequential
+    assert parallel.ok is (tampered_seq is None)
+    if tampered_seq:
+        assert parallel.problem.seq == tampered_seq
+
+
+def test_an_event_appended_behind_the_head_is_detected(app, make_user):
+    make_user()
+    _tamper("INSERT INTO audit_event (seq, occurred_at, action, record_type, changes, "
+            "prev_hash, hash) SELECT seq + 1, occurred_at, action, record_type, changes, "
+            "hash, hash FROM audit_event WHERE seq = 1")
+    result = audit_trail.verify()
+    assert not result.ok
