@@ -14,7 +14,27 @@ from labtrack.cli import register_cli
 from labtrack.extensions import babel, csrf, db, login_manager, migrate
 from labtrack.formatting import register_template_helpers
 from labtrack.security import register_security
-from labtrack.views import admin, audit, auth, main
+from labtrack.views import (
+    admin,
+    api,
+    audit,
+    auth,
+    batches,
+    clinic,
+    culture,
+    deviations,
+    harvest,
+    inventory,
+    main,
+    notices,
+    orders,
+    qc,
+    quality,
+    samples,
+    scan,
+    specifications,
+    tokens,
+)
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -63,15 +83,29 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(main.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(audit.bp)
+    app.register_blueprint(orders.bp)
+    app.register_blueprint(samples.bp)
+    app.register_blueprint(scan.bp)
+    for blueprint in (quality.bp, qc.bp, deviations.bp, specifications.bp, harvest.bp):
+        app.register_blueprint(blueprint)
+    for blueprint in (batches.bp, culture.bp, inventory.bp):
+        app.register_blueprint(blueprint)
+    for blueprint in (clinic.bp, notices.bp, tokens.bp, api.bp):
+        app.register_blueprint(blueprint)
+    csrf.exempt(api.bp)  # token-authenticated JSON API: no cookies, so no CSRF
 
 
 def register_error_handlers(app: Flask) -> None:
     def render_error(error):
         code = getattr(error, "code", 500)
+        if api.is_api_request():  # JSON errors under /api/, never HTML
+            return api.http_error(error)
         return render_template("errors/error.html", code=code), code
 
     def internal_error(error):
         db.session.rollback()
+        if api.is_api_request():
+            return api.http_error(error)
         return render_template("errors/error.html", code=500), 500
 
     for code in (400, 403, 404, 405, 413):

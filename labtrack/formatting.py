@@ -2,22 +2,49 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from labtrack.domain.isbt128 import Din, DinError, parse_din
 from labtrack.domain.roles import Area, Role, may_use
 from labtrack.domain.signatures import Meaning
-from labtrack.labels import MEANING_LABELS, ROLE_LABELS
+from labtrack.labels import (
+    MEANING_LABELS,
+    ROLE_LABELS,
+    count_method_label,
+    lot_status_label,
+    sample_status_label,
+    sex_label,
+    state_label,
+    step_kind_label,
+    task_status_label,
+)
 from labtrack.models.base import utcnow
 
 # (area, endpoint, label); shown only to roles that may use the area.
 NAVIGATION = (
     (Area.ADMIN, "admin.users", _l("Users")),
     (Area.AUDIT, "audit.events", _l("Audit trail")),
+    (Area.CLINIC, "orders.index", _l("Orders")),
+    (Area.CLINIC, "orders.patients", _l("Patients")),
+    (Area.CLINIC, "clinic.administer", _l("Administer")),
+    (Area.ADMIN, "tokens.manage", _l("API tokens")),
+    (Area.BENCH, "samples.awaiting", _l("Receive sample")),
+    (Area.BENCH, "samples.index", _l("Samples")),
+    (Area.QUALITY, "samples.index", _l("Samples")),
+    (Area.BENCH, "batches.index", _l("Batches")),
+    (Area.QUALITY, "batches.index", _l("Batches")),
+    (Area.CLINIC, "batches.index", _l("Batches")),
+    (Area.BENCH, "inventory.lots", _l("Reagents & equipment")),
+    (Area.QUALITY, "inventory.lots", _l("Reagents & equipment")),
+    (Area.QUALITY, "main.review", _l("Review")),
+    (Area.QUALITY, "deviations.index", _l("Deviations")),
+    (Area.BENCH, "deviations.index", _l("Deviations")),
+    (Area.QUALITY, "specifications.index", _l("Specifications")),
 )
 
 
@@ -32,6 +59,60 @@ def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
         return "—"
     local = value.astimezone(lab_zone())
     return f"{local.strftime(fmt)} {local.tzname()}"
+
+
+def local_date(value: datetime | date | None) -> str:
+    """The date of a stored UTC time in the lab's zone (dates are shown as they are)."""
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        value = value.astimezone(lab_zone()).date()
+    return value.isoformat()
+
+
+def lab_now() -> datetime:
+    """The lab's local wall-clock time to the minute, naive (for datetime-local inputs)."""
+    return datetime.now(lab_zone()).replace(second=0, microsecond=0, tzinfo=None)
+
+
+def lab_today() -> date:
+    """Today's date in the lab's time zone."""
+    return datetime.now(lab_zone()).date()
+
+
+def lab_local_to_utc(value: datetime | None) -> datetime | None:
+    """A naive wall-clock time entered in the lab's zone as an aware UTC datetime.
+
+    Aware values are only converted. In the autumn overlap the earlier (summer) time is
+    taken; a time inside the spring gap is read with the offset from before the change.
+    """
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=lab_zone())
+    return value.astimezone(UTC)
+
+
+def cells_in_millions(value: int | None) -> str:
+    """A cell count in millions without needless decimals: 20000000 → '20', 20500000 → '20.5'."""
+    if value is None:
+        return "—"
+    return f"{value / 1_000_000:,.2f}".rstrip("0").rstrip(".")
+
+
+def as_din(text: str) -> Din | str:
+    """A stored DIN as a ``Din`` (for grouped display with its check character)."""
+    try:
+        return parse_din(text)
+    except DinError:
+        return text
+
+
+def batch_url(batch) -> str:
+    """The batch's page, or its sample's page until the batch pages exist."""
+    if "batches.detail" in current_app.view_functions:
+        return url_for("batches.detail", batch_number=batch.batch_number)
+    return url_for("samples.detail", din=batch.sample.din)
 
 
 def role_label(role: str) -> str:
@@ -66,6 +147,17 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(role_label, "role_label")
     app.add_template_filter(meaning_label, "meaning_label")
+    app.add_template_filter(cells_in_millions, "millions")
+    app.add_template_filter(sex_label, "sex_label")
+    app.add_template_filter(sample_status_label, "sample_status")
+    app.add_template_filter(state_label, "state_label")
+    app.add_template_filter(as_din, "as_din")
+    app.add_template_filter(local_date, "local_date")
+    app.add_template_filter(step_kind_label, "step_kind")
+    app.add_template_filter(task_status_label, "task_status")
+    app.add_template_filter(lot_status_label, "lot_status")
+    app.add_template_filter(count_method_label, "count_method")
+    app.add_template_global(batch_url, "batch_url")
     app.add_template_global(navigation_for_current_user, "navigation")
     app.add_template_global(lambda: current_app.config["LAB_NAME"], "lab_name")
     app.add_template_global(utcnow, "now_utc")

@@ -18,6 +18,8 @@ CONTENT_SECURITY_POLICY = (
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "main.healthz", "static"})
+# Blueprints that authenticate each request themselves (API tokens) and ignore the session.
+TOKEN_AUTH_BLUEPRINTS = frozenset({"api"})
 
 
 def requires_area(area: Area):
@@ -51,6 +53,8 @@ def register_security(app: Flask) -> None:
 def _require_sign_in():
     if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
         return None
+    if request.blueprint in TOKEN_AUTH_BLUEPRINTS:
+        return None
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     if _idle_expired():
@@ -72,7 +76,9 @@ def _idle_expired() -> bool:
 
 
 def _bind_audit_actor():
-    if current_user.is_authenticated:
+    if request.blueprint in TOKEN_AUTH_BLUEPRINTS:  # the token's user is bound by the API
+        set_actor(db.session, Actor(None, None, client_addr()))
+    elif current_user.is_authenticated:
         set_actor(db.session, Actor(current_user.id, current_user.username, client_addr()))
     else:
         set_actor(db.session, Actor(None, None, client_addr()))

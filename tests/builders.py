@@ -118,3 +118,145 @@ def count(batch_, viable, dead=None, counted_at=None, technician=None, **fields)
     result = counts.log_count(technician, batch_, data)
     db.session.commit()
     return result
+
+
+# --- Harvest, formulation, QC and release (issue #6) ---------------------------------------
+
+PASSING_RESULTS = {
+    "viability": "95", "cd73": "99", "cd90": "99.5", "cd105": "98", "cd45": "0.5",
+    "cd34": "0.3", "cd14": "0.4", "cd19": "0.2", "hla_dr": "0.6", "sterility": "no growth",
+    "mycoplasma": "not detected", "endotoxin": "0.1", "appearance": "conforms",
+}
+
+
+def sign_as(user_, meaning):
+    """The signing step a service calls, as ``user_`` re-entering their password."""
+    from labtrack.services import signatures
+    from labtrack.services.audit import Actor
+
+    policy = AccountPolicy.from_config(current_app.config)
+    return lambda record_type, record_id, content: signatures.sign(
+        user_, PASSWORD, meaning, record_type, record_id, content, policy,
+        Actor(user_.id, user_.username))
+
+
+def verify(step_, verifier):
+    """A second technician verifies a step with a signature (committed)."""
+    from labtrack.domain.signatures import Meaning
+
+    signature = sign_as(verifier, Meaning.VERIFIED)(
+        "culture_step", step_.id, culture.step_signature_content(step_))
+    culture.verify_step(verifier, step_, signature)
+    db.session.commit()
+    return step_
+
+
+def harvested_batch(order_=None, technician=None, viable=50_000_000, dead=2_500_000):
+    """A batch seeded a week ago, counted twice and harvested an hour ago."""
+    from labtrack.services import harvest
+    from labtrack.services.harvest import HarvestData
+
+    technician = technician or user("technician")
+    batch_ = seeded_batch(order_, technician)
+    count(batch_, 9_000_000, counted_at=utcnow() - timedelta(days=4), technician=technician)
+    count(batch_, 30_000_000, counted_at=utcnow() - timedelta(days=1), technician=technician)
+    harvest.harvest(technician, batch_, HarvestData(
+        harvested_at=utcnow() - timedelta(hours=1), viable_cells=viable, dead_cells=dead),
+        lab_zone())
+    return batch_
+
+
+def formulated_batch(order_=None, technician=None, cells_per_dose=None, viable=50_000_000,
+                     formulated_at=None):
+    """A harvested batch formulated into one dose per disc level (awaiting release)."""
+    from labtrack.services import harvest
+    from labtrack.services.harvest import FormulationData
+
+    technician = technician or user("technician")
+    batch_ = harvested_batch(order_, technician, viable=viable)
+    harvest.formulate(technician, batch_, FormulationData(
+        formulated_at=formulated_at or utcnow() - timedelta(minutes=30),
+        volume_ml=Decimal("2.00"), container="1 mL syringe, Luer lock",
+        cells_per_dose=cells_per_dose), lab_zone(), current_app.config["DOSE_SHELF_LIFE_HOURS"])
+    return batch_
+
+
+def qc_result(batch_, code, value, analyst_user=None, **fields):
+    """Enter one QC result for ``batch_`` (committed)."""
+    from labtrack.services import quality
+    from labtrack.services.quality import ResultData
+
+    analyst_user = analyst_user or user("technician")
+    test = next(t for t in quality.specification_tests(batch_) if t.code == code)
+    data = ResultData(**{"test_code": code, "value": value, "method": test.method,
+                         "analyst": analyst_user.full_name, "instrument": "QC-01",
+                         "tested_at": utcnow() - timedelta(minutes=20), **fields})
+    return quality.record_result(analyst_user, batch_, data)
+
+
+def qc_results(batch_, analyst_user=None, skip=(), **overrides):
+    """Enter a passing result for every test (``overrides`` by code; ``skip`` leaves some out)."""
+    analyst_user = analyst_user or user("technician")
+    for code, value in {**PASSING_RESULTS, **overrides}.items():
+        if code not in skip:
+            qc_result(batch_, code, value, analyst_user)
+    return batch_
+
+
+def releasable_batch(order_=None, technician=None, skip=(), cells_per_dose=None,
+                     viable=50_000_000, **overrides):
+    """A batch awaiting release that meets every checklist item for a QA user who took no part:
+    counts, a verified harvest, doses, every QC result passing (entered by a lab analyst)."""
+    from labtrack.models.batches import CultureStep
+
+    technician = technician or user("technician")
+    batch_ = formulated_batch(order_, technician, cells_per_dose=cells_per_dose, viable=viable)
+    harvest_step = db.session.scalar(db.select(CultureStep).where(
+        CultureStep.batch_id == batch_.id, CultureStep.kind == "harvest"))
+    verify(harvest_step, user("technician"))
+    return qc_results(batch_, skip=skip, **overrides)
+
+
+def release_settings():
+    from labtrack.services.release import RecordSettings
+
+    return RecordSettings.from_config(current_app.config)
+
+
+def release(batch_, qa=None, exceptional=None):
+    """QA releases ``batch_`` through the service; returns the Release."""
+    from labtrack.domain.signatures import Meaning
+    from labtrack.services import release as releasing
+
+    qa = qa or user("qa")
+    return releasing.release(qa, batch_, sign_as(qa, Meaning.RELEASED), release_settings(),
+                             batch_.version, exceptional)
+
+
+# --- Culture at the bench, reagent lots and equipment (issue #5) ----------------------------
+
+
+def lot(material="α-MEM", lot_number=None, released=True, expires_in=365, registrar=None,
+        qa=None):
+    """A reagent lot, released by QA unless ``released`` is False (committed)."""
+    from labtrack.services import inventory
+    from labtrack.services.inventory import LotData
+
+    registrar = registrar or user("technician")
+    result = inventory.register_lot(registrar, LotData(
+        material, "Gibco", lot_number or f"LOT{next(_serial):05d}",
+        date.today() + timedelta(days=expires_in)))
+    if released:
+        inventory.decide_lot(qa or user("qa"), result, "released", "Certificate reviewed")
+    return result
+
+
+def equipment(identifier=None, kind="Biosafety cabinet", calibration_due_in=180,
+              registrar=None):
+    """A piece of equipment in service (committed)."""
+    from labtrack.services import inventory
+    from labtrack.services.inventory import EquipmentData
+
+    return inventory.register_equipment(registrar or user("technician"), EquipmentData(
+        identifier or f"EQ-{next(_serial):03d}", kind,
+        date.today() + timedelta(days=calibration_due_in)))

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, or_, select
 
 from labtrack.domain.authorisation import AuthorisationInput, authorisation_problems
 from labtrack.domain.disc_levels import DiscLevelError, format_levels, parse_levels
@@ -44,6 +44,16 @@ class OrderData:
     authorisation_expires_on: date | None = None
     qc_reserve_cells: int = 0
     notes: str | None = None
+
+
+@dataclass(frozen=True)
+class AuthorisationData:
+    """The AEMPS authorisation recorded (or corrected) after the order was created."""
+
+    authorisation_reference: str | None
+    authorisation_granted_on: date | None
+    authorisation_levels: tuple[str, ...] | list[str] | str | None
+    authorisation_expires_on: date | None = None
 
 
 def find_patient(record_number: str) -> Patient | None:
@@ -117,8 +127,7 @@ def create_order(acting: User, patient: Patient, data: OrderData, today: date) -
     """A clinician orders doses for a patient; commits."""
     _require_clinician(acting)
     levels = _check_order(data, today)
-    auth_levels = (_levels(data.authorisation_levels, "authorisation_levels")
-                   if data.authorisation_levels else None)
+    auth_levels = _check_authorisation(data, today)
     order = TreatmentOrder(
         order_number=numbering.yearly_number("ORD", today.year), patient=patient,
         disc_levels=format_levels(levels), cells_per_disc=data.cells_per_disc,
@@ -134,6 +143,123 @@ def create_order(acting: User, patient: Patient, data: OrderData, today: date) -
     db.session.add(order)
     db.session.commit()
     return order
+
+
+def record_authorisation(acting: User, order: TreatmentOrder, data: AuthorisationData,
+                         why: str, today: date) -> TreatmentOrder:
+    """Record, renew or correct an order's AEMPS authorisation, with a reason; commits."""
+    _require_clinician(acting)
+    levels = _check_authorisation(data, today)
+    if levels is None:
+        raise ServiceError(_("Enter the authorisation reference."),
+                           field="authorisation_reference")
+    with audit.reason(db.session, why):
+        order.authorisation_reference = data.authorisation_reference.strip()
+        order.authorisation_granted_on = data.authorisation_granted_on
+        order.authorisation_levels = format_levels(levels)
+        order.authorisation_expires_on = data.authorisation_expires_on
+        db.session.flush()
+    db.session.commit()
+    return order
+
+
+def _check_authorisation(data: OrderData | AuthorisationData,
+                         today: date) -> tuple[str, ...] | None:
+    """The authorisation is optional at ordering, but what is entered must be whole."""
+    reference = (data.authorisation_reference or "").strip()
+    levels = (_levels(data.authorisation_levels, "authorisation_levels")
+              if data.authorisation_levels else None)
+    given = (data.authorisation_granted_on, levels, data.authorisation_expires_on)
+    if not reference:
+        if any(value for value in given):
+            raise ServiceError(_("Enter the authorisation reference, or leave every "
+                                 "authorisation field empty."), field="authorisation_reference")
+        return None
+    if len(reference) > 64:
+        raise ServiceError(_("The reference is at most 64 characters."),
+                           field="authorisation_reference")
+    granted, expires = data.authorisation_granted_on, data.authorisation_expires_on
+    if granted is None or granted > today:
+        raise ServiceError(_("Enter the date the authorisation was granted (not in the future)."),
+                           field="authorisation_granted_on")
+    if not levels:
+        raise ServiceError(_("Tick the disc levels the authorisation covers."),
+                           field="authorisation_levels")
+    if expires is not None and expires < granted:
+        raise ServiceError(_("The authorisation cannot expire before it was granted."),
+                           field="authorisation_expires_on")
+    return levels
+
+
+def enrol_patient(acting: User, data: PatientData, today: date) -> Patient:
+    """Register a patient on their own (before any order); commits."""
+    patient = register_patient(acting, data, today)
+    db.session.commit()
+    return patient
+
+
+def create_order_for_new_patient(acting: User, patient_data: PatientData, data: OrderData,
+                                 today: date) -> TreatmentOrder:
+    """Register a patient and order for them in one transaction; commits."""
+    patient = register_patient(acting, patient_data, today)
+    try:
+        return create_order(acting, patient, data, today)
+    except ServiceError:
+        db.session.rollback()
+        raise
+
+
+def active_clinicians() -> list[User]:
+    """Active clinician accounts, by full name (the choices for a treating clinician)."""
+    return list(db.session.scalars(
+        select(User).where(User.role == Role.CLINICIAN.value, User.is_active_account)
+        .order_by(User.full_name)))
+
+
+def find_order(order_number: str) -> TreatmentOrder | None:
+    """The order with this number (case-insensitive)."""
+    number = (order_number or "").strip().upper()
+    return db.session.scalar(select(TreatmentOrder).where(TreatmentOrder.order_number == number))
+
+
+def _text_filter(text: str | None):
+    words = (text or "").strip()[:100]
+    if not words:
+        return None
+    words = words.upper()
+    return or_(*(func.upper(column).contains(words, autoescape=True)
+                 for column in (Patient.record_number, Patient.family_name, Patient.given_name)))
+
+
+def patients_query(search: str | None = None) -> Select:
+    """Patients by family name, optionally filtered by record number or name."""
+    query = select(Patient).order_by(Patient.family_name, Patient.given_name, Patient.id)
+    condition = _text_filter(search)
+    return query.where(condition) if condition is not None else query
+
+
+ORDER_SORTS = ("newest", "soonest")
+
+
+def orders_query(search: str | None = None, sort: str = "newest") -> Select:
+    """Orders by planned procedure date (newest or soonest first), optionally filtered."""
+    planned = TreatmentOrder.planned_procedure_date
+    order_by = (planned.asc(), TreatmentOrder.id) if sort == "soonest" else (
+        planned.desc(), TreatmentOrder.id.desc())
+    query = select(TreatmentOrder).join(TreatmentOrder.patient).order_by(*order_by)
+    condition = _text_filter(search)
+    if condition is not None:
+        number = (search or "").strip().upper()[:100]
+        query = query.where(or_(condition, TreatmentOrder.order_number.contains(
+            number, autoescape=True)))
+    return query
+
+
+def patient_orders(patient: Patient) -> list[TreatmentOrder]:
+    """The patient's orders, newest planned date first."""
+    return list(db.session.scalars(
+        select(TreatmentOrder).where(TreatmentOrder.patient_id == patient.id)
+        .order_by(TreatmentOrder.planned_procedure_date.desc(), TreatmentOrder.id.desc())))
 
 
 def authorisation_of(order: TreatmentOrder) -> AuthorisationInput | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -9,10 +10,11 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import Select, exists, func, select
 
 from labtrack.domain import isbt128
 from labtrack.domain.acceptance import AcceptanceRules, FailedRule, SampleFacts, evaluate_sample
+from labtrack.domain.batch_states import BatchState
 from labtrack.domain.roles import Role
 from labtrack.extensions import db
 from labtrack.models.base import utcnow
@@ -21,6 +23,7 @@ from labtrack.models.patients import TreatmentOrder
 from labtrack.models.quality import Deviation
 from labtrack.models.samples import ChainOfIdentityEvent, Sample
 from labtrack.models.users import User
+from labtrack.reports.labels import LAYOUTS, LabelData, label_pdf
 from labtrack.services import PermissionDenied, ServiceError, audit, batches, numbering
 
 ACCEPTED, REJECTED, ACCEPTED_WITH_DEVIATION = "accepted", "rejected", "accepted_with_deviation"
@@ -74,6 +77,9 @@ def receive_sample(acting: User, order: TreatmentOrder, data: ReceiptData,
     """Record a sample; accept it (starting its batch), or reject it with reasons. Commits."""
     if acting.role != Role.TECHNICIAN:
         raise PermissionDenied(_("Only a lab technician may receive samples."))
+    if order.cancelled_reason:
+        raise ServiceError(_("Order %(number)s is cancelled: no sample can be received for it.",
+                             number=order.order_number))
     audit.attribute_to(db.session, acting)
     now = utcnow()
     _check_times(data, now)
@@ -205,3 +211,137 @@ def latest_sample(order: TreatmentOrder) -> Sample | None:
     """The order's most recently received sample."""
     return db.session.scalar(select(Sample).where(Sample.order_id == order.id)
                              .order_by(Sample.received_at.desc(), Sample.id.desc()).limit(1))
+
+
+def preview_receipt(data: ReceiptData, rules: AcceptanceRules) -> list[FailedRule]:
+    """Check the receipt's times and fields, then list the acceptance rules it would break.
+
+    Records nothing: the technician decides (reject, or accept with a deviation) first.
+    """
+    _check_times(data, utcnow())
+    return evaluate_sample(rules, _facts(data))
+
+
+def find_sample(din_text: str) -> Sample | None:
+    """The sample with this DIN, in any form ``isbt128.parse_din`` reads; None otherwise."""
+    try:
+        din = isbt128.parse_din(din_text or "")
+    except isbt128.DinError:
+        return None
+    return db.session.scalar(select(Sample).where(Sample.din == din.text))
+
+
+def failed_rules_of(sample: Sample) -> list[FailedRule]:
+    """The acceptance rules recorded as broken when the sample was received."""
+    try:
+        items = json.loads(sample.failed_rules or "[]")
+    except ValueError:
+        return []
+    return [FailedRule(item.get("code", ""), "", item.get("params") or {}) for item in items
+            if isinstance(item, dict)]
+
+
+def batch_of(sample: Sample) -> Batch | None:
+    """The batch started from this sample, if it was accepted."""
+    return db.session.scalar(select(Batch).where(Batch.sample_id == sample.id))
+
+
+def acceptance_deviation(sample: Sample) -> Deviation | None:
+    """The deviation opened when the sample was accepted despite a broken rule."""
+    return db.session.scalar(select(Deviation).where(Deviation.sample_id == sample.id,
+                                                     Deviation.kind == "sample_acceptance"))
+
+
+def samples_of(order: TreatmentOrder) -> list[Sample]:
+    """Every sample received against the order, newest first."""
+    return list(db.session.scalars(select(Sample).where(Sample.order_id == order.id)
+                                   .order_by(Sample.received_at.desc(), Sample.id.desc())))
+
+
+def samples_query() -> Select:
+    """Received samples, newest receipt first."""
+    return select(Sample).order_by(Sample.received_at.desc(), Sample.id.desc())
+
+
+AWAITING_SAMPLE, SAMPLE_REJECTED, IN_BATCH, BATCH_ENDED = (
+    "awaiting_sample", "sample_rejected", "batch", "batch_ended")
+FINISHED_BATCH_STATES = (BatchState.REJECTED.value, BatchState.TERMINATED.value)
+
+
+@dataclass(frozen=True)
+class OrderProgress:
+    """Where an order stands on the way from sample to batch."""
+
+    stage: str
+    sample: Sample | None = None
+    batch: Batch | None = None
+    failed_rules: list[FailedRule] = dataclasses.field(default_factory=list)
+
+    @property
+    def needs_sample(self) -> bool:
+        """True when a (new) bone-marrow collection is needed to start a batch."""
+        return self.stage != IN_BATCH
+
+
+def order_progress(order: TreatmentOrder) -> OrderProgress:
+    """Awaiting sample, sample rejected, batch under way, or batch ended."""
+    batch = batches.active_batch_for(order)
+    if batch is not None:
+        return OrderProgress(IN_BATCH, batch.sample, batch)
+    sample = latest_sample(order)
+    if sample is None:
+        return OrderProgress(AWAITING_SAMPLE)
+    if sample.status == REJECTED:
+        return OrderProgress(SAMPLE_REJECTED, sample, None, failed_rules_of(sample))
+    return OrderProgress(BATCH_ENDED, sample, batch_of(sample))
+
+
+def orders_awaiting_sample() -> Select:
+    """Open orders with no batch under way, soonest planned procedure first."""
+    under_way = exists().where(Batch.order_id == TreatmentOrder.id,
+                               Batch.state.not_in(FINISHED_BATCH_STATES))
+    return (select(TreatmentOrder).where(TreatmentOrder.cancelled_reason.is_(None), ~under_way)
+            .order_by(TreatmentOrder.planned_procedure_date, TreatmentOrder.id))
+
+
+LABEL_KINDS = ("tube", "flasks")
+MAX_FLASK_LABELS = 40
+
+
+def print_labels(acting: User, sample: Sample, kind: str, layout: str, flasks: int,
+                 lab_name: str) -> bytes:
+    """PDF labels for an accepted sample's tube or culture flasks; audited, commits.
+
+    Reprints are allowed: each one is a separate ``print_label`` event.
+    """
+    if acting.role != Role.TECHNICIAN:
+        raise PermissionDenied(_("Only a lab technician may print sample and flask labels."))
+    if kind not in LABEL_KINDS or layout not in LAYOUTS:
+        raise ServiceError(_("Unknown kind of label or layout."))
+    if kind == "flasks" and not 1 <= flasks <= MAX_FLASK_LABELS:
+        raise ServiceError(_("Print between 1 and %(most)d flask labels.",
+                             most=MAX_FLASK_LABELS), field="flasks")
+    batch = batch_of(sample)
+    if batch is None:
+        raise ServiceError(_("Labels are printed only for an accepted sample with its batch."))
+    labels = _labels(sample, batch, kind, flasks, lab_name)
+    pdf = label_pdf(labels, layout, title=f"{batch.batch_number} {kind}")
+    audit.attribute_to(db.session, acting)
+    audit.record_event(db.session, "print_label", "sample", sample.id,
+                       {"label": kind, "layout": layout, "count": len(labels),
+                        "batch": batch.batch_number, "din": sample.din})
+    db.session.commit()
+    return pdf
+
+
+def _labels(sample: Sample, batch: Batch, kind: str, flasks: int,
+            lab_name: str) -> list[LabelData]:
+    patient = sample.order.patient
+    common = {"din": isbt128.parse_din(sample.din), "batch_number": batch.batch_number,
+              "patient_identifier": f"{patient.record_number} {patient.display_name}",
+              "lab_name": lab_name}
+    if kind == "tube":
+        return [LabelData(title=_("Bone-marrow aspirate"), **common)]
+    return [LabelData(title=_("Culture flask %(number)d of %(total)d", number=number,
+                             total=flasks), **common)
+            for number in range(1, flasks + 1)]

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, redirect, render_template, url_for
+from flask import Blueprint, current_app, jsonify, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from labtrack.domain.roles import Area, Role
 from labtrack.extensions import db
+from labtrack.formatting import lab_zone
+from labtrack.models.base import utcnow
 from labtrack.security import requires_area
+from labtrack.services import bench, culture, release
+from labtrack.views import clinic
 
 bp = Blueprint("main", __name__)
 
@@ -30,19 +34,24 @@ def home():
 @bp.route("/today")
 @requires_area(Area.BENCH)
 def today():
-    return render_template("main/today.html")
+    """The technician's worklist: what is due and overdue across batches in culture."""
+    worklist = bench.today(utcnow(), lab_zone(), culture.protocol_from_config(current_app.config),
+                           current_app.config["RELEASE_LEAD_DAYS"])
+    return render_template("main/today.html", worklist=worklist)
 
 
 @bp.route("/review")
 @requires_area(Area.QUALITY)
 def review():
-    return render_template("main/review.html")
+    """QA's queue: batches awaiting release, open deviations, results pending after release."""
+    return render_template("main/review.html", **release.review_queue())
 
 
 @bp.route("/readiness")
 @requires_area(Area.CLINIC)
 def readiness():
-    return render_template("main/readiness.html")
+    """The clinician's dose readiness list (built in ``views.clinic``)."""
+    return clinic.readiness_page()
 
 
 @bp.route("/healthz")
