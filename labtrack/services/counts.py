@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload
 
-from labtrack.domain import counting
+from labtrack.domain import counting, growth
 from labtrack.domain.batch_states import BatchState
 from labtrack.domain.roles import Role
 from labtrack.extensions import db
@@ -141,6 +142,8 @@ def _check_amendable(original: CellCount, why: str) -> None:
     if not (why or "").strip():
         raise audit.ReasonRequired(_("A reason is required to correct a count."),
                                    field="reason")
+    if original.is_void:
+        raise ServiceError(_("A withdrawn count cannot be corrected; log a new count."))
     if is_superseded(original):
         raise ServiceError(_("This count was already corrected; amend the latest version."))
 
@@ -158,3 +161,86 @@ def current_counts(batch: Batch) -> list[CellCount]:
         select(CellCount).where(CellCount.batch_id == batch.id, ~superseded,
                                 CellCount.is_void.is_(False))
         .order_by(CellCount.counted_at, CellCount.id)))
+
+
+def counts_by_batch(batch_ids: list[int]) -> dict[int, list[CellCount]]:
+    """Counts in force for many batches in one query (for the Today worklist)."""
+    newer = aliased(CellCount)
+    superseded = select(newer.id).where(newer.supersedes_id == CellCount.id).exists()
+    grouped: dict[int, list[CellCount]] = {batch_id: [] for batch_id in batch_ids}
+    if batch_ids:
+        for count in db.session.scalars(
+                select(CellCount).where(CellCount.batch_id.in_(batch_ids), ~superseded,
+                                        CellCount.is_void.is_(False))
+                .order_by(CellCount.counted_at, CellCount.id)):
+            grouped[count.batch_id].append(count)
+    return grouped
+
+
+@dataclass(frozen=True)
+class CountEntry:
+    """A count as the history shows it: in force, or replaced by a later entry."""
+
+    count: CellCount
+    replaced_by: CellCount | None
+
+    @property
+    def in_force(self) -> bool:
+        return self.replaced_by is None and not self.count.is_void
+
+
+def count_history(batch: Batch) -> list[CountEntry]:
+    """Every count of the batch, each original followed by its amendments, oldest first."""
+    every = list(db.session.scalars(
+        select(CellCount).where(CellCount.batch_id == batch.id)
+        .options(joinedload(CellCount.entered_by))
+        .order_by(CellCount.counted_at, CellCount.id)))
+    successor = {count.supersedes_id: count for count in every if count.supersedes_id}
+    entries = []
+    for root in (count for count in every if count.supersedes_id is None):
+        current = root
+        while current is not None:
+            entries.append(CountEntry(current, successor.get(current.id)))
+            current = successor.get(current.id)
+    return entries
+
+
+@dataclass(frozen=True)
+class Growth:
+    """Where a culture stands against its target, and whether it will make the date."""
+
+    target: int
+    latest: CellCount | None
+    progress: growth.Progress | None
+    projection: growth.Projection | growth.NoProjection
+    at_risk: bool
+    ready_by: date
+    points: list[tuple[float, float, int]]
+
+    @property
+    def percent(self) -> int:
+        """Progress towards the target for a progress bar, 0–100."""
+        return round(self.progress.display_fraction * 100) if self.progress else 0
+
+
+def growth_of(batch: Batch, counts: list[CellCount], now: datetime, tz: ZoneInfo,
+              lead_days: int) -> Growth:
+    """Progress, projection and risk from the batch's counts in force (oldest first)."""
+    order = batch.order
+    target = order.target_cells
+    origin = batch.seeded_at or batch.started_at
+    points = [growth.CountPoint(c.counted_at, float(c.viable_cells), c.passage_number,
+                                float(c.dead_cells)) for c in counts]
+    projection = growth.project_target_date(points, target, now)
+    latest = counts[-1] if counts else None
+    progress = (growth.progress(latest.viable_cells, target, disc_levels=len(order.levels),
+                                qc_reserve=order.qc_reserve_cells) if latest else None)
+    watched = batch.state in (BatchState.IN_CULTURE, BatchState.ON_HOLD)
+    return Growth(
+        target=target, latest=latest, progress=progress, projection=projection,
+        at_risk=watched and growth.is_at_risk(projection, order.planned_procedure_date,
+                                              lead_days, tz),
+        ready_by=order.planned_procedure_date - timedelta(days=lead_days),
+        points=[(max(growth.elapsed_days(origin, c.counted_at), 0.0), float(c.viable_cells),
+                 c.passage_number) for c in counts],
+    )

@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from labtrack.domain.batch_states import BatchState
+from labtrack.domain.protocol import (
+    CultureProtocol,
+    StepFact,
+    Timing,
+    WindowIssue,
+    outside_window,
+)
 from labtrack.domain.roles import Role
 from labtrack.domain.signatures import Meaning
 from labtrack.extensions import db
+from labtrack.labels import step_kind_label
 from labtrack.models.audit import Signature
 from labtrack.models.base import utcnow
 from labtrack.models.batches import (
@@ -24,16 +33,20 @@ from labtrack.models.batches import (
     CultureStepLot,
 )
 from labtrack.models.inventory import Equipment, ReagentLot
+from labtrack.models.quality import Deviation
 from labtrack.models.users import User
-from labtrack.services import PermissionDenied, ServiceError, audit, batches
+from labtrack.services import PermissionDenied, ServiceError, audit, batches, deviations
 
 STEP_KINDS = ("isolation", "seeding", "non_adherent_removal", "medium_change", "observation",
-              "passage")
+              "passage")  # the harvest has its own use case (services/harvest.py)
 CLOCK_SKEW = timedelta(minutes=5)
+# A step outside its protocol window is a process deviation (services/deviations.py
+# accepts only its own kinds; "protocol_window" would need adding there).
+WINDOW_DEVIATION_KIND = "protocol_window"
 REQUIRED_FIELDS = {
     "isolation": ("cells",),
     "seeding": ("flasks", "cells"),
-    "observation": ("confluence_percent",),
+    "observation": ("confluence_percent", "contamination_signs"),
     "passage": ("flasks", "cells", "split_ratio"),
 }
 
@@ -66,7 +79,16 @@ def current_passage(batch: Batch) -> int:
 
 
 def record_step(acting: User, batch: Batch, data: StepData, tz: ZoneInfo) -> CultureStep:
-    """Record a culture step on a batch in culture; flushes, the caller commits."""
+    """Record a culture step on a batch in culture; flushes, the caller commits.
+
+    The protocol window is not checked here: the bench uses :func:`record_protocol_step`.
+    """
+    lots, equipment = _prepare(acting, batch, data, tz)
+    return _store(acting, batch, data, lots, equipment)
+
+
+def _prepare(acting: User, batch: Batch, data: StepData, tz: ZoneInfo):
+    """Every check of a step: who, the batch's state, the values, its lots and equipment."""
     if acting.role != Role.TECHNICIAN:
         raise PermissionDenied(_("Only a lab technician may record culture steps."))
     audit.attribute_to(db.session, acting)
@@ -77,6 +99,10 @@ def record_step(acting: User, batch: Batch, data: StepData, tz: ZoneInfo) -> Cul
     day = data.performed_at.astimezone(tz).date()
     lots = [(_usable_lot(lot_id, day), quantity) for lot_id, quantity in data.lots]
     equipment = [_usable_equipment(item_id, day) for item_id in data.equipment_ids]
+    return lots, equipment
+
+
+def _store(acting: User, batch: Batch, data: StepData, lots, equipment) -> CultureStep:
     passage = current_passage(batch) + (1 if data.kind == "passage" else 0)
     step = CultureStep(batch_id=batch.id, performed_by_id=acting.id, passage_number=passage,
                        **_step_values(data))
@@ -108,7 +134,7 @@ def _check_step(batch: Batch, data: StepData) -> None:
         raise ServiceError(_("A step cannot be recorded in the future."), field="performed_at")
     if data.performed_at < batch.started_at - CLOCK_SKEW:
         raise ServiceError(_("A step cannot be before the batch started."), field="performed_at")
-    if data.kind != "isolation" and data.kind != "seeding" and batch.seeded_at is None:
+    if data.kind not in ("isolation", "seeding") and batch.seeded_at is None:
         raise ServiceError(_("Record the seeding (day 0) first."), field="kind")
     for name in REQUIRED_FIELDS.get(data.kind, ()):
         if getattr(data, name) in (None, ""):
@@ -166,6 +192,7 @@ def verify_step(acting: User, step: CultureStep, signature: Signature) -> Cultur
     """
     if acting.role not in (Role.TECHNICIAN, Role.QA):
         raise PermissionDenied(_("Only lab or QA staff may verify a step."))
+    batches.ensure_editable(db.session.get(Batch, step.batch_id))
     if acting.id == step.performed_by_id:
         raise ServiceError(_("The person who performed a step cannot verify it."))
     if step.verified_by_id is not None:
@@ -187,3 +214,100 @@ def batch_staff_ids(batch: Batch) -> set[int]:
                                   .where(CellCount.batch_id == batch.id)).all()
     staff = {user_id for row in rows for user_id in row if user_id is not None}
     return staff | set(counters) | {batch.sample.received_by_id}
+
+
+# --- The protocol at the bench: windows, deviations, harvest, reading the record ----------
+
+
+class OutsideWindow(ServiceError):
+    """The step is outside its protocol window and no deviation was described."""
+
+    def __init__(self, message: str, issue: WindowIssue) -> None:
+        super().__init__(message, field="deviation")
+        self.issue = issue
+
+
+def protocol_from_config(config) -> CultureProtocol:
+    """The lab's culture protocol from the ``CULTURE_*`` settings (built only here)."""
+    return CultureProtocol.from_config(config)
+
+
+def steps_of(batch: Batch) -> list[CultureStep]:
+    """The batch's steps in the order they were performed, with lots, equipment and people."""
+    return list(db.session.scalars(
+        select(CultureStep).where(CultureStep.batch_id == batch.id)
+        .options(selectinload(CultureStep.lots).joinedload(CultureStepLot.reagent_lot),
+                 selectinload(CultureStep.equipment).joinedload(CultureStepEquipment.item),
+                 joinedload(CultureStep.performed_by), joinedload(CultureStep.verified_by))
+        .order_by(CultureStep.performed_at, CultureStep.id)))
+
+
+def steps_by_batch(batch_ids: list[int]) -> dict[int, list[CultureStep]]:
+    """Steps of many batches in one query (for the Today worklist), oldest first."""
+    grouped: dict[int, list[CultureStep]] = {batch_id: [] for batch_id in batch_ids}
+    if batch_ids:
+        for step in db.session.scalars(
+                select(CultureStep).where(CultureStep.batch_id.in_(batch_ids),
+                                          CultureStep.is_void.is_(False))
+                .order_by(CultureStep.performed_at, CultureStep.id)):
+            grouped[step.batch_id].append(step)
+    return grouped
+
+
+def step_facts(steps: list[CultureStep]) -> list[StepFact]:
+    """The steps as the protocol sees them (void steps left out)."""
+    return [StepFact(step.kind, step.performed_at, step.confluence_percent)
+            for step in steps if not step.is_void]
+
+
+def window_issue(batch: Batch, kind: str, when: datetime, protocol: CultureProtocol,
+                 tz: ZoneInfo, confluence: int | None = None) -> WindowIssue | None:
+    """Why a ``kind`` step at ``when`` would be outside its protocol window, if it would."""
+    return outside_window(kind, when, step_facts(steps_by_batch([batch.id])[batch.id]), tz,
+                          protocol, confluence=confluence)
+
+
+def record_protocol_step(acting: User, batch: Batch, data: StepData, protocol: CultureProtocol,
+                         tz: ZoneInfo, deviation: str | None = None) -> CultureStep:
+    """Record a step at the bench; commits.
+
+    A step outside its protocol window needs ``deviation`` (what happened and why): a
+    minor deviation is opened for QA and linked to the step.
+    """
+    lots, equipment = _prepare(acting, batch, data, tz)
+    confluence = data.confluence_percent if data.kind == "passage" else None
+    issue = window_issue(batch, data.kind, data.performed_at, protocol, tz, confluence)
+    if issue is not None:
+        if not (deviation or "").strip():
+            raise OutsideWindow(_("%(problem)s Describe the deviation to record this step.",
+                                  problem=window_message(issue)), issue)
+        opened = _open_window_deviation(acting, batch, issue, deviation.strip())
+        data = replace(data, deviation_id=opened.id)
+    step = _store(acting, batch, data, lots, equipment)
+    db.session.commit()
+    return step
+
+
+def _open_window_deviation(acting: User, batch: Batch, issue: WindowIssue,
+                           description: str) -> Deviation:
+    """Open a minor deviation for a step outside its window (QA investigates and closes it)."""
+    return deviations.open_deviation(
+        acting, batch, WINDOW_DEVIATION_KIND, "minor",
+        _("%(step)s outside its protocol window", step=step_kind_label(issue.kind)),
+        f"{window_message(issue)}\n\n{description}")
+
+
+def window_message(issue: WindowIssue) -> str:
+    """A plain sentence saying how the step misses its window."""
+    step = step_kind_label(issue.kind)
+    if issue.kind == "passage":
+        return _("%(step)s at %(confluence)d %% confluence is outside the protocol window "
+                 "(%(due)d–%(overdue)d %%).", step=step, confluence=issue.confluence,
+                 due=issue.due_confluence, overdue=issue.overdue_confluence)
+    if issue.timing == Timing.EARLY:
+        return _("%(step)s on culture day %(day)d is before its protocol window "
+                 "(days %(opens)d–%(closes)d).", step=step, day=issue.day,
+                 opens=issue.opens_day, closes=issue.closes_day)
+    return _("%(step)s on culture day %(day)d is after its protocol window "
+             "(days %(opens)d–%(closes)d).", step=step, day=issue.day,
+             opens=issue.opens_day, closes=issue.closes_day)

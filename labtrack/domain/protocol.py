@@ -1,0 +1,270 @@
+"""The culture protocol: which steps are due when, and when a step is outside its window.
+
+Culture days are local calendar days since seeding (day 0), as on every batch page.
+The rules, each configurable (``CULTURE_*`` settings, see :meth:`CultureProtocol.from_config`):
+
+- Removal of non-adherent cells: once, in the primary culture (passage 0), on days 2–3.
+- Medium change: 3–4 days after the culture was last fed (seeding, removal of non-adherent
+  cells, medium change or passage all give fresh medium). In the primary culture it is not
+  asked for until the non-adherent cells are removed: that step feeds the culture.
+- Observation: 1–2 days after the last look (an observation, the seeding or a passage).
+- Passage: due once the latest observation of the current passage shows ≥ 70 % confluence,
+  overdue from 80 % (the window is [70 %, 80 %)).
+- Harvest: days 19–23 (day 21 ± 2). Nothing else is due once the harvest is recorded.
+
+A task is *upcoming* before its window opens, *due* inside it and *overdue* once it has
+closed. A step done before its window opens or after it closed is *outside its window*,
+which asks for a deviation. An observation is never early (looking more often is good
+practice); a passage is judged on the confluence seen just before it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+FEEDING_KINDS = frozenset({"seeding", "non_adherent_removal", "medium_change", "passage"})
+LOOKING_KINDS = frozenset({"seeding", "observation", "passage"})
+KIND_ORDER = ("isolation", "seeding", "non_adherent_removal", "medium_change", "observation",
+              "passage", "harvest")
+
+
+class TaskStatus(StrEnum):
+    UPCOMING = "upcoming"
+    DUE = "due"
+    OVERDUE = "overdue"
+
+
+class Timing(StrEnum):
+    EARLY = "early"
+    LATE = "late"
+
+
+@dataclass(frozen=True)
+class CultureProtocol:
+    """The lab's culture schedule; day ranges are inclusive (first, last)."""
+
+    non_adherent_removal_days: tuple[int, int] = (2, 3)  # culture days
+    medium_change_days: tuple[int, int] = (3, 4)  # days after the last feeding
+    observation_days: tuple[int, int] = (1, 2)  # days after the last look
+    passage_due_confluence: int = 70
+    passage_overdue_confluence: int = 80
+    harvest_day: int = 21
+    harvest_tolerance_days: int = 2
+
+    def __post_init__(self) -> None:
+        for name in ("non_adherent_removal_days", "medium_change_days", "observation_days"):
+            first, last = getattr(self, name)
+            if not 0 <= first <= last:
+                raise ValueError(f"{name}: need 0 ≤ first ≤ last, got {first}–{last}")
+        if not 0 < self.passage_due_confluence < self.passage_overdue_confluence <= 100:
+            raise ValueError("need 0 < passage due confluence < overdue confluence ≤ 100")
+        if self.harvest_tolerance_days < 0 or self.harvest_day - self.harvest_tolerance_days < 1:
+            raise ValueError("the harvest window must start after day 0")
+
+    @property
+    def harvest_days(self) -> tuple[int, int]:
+        return (self.harvest_day - self.harvest_tolerance_days,
+                self.harvest_day + self.harvest_tolerance_days)
+
+    @classmethod
+    def from_config(cls, config: Mapping) -> CultureProtocol:
+        """The protocol from the application's ``CULTURE_*`` settings."""
+        return cls(
+            non_adherent_removal_days=(int(config["CULTURE_NON_ADHERENT_REMOVAL_FIRST_DAY"]),
+                                       int(config["CULTURE_NON_ADHERENT_REMOVAL_LAST_DAY"])),
+            medium_change_days=(int(config["CULTURE_MEDIUM_CHANGE_MIN_DAYS"]),
+                                int(config["CULTURE_MEDIUM_CHANGE_MAX_DAYS"])),
+            observation_days=(int(config["CULTURE_OBSERVATION_MIN_DAYS"]),
+                              int(config["CULTURE_OBSERVATION_MAX_DAYS"])),
+            passage_due_confluence=int(config["CULTURE_PASSAGE_DUE_CONFLUENCE"]),
+            passage_overdue_confluence=int(config["CULTURE_PASSAGE_OVERDUE_CONFLUENCE"]),
+            harvest_day=int(config["CULTURE_HARVEST_DAY"]),
+            harvest_tolerance_days=int(config["CULTURE_HARVEST_TOLERANCE_DAYS"]),
+        )
+
+
+@dataclass(frozen=True)
+class StepFact:
+    """A recorded step as the protocol sees it (confluence: observed, or before a passage)."""
+
+    kind: str
+    at: datetime
+    confluence: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.at.tzinfo is None or self.at.utcoffset() is None:
+            raise ValueError("step times must be timezone-aware")
+
+
+@dataclass(frozen=True)
+class Task:
+    """Something the protocol asks for; days are culture days, confluence drives a passage."""
+
+    kind: str
+    status: TaskStatus
+    opens_day: int | None = None
+    closes_day: int | None = None
+    confluence: int | None = None
+
+    @property
+    def actionable(self) -> bool:
+        """True when due or overdue (what the Today worklist shows)."""
+        return self.status != TaskStatus.UPCOMING
+
+
+@dataclass(frozen=True)
+class WindowIssue:
+    """A step outside its window: when it was done, and the window it missed."""
+
+    kind: str
+    timing: Timing
+    day: int
+    opens_day: int | None = None
+    closes_day: int | None = None
+    confluence: int | None = None
+    due_confluence: int | None = None
+    overdue_confluence: int | None = None
+
+
+@dataclass(frozen=True)
+class _Culture:
+    """What the recorded steps say about the culture."""
+
+    isolated: bool
+    seeded_at: datetime | None
+    harvested: bool
+    passage: int
+    non_adherent_removed: bool
+    last_feed: datetime | None
+    last_look: datetime | None
+    confluence: int | None  # latest observed in the current passage
+
+
+def _culture(steps: Iterable[StepFact]) -> _Culture:
+    ordered = sorted(steps, key=lambda s: s.at)
+    seeded_at = next((s.at for s in ordered if s.kind == "seeding"), None)
+    passages = [s for s in ordered if s.kind == "passage"]
+    since = passages[-1].at if passages else seeded_at
+    current = [s for s in ordered if since is not None and s.at >= since]
+    readings = [s.confluence for s in current
+                if s.kind == "observation" and s.confluence is not None]
+    return _Culture(
+        isolated=any(s.kind == "isolation" for s in ordered),
+        seeded_at=seeded_at,
+        harvested=any(s.kind == "harvest" for s in ordered),
+        passage=len(passages),
+        non_adherent_removed=any(s.kind == "non_adherent_removal" for s in ordered),
+        last_feed=max((s.at for s in ordered if s.kind in FEEDING_KINDS), default=None),
+        last_look=max((s.at for s in ordered if s.kind in LOOKING_KINDS), default=None),
+        confluence=readings[-1] if readings else None,
+    )
+
+
+def _local_date(moment: datetime, tz: ZoneInfo) -> date:
+    return moment.astimezone(tz).date()
+
+
+def _day(culture: _Culture, moment: datetime, tz: ZoneInfo) -> int:
+    return (_local_date(moment, tz) - _local_date(culture.seeded_at, tz)).days
+
+
+def _day_windows(culture: _Culture, protocol: CultureProtocol,
+                 tz: ZoneInfo) -> dict[str, tuple[int, int]]:
+    """The culture-day windows of the time-driven steps (seeded cultures only)."""
+    windows = {}
+    if culture.passage == 0 and not culture.non_adherent_removed:
+        windows["non_adherent_removal"] = protocol.non_adherent_removal_days
+    else:
+        fed = _day(culture, culture.last_feed, tz)
+        first, last = protocol.medium_change_days
+        windows["medium_change"] = (fed + first, fed + last)
+    looked = _day(culture, culture.last_look, tz)
+    first, last = protocol.observation_days
+    windows["observation"] = (looked + first, looked + last)
+    windows["harvest"] = protocol.harvest_days
+    return windows
+
+
+def _status(day: int, opens: int, closes: int) -> TaskStatus:
+    if day > closes:
+        return TaskStatus.OVERDUE
+    return TaskStatus.DUE if day >= opens else TaskStatus.UPCOMING
+
+
+def _passage_task(culture: _Culture, protocol: CultureProtocol) -> Task | None:
+    reading = culture.confluence
+    if reading is None or reading < protocol.passage_due_confluence:
+        return None
+    status = (TaskStatus.OVERDUE if reading >= protocol.passage_overdue_confluence
+              else TaskStatus.DUE)
+    return Task("passage", status, confluence=reading)
+
+
+def _sort_key(task: Task) -> tuple[int, int]:
+    urgency = {TaskStatus.OVERDUE: 0, TaskStatus.DUE: 1, TaskStatus.UPCOMING: 2}
+    return urgency[task.status], KIND_ORDER.index(task.kind)
+
+
+def tasks_for(steps: Sequence[StepFact], now: datetime, tz: ZoneInfo,
+              protocol: CultureProtocol) -> list[Task]:
+    """Every task the protocol asks of this culture at ``now``, most urgent first.
+
+    Before seeding: the isolation or the seeding (due, without a window). After the
+    harvest: nothing. Upcoming tasks are included (``Task.actionable`` filters them out).
+    """
+    culture = _culture(steps)
+    if culture.harvested:
+        return []
+    if culture.seeded_at is None:
+        return [Task("seeding" if culture.isolated else "isolation", TaskStatus.DUE)]
+    today = _day(culture, now, tz)
+    tasks = [Task(kind, _status(today, opens, closes), opens, closes)
+             for kind, (opens, closes) in _day_windows(culture, protocol, tz).items()]
+    passage = _passage_task(culture, protocol)
+    if passage is not None:
+        tasks.append(passage)
+    return sorted(tasks, key=_sort_key)
+
+
+def _passage_issue(culture: _Culture, day: int, confluence: int | None,
+                   protocol: CultureProtocol) -> WindowIssue | None:
+    reading = confluence if confluence is not None else culture.confluence
+    if reading is None:
+        return None  # nothing to judge the timing by
+    if protocol.passage_due_confluence <= reading < protocol.passage_overdue_confluence:
+        return None
+    timing = Timing.EARLY if reading < protocol.passage_due_confluence else Timing.LATE
+    return WindowIssue("passage", timing, day, confluence=reading,
+                       due_confluence=protocol.passage_due_confluence,
+                       overdue_confluence=protocol.passage_overdue_confluence)
+
+
+def outside_window(kind: str, when: datetime, steps: Sequence[StepFact], tz: ZoneInfo,
+                   protocol: CultureProtocol, confluence: int | None = None) -> WindowIssue | None:
+    """Why a ``kind`` step at ``when`` would be outside its window, or None when it is not.
+
+    Judged against the steps recorded before ``when``. Isolation and seeding have no
+    window, nor does anything before seeding or after the harvest, nor a step the protocol
+    does not ask for at that point (e.g. a second removal of non-adherent cells).
+    ``confluence`` is the confluence seen just before a passage; without it the latest
+    observation of the passage is used.
+    """
+    culture = _culture(s for s in steps if s.at < when)
+    if culture.seeded_at is None or culture.harvested or when < culture.seeded_at:
+        return None
+    day = _day(culture, when, tz)
+    if kind == "passage":
+        return _passage_issue(culture, day, confluence, protocol)
+    window = _day_windows(culture, protocol, tz).get(kind)
+    if window is None:
+        return None
+    opens, closes = window
+    if day > closes:
+        return WindowIssue(kind, Timing.LATE, day, opens, closes)
+    if day < opens and kind != "observation":
+        return WindowIssue(kind, Timing.EARLY, day, opens, closes)
+    return None

@@ -1,0 +1,74 @@
+"""Demo data: batches at several stages with realistic growth, built once."""
+
+from datetime import date
+from itertools import pairwise
+
+from sqlalchemy import func, select
+
+from labtrack.domain.growth import doubling_time_days, elapsed_days
+from labtrack.extensions import db
+from labtrack.formatting import lab_zone
+from labtrack.models import Batch, CellCount, CultureStep, Deviation, Equipment, ReagentLot
+from labtrack.models.base import utcnow
+from labtrack.services import bench, counts, culture
+from labtrack.services.demo_lab import BENCH_JOURNEY, CULTURES
+
+MODELS = (Batch, CultureStep, CellCount, ReagentLot, Equipment, Deviation)
+
+
+def _totals():
+    return {model.__name__: db.session.scalar(select(func.count()).select_from(model))
+            for model in MODELS}
+
+
+def _worklist(app):
+    return bench.today(utcnow(), lab_zone(), culture.protocol_from_config(app.config),
+                       app.config["RELEASE_LEAD_DAYS"])
+
+
+def test_seed_demo_builds_batches_at_several_stages_once(runner, app):
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    states = dict(db.session.execute(select(Batch.state, func.count()).group_by(Batch.state)).all())
+    assert states == {"in_culture": len(CULTURES) - 1, "terminated": 1}
+    terminated = db.session.scalar(select(Batch).where(Batch.state == "terminated"))
+    assert "contamination" in terminated.state_reason.lower()
+
+    worklist = _worklist(app)
+    days = sorted(work.day for work in worklist.batches)
+    assert days == sorted(plan.age for plan in CULTURES if plan.contamination_day is None)
+    assert len(worklist.at_risk) == 1
+    statuses = {task.status for work in worklist.batches for task in work.tasks}
+    assert statuses == {"due", "overdue"}
+    journey = next(work for work in worklist.batches
+                   if work.batch.order.patient.record_number == BENCH_JOURNEY.record_number)
+    assert "medium_change" in {task.kind for task in journey.tasks}
+
+    today = date.today()
+    assert db.session.scalar(select(ReagentLot).where(ReagentLot.expiry_date < today,
+                                                      ReagentLot.status == "released"))
+    assert db.session.scalar(select(ReagentLot).where(ReagentLot.status == "quarantine"))
+    assert db.session.scalar(select(Equipment).where(Equipment.calibration_due < today))
+    assert db.session.scalar(select(Deviation).where(
+        Deviation.kind == culture.WINDOW_DEVIATION_KIND,
+        Deviation.title.contains("outside its protocol window")))
+    assert db.session.scalar(select(CultureStep).where(CultureStep.verified_by_id.is_not(None)))
+
+    before = _totals()
+    again = runner.invoke(args=["seed-demo"])
+    assert again.exit_code == 0, again.output
+    assert _totals() == before
+    assert "already has data" in runner.invoke(args=["seed-demo", "--if-empty"]).output
+
+
+def test_demo_growth_is_realistic(runner):
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    for batch in db.session.scalars(select(Batch)):
+        in_force = counts.current_counts(batch)
+        for earlier, later in pairwise(in_force):
+            if earlier.passage_number != later.passage_number:
+                continue
+            days = elapsed_days(earlier.counted_at, later.counted_at)
+            doubling = doubling_time_days(earlier.viable_cells, later.viable_cells, days)
+            assert 1.4 <= doubling <= 3.2, (batch.batch_number, doubling)
+        assert all(90 <= count.viability_percent <= 97 for count in in_force)
