@@ -1,0 +1,114 @@
+"""The PDF batch release record: its content, its bar code, and bytes that never change."""
+
+import hashlib
+import io
+import re
+
+from pypdf import PdfReader
+
+from labtrack.domain import isbt128
+from labtrack.extensions import db
+from labtrack.formatting import lab_zone
+from labtrack.models.quality import Release
+from labtrack.services import quality, release
+from labtrack.services.quality import ResultData
+from tests import builders
+from tests.helpers import login
+from tests.unit.test_labels_pdf import decode_code128, rasterise
+
+EXCEPTIONAL = release.ExceptionalRequest(
+    "Dr. Ortega asked in writing on 2026-03-02 <urgent & documented>.",
+    "Viability 60 % below 70 %; cells per disc met; benefit outweighs the risk.")
+
+
+def pages_text(pdf: bytes) -> list[str]:
+    return [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
+
+
+def test_the_record_holds_patient_order_doses_results_and_signatures(app):
+    order = builders.order(builders.user("clinician", full_name="Dr. Pablo Ortega"))
+    batch = builders.releasable_batch(order, skip=("sterility",))
+    decision = builders.release(batch, builders.user("qa", full_name="Carmen Navarro"))
+    pages = pages_text(decision.record_pdf)
+    text = "\n".join(pages)
+    patient = order.patient
+
+    for expected in (patient.display_name, patient.record_number,
+                     patient.date_of_birth.isoformat(), order.order_number,
+                     "L4-L5, L5-S1", order.authorisation_reference, batch.batch_number,
+                     "S1234100", f"{batch.batch_number}-L4L5", f"{batch.batch_number}-L5S1",
+                     "Dr. Pablo Ortega", "Carmen Navarro", "Released for clinical use",
+                     "RELEASED FOR CLINICAL USE", decision.audit_head_hash[:20],
+                     decision.document_id):
+        assert expected in text, expected
+    assert re.search(r"Viability\s+≥ 70 %\s+95\s+PASS", text)
+    assert re.search(r"Sterility\s+no growth\s+—\s+PENDING", text)
+    assert "Performed" in text and "Verified" in text  # who did and who checked the steps
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d CES?T", text)  # times carry their zone
+    assert len(pages) >= 2
+    for number, page in enumerate(pages, start=1):
+        assert f"Page {number} of {len(pages)}" in page
+        assert decision.document_id in page
+    first = pages[0]
+    assert "Sterility is pending" in first  # review by exception: page 1
+    din = isbt128.parse_din(batch.sample.din)
+    assert din.grouped in first and din.check_character in first
+
+
+def test_the_din_bar_code_on_the_record_scans(app, tmp_path):
+    batch = builders.releasable_batch()
+    decision = builders.release(batch)
+    scanned = decode_code128(rasterise(decision.record_pdf, tmp_path), tmp_path)
+    assert isbt128.parse_din(batch.sample.din).barcode_data in scanned
+
+
+def test_amendments_and_exceptional_release_stand_out_on_the_first_page(app):
+    batch = builders.releasable_batch(viability="60", cd105="9.8")
+    original = next(r for r in quality.current_results(batch) if r.test_code == "cd105")
+    technician = builders.user("technician")
+    quality.amend_result(technician, original, ResultData(
+        "cd105", "98", original.method, original.analyst, original.tested_at),
+        "Decimal point misplaced")
+    decision = builders.release(batch, exceptional=EXCEPTIONAL)
+    first, *rest = pages_text(decision.record_pdf)
+
+    assert "EXCEPTIONAL RELEASE" in first
+    assert "<urgent & documented>" in first  # user text printed literally, never as markup
+    assert EXCEPTIONAL.risk_assessment in first.replace("\n", " ")
+    assert "Viability is out of specification: 60" in first
+    assert "Changed after first entry" in first and "Decimal point misplaced" in first
+    assert "started_at" in first  # the backdated start (an audited update) is marked too
+    whole = " ".join("\n".join(rest).split())
+    assert "AMENDED: Decimal point misplaced" in whole and "FAIL" in whole
+
+
+def test_the_stored_record_downloads_byte_for_byte_later(app, client):
+    batch = builders.releasable_batch(skip=("sterility",))
+    decision = builders.release(batch)
+    stored, digest = decision.record_pdf, decision.record_sha256
+    builders.qc_result(batch, "sterility", "no growth")  # the record is not regenerated
+    qa = builders.user("qa")
+    login(client, qa.username)
+
+    response = client.get(f"/quality/batches/{batch.batch_number}/record.pdf")
+
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert f"{decision.document_id}.pdf" in response.headers["Content-Disposition"]
+    assert response.data == stored
+    assert hashlib.sha256(response.data).hexdigest() == digest
+    assert response.headers["X-Content-SHA256"] == digest
+    db.session.expire_all()
+    assert db.session.get(Release, decision.id).record_pdf == stored
+    again = client.get(f"/quality/batches/{batch.batch_number}/record.pdf")
+    assert again.data == stored
+
+
+def test_a_rejection_is_recorded_too(app):
+    batch = builders.releasable_batch(viability="40")
+    qa = builders.user("qa")
+    decision = release.reject(qa, batch, builders.sign_as(qa, "rejected"),
+                              builders.release_settings(), "Viability far below the limit",
+                              batch.version)
+    text = "\n".join(pages_text(decision.record_pdf))
+    assert "REJECTED" in text and "Viability far below the limit" in text
+    assert release.review(batch, qa, lab_zone()).batch.state == "rejected"
