@@ -1,0 +1,202 @@
+"""The OpenAPI 3.1 document of /api/v1, served at /api/v1/openapi.json.
+
+It is the contract the tests hold the API to: every response the API tests receive is
+validated against the schema given here for its path, method and status code.
+"""
+
+from __future__ import annotations
+
+from copy import deepcopy
+
+STATUSES = ["awaiting_sample", "sample_rejected", "in_culture", "at_risk", "awaiting_release",
+            "released", "expired", "administered"]
+NULL_STRING = {"type": ["string", "null"]}
+NULL_DATE = {"type": ["string", "null"], "format": "date"}
+NULL_TIME = {"type": ["string", "null"], "format": "date-time"}
+TIME = {"type": "string", "format": "date-time"}
+INT = {"type": "integer"}
+NULL_INT = {"type": ["integer", "null"]}
+NULL_NUMBER = {"type": ["number", "null"]}
+MAX_CELLS = 10**13
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _object(properties: dict, required: list[str] | None = None) -> dict:
+    return {"type": "object", "additionalProperties": False, "properties": properties,
+            "required": list(properties) if required is None else required}
+
+
+def _list_of(name: str) -> dict:
+    return {"type": "array", "items": _ref(name)}
+
+
+SCHEMAS = {
+    "Error": _object({"error": _object({
+        "code": {"type": "string", "enum": ["bad_request", "unauthorized", "forbidden",
+                                            "not_found", "method_not_allowed", "conflict",
+                                            "validation_error", "internal_error"]},
+        "message": {"type": "string"},
+        "field": NULL_STRING})}),
+    "Alert": _object({"code": {"type": "string"}, "message": {"type": "string"}}),
+    "LevelProgress": _object({"disc_level": {"type": "string"}, "cells": NULL_INT,
+                              "fraction": {"type": "number", "minimum": 0}}),
+    "ReadyDate": {"oneOf": [{"type": "null"}, _object({
+        "date": {"type": "string", "format": "date"},
+        "earliest": {"type": "string", "format": "date"}, "latest": NULL_DATE})]},
+    "Projection": {"oneOf": [
+        {"type": "null"},
+        _object({"projected_at": TIME, "earliest_at": TIME, "latest_at": NULL_TIME,
+                 "doubling_time_days": {"type": "number"}, "points_used": INT}),
+        _object({"reason": {"type": "string", "enum": ["no_counts", "single_count",
+                                                        "not_growing", "reached"]},
+                 "reached_at": NULL_TIME})]},
+    "Readiness": _object({
+        "status": {"type": "string", "enum": STATUSES},
+        "status_label": {"type": "string"},
+        "alerts": _list_of("Alert"),
+        "culture_day": NULL_INT,
+        "cells_now": NULL_INT,
+        "target_cells": INT,
+        "progress": NULL_NUMBER,
+        "levels": _list_of("LevelProgress"),
+        "projection": _ref("Projection"),
+        "projected_ready": _ref("ReadyDate"),
+        "ready_by": {"type": "string", "format": "date"},
+        "pending_tests": {"type": "array", "items": {"type": "string"}},
+        "failed_after_release": {"type": "array", "items": {"type": "string"}}}),
+    "DoseStatus": _object({
+        "dose_code": {"type": "string"}, "batch_number": NULL_STRING,
+        "disc_level": {"type": "string"}, "viable_cells": INT, "expires_at": TIME,
+        "expired": {"type": "boolean"}, "seconds_left": {"type": "integer", "minimum": 0},
+        "administered_at": NULL_TIME}),
+    "Order": _object({
+        "order_number": {"type": "string"},
+        "patient": _object({"record_number": {"type": "string"}, "name": {"type": "string"}}),
+        "treating_clinician": {"type": "string"},
+        "disc_levels": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+        "cells_per_disc": INT,
+        "planned_procedure_date": {"type": "string", "format": "date"},
+        "batch_number": NULL_STRING,
+        "readiness": _ref("Readiness"),
+        "doses": _list_of("DoseStatus")}),
+    "OrderList": _object({"items": _list_of("Order"), "page": {"type": "integer", "minimum": 1},
+                          "per_page": INT, "total": INT}),
+    "Dose": _object({
+        "dose_code": {"type": "string"}, "batch_number": {"type": "string"},
+        "order_number": {"type": "string"}, "disc_level": {"type": "string"},
+        "viable_cells": INT, "volume_ml": {"type": "number"}, "formulated_at": TIME,
+        "expires_at": TIME, "released": {"type": "boolean"}, "expired": {"type": "boolean"},
+        "seconds_left": {"type": "integer", "minimum": 0}, "administered_at": NULL_TIME}),
+    "DoseList": _object({"items": _list_of("Dose")}),
+    "Count": _object({
+        "id": INT, "counted_at": TIME, "method": {"type": "string"}, "viable_cells": INT,
+        "dead_cells": INT, "viability_percent": {"type": "number"}, "passage_number": INT,
+        "source": {"type": "string"}}),
+    "Batch": _object({
+        "batch_number": {"type": "string"}, "order_number": {"type": "string"},
+        "state": {"type": "string"}, "state_label": {"type": "string"},
+        "started_at": TIME, "seeded_at": NULL_TIME, "harvested_at": NULL_TIME,
+        "culture_day": NULL_INT, "target_cells": INT, "progress": NULL_NUMBER,
+        "projection": _ref("Projection"), "projected_ready": _ref("ReadyDate"),
+        "at_risk": {"type": "boolean"}, "counts": _list_of("Count")}),
+    "CountInput": {
+        "type": "object", "additionalProperties": False, "required": ["viable_cells"],
+        "properties": {
+            "viable_cells": {"type": "integer", "minimum": 0, "maximum": MAX_CELLS,
+                             "description": "Total viable cells in the culture."},
+            "dead_cells": {"type": "integer", "minimum": 0, "maximum": MAX_CELLS,
+                           "description": "Dead cells; give this or total_cells."},
+            "total_cells": {"type": "integer", "minimum": 0, "maximum": MAX_CELLS},
+            "viability_percent": {"type": "number", "minimum": 0, "maximum": 100,
+                                  "description": "Checked against the cells (±1 %)."},
+            "counted_at": {"type": "string", "format": "date-time",
+                           "description": "With a UTC offset; default: now."},
+            "method": {"type": "string", "enum": ["automated", "haemocytometer"],
+                       "default": "automated"},
+            "passage_number": {"type": "integer", "minimum": 0, "maximum": 100,
+                               "description": "Default: the batch's current passage."}}},
+    "CountCreated": _object({"count": _ref("Count"), "batch": _ref("Batch")}),
+}
+
+
+def _json(schema: str, description: str) -> dict:
+    return {"description": description,
+            "content": {"application/json": {"schema": _ref(schema)}}}
+
+
+def _errors(*codes: int) -> dict:
+    text = {400: "Malformed request", 401: "Missing, invalid or revoked token",
+            403: "The token's role may not do this", 404: "Not found",
+            405: "Method not allowed", 409: "Conflicts with the record's state",
+            422: "Invalid input"}
+    return {str(code): _json("Error", text[code]) for code in codes}
+
+
+def _path_param(name: str, description: str) -> dict:
+    return {"name": name, "in": "path", "required": True, "description": description,
+            "schema": {"type": "string", "maxLength": 40}}
+
+
+def _get(summary: str, schema: str, *errors: int, parameters: list | None = None) -> dict:
+    return {"get": {"summary": summary, "parameters": parameters or [],
+                    "responses": {"200": _json(schema, "OK"), **_errors(401, 403, 405, *errors)}}}
+
+
+ORDER_FILTERS = [
+    {"name": "status", "in": "query", "required": False,
+     "schema": {"type": "string", "enum": STATUSES}},
+    {"name": "clinician_id", "in": "query", "required": False, "schema": {"type": "integer"}},
+    {"name": "page", "in": "query", "required": False,
+     "schema": {"type": "integer", "minimum": 1}},
+]
+ORDER = _path_param("order_number", "e.g. ORD-2026-0001")
+BATCH = _path_param("batch_number", "e.g. MSC-2026-0001")
+DOSE = _path_param("dose_code", "as printed on the dose label")
+
+PATHS = {
+    "/orders": _get("Treatment orders with their readiness, soonest procedure first",
+                    "OrderList", 400, parameters=ORDER_FILTERS),
+    "/orders/{order_number}": _get("One order with its readiness", "Order", 404,
+                                   parameters=[ORDER]),
+    "/orders/{order_number}/doses": _get("The order's doses", "DoseList", 404,
+                                         parameters=[ORDER]),
+    "/doses/{dose_code}": _get("One dose", "Dose", 404, parameters=[DOSE]),
+    "/batches/{batch_number}": _get("A batch with its progress and projection", "Batch", 404,
+                                    parameters=[BATCH]),
+    "/batches/{batch_number}/counts": {"post": {
+        "summary": "Log a cell count from an automated counter (technicians' tokens)",
+        "parameters": [BATCH],
+        "requestBody": {"required": True,
+                        "content": {"application/json": {"schema": _ref("CountInput")}}},
+        "responses": {"201": _json("CountCreated", "Logged"),
+                      **_errors(400, 401, 403, 404, 405, 409, 422)}}},
+    "/openapi.json": {"get": {
+        "summary": "This document (no token needed)", "security": [],
+        "responses": {"200": {"description": "The OpenAPI document", "content": {
+            "application/json": {"schema": {"type": "object",
+                                            "required": ["openapi", "info", "paths"]}}}},
+            **_errors(405)}}},
+}
+
+
+def openapi_document(server_url: str = "/api/v1") -> dict:
+    """The OpenAPI 3.1 document (a fresh copy each call)."""
+    return deepcopy({
+        "openapi": "3.1.0",
+        "info": {"title": "LabTrack API", "version": "1.0.0",
+                 "description": "Orders and their dose readiness, batches with progress and "
+                                "projection, doses, and cell counts from automated counters. "
+                                "Authenticate with a personal API token: "
+                                "`Authorization: Bearer <token>`. Session cookies are not "
+                                "accepted. Errors are JSON with a message."},
+        "servers": [{"url": server_url}],
+        "security": [{"bearerToken": []}],
+        "paths": PATHS,
+        "components": {"schemas": SCHEMAS, "securitySchemes": {
+            "bearerToken": {"type": "http", "scheme": "bearer",
+                            "description": "A personal API token (created on the API tokens "
+                                           "page)."}}},
+    })

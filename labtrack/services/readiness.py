@@ -1,0 +1,301 @@
+"""Dose readiness for many orders at once (a fixed number of queries), and the at-risk notice."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import Select, select
+from sqlalchemy.orm import aliased, joinedload
+
+from labtrack.domain import readiness as rules
+from labtrack.domain.batch_states import BatchState
+from labtrack.domain.growth import (
+    CountPoint,
+    NoProjection,
+    Progress,
+    Projection,
+    culture_day,
+    is_at_risk,
+    progress,
+    project_target_date,
+)
+from labtrack.domain.readiness import DoseFacts, OrderFacts, Readiness, ReadyDate, Status
+from labtrack.extensions import db
+from labtrack.models.base import utcnow
+from labtrack.models.batches import Batch, CellCount
+from labtrack.models.doses import Administration, Dose
+from labtrack.models.notices import Notice
+from labtrack.models.patients import TreatmentOrder
+from labtrack.models.quality import QcResult, Release, SpecificationTest
+from labtrack.models.samples import Sample
+from labtrack.services import counts, notices
+
+FINISHED = (BatchState.REJECTED.value, BatchState.TERMINATED.value)
+GROWING = (BatchState.IN_CULTURE.value, BatchState.ON_HOLD.value)
+AFTER_RELEASE = (BatchState.RELEASED.value, BatchState.COMPLETED.value)
+AT_RISK_NOTICE, BACK_ON_TRACK_NOTICE = "at_risk", "back_on_track"
+
+
+@dataclass(frozen=True)
+class ReadinessSettings:
+    """The lab's time zone and the days needed from target to procedure."""
+
+    tz: ZoneInfo
+    lead_days: int
+
+    @classmethod
+    def from_config(cls, config: Mapping) -> ReadinessSettings:
+        return cls(ZoneInfo(config["LAB_TIMEZONE"]), int(config["RELEASE_LEAD_DAYS"]))
+
+
+@dataclass(frozen=True)
+class ReadinessFilter:
+    """Which orders to show; cancelled orders are never shown."""
+
+    clinician_id: int | None = None
+    statuses: frozenset[Status] | None = None  # None: every status
+    order_number: str | None = None
+
+
+@dataclass(frozen=True)
+class OrderReadiness:
+    """One row of the readiness list: the order, its batch and its readiness."""
+
+    order: TreatmentOrder
+    batch: Batch | None
+    readiness: Readiness
+
+
+@dataclass
+class _Loaded:
+    """What the queries brought back, keyed for assembling facts."""
+
+    latest_sample: dict[int, Sample] = field(default_factory=dict)
+    batches: dict[int, list[Batch]] = field(default_factory=dict)
+    counts: dict[int, list[CountPoint]] = field(default_factory=dict)
+    doses: dict[int, list[DoseFacts]] = field(default_factory=dict)
+    releases: dict[int, Release] = field(default_factory=dict)
+    pending: dict[int, list[str]] = field(default_factory=dict)
+    failed: dict[int, list[str]] = field(default_factory=dict)
+
+
+def _order_conditions(filters: ReadinessFilter) -> list:
+    conditions = [TreatmentOrder.cancelled_reason.is_(None)]
+    if filters.clinician_id is not None:
+        conditions.append(TreatmentOrder.treating_clinician_id == filters.clinician_id)
+    if filters.order_number is not None:
+        conditions.append(TreatmentOrder.order_number == filters.order_number.strip().upper())
+    return conditions
+
+
+def readiness_list(filters: ReadinessFilter, settings: ReadinessSettings,
+                   now: datetime | None = None) -> list[OrderReadiness]:
+    """Every matching order with its readiness, soonest planned procedure first.
+
+    Eight queries whatever the number of orders: orders (with patient and clinician),
+    samples, batches, counts, doses with administrations, releases, QC results, tests.
+    """
+    now = now or utcnow()
+    conditions = _order_conditions(filters)
+    found = list(db.session.scalars(
+        select(TreatmentOrder).where(*conditions)
+        .options(joinedload(TreatmentOrder.patient), joinedload(TreatmentOrder.treating_clinician))
+        .order_by(TreatmentOrder.planned_procedure_date, TreatmentOrder.id)))
+    if not found:
+        return []
+    loaded = _load(select(TreatmentOrder.id).where(*conditions))
+    rows = []
+    for order in found:
+        batch = _current_batch(order, loaded)
+        readiness = rules.assess(_facts(order, batch, loaded), now, settings.tz,
+                                 settings.lead_days)
+        if filters.statuses is None or readiness.status in filters.statuses:
+            rows.append(OrderReadiness(order, batch, readiness))
+    return rows
+
+
+def order_readiness(order: TreatmentOrder, settings: ReadinessSettings,
+                    now: datetime | None = None) -> OrderReadiness:
+    """One order's readiness (also for a cancelled order)."""
+    loaded = _load(select(TreatmentOrder.id).where(TreatmentOrder.id == order.id))
+    batch = _current_batch(order, loaded)
+    readiness = rules.assess(_facts(order, batch, loaded), now or utcnow(), settings.tz,
+                             settings.lead_days)
+    return OrderReadiness(order, batch, readiness)
+
+
+def _load(order_ids: Select) -> _Loaded:
+    loaded = _Loaded()
+    for sample in db.session.scalars(select(Sample).where(Sample.order_id.in_(order_ids))
+                                     .order_by(Sample.received_at, Sample.id)):
+        loaded.latest_sample[sample.order_id] = sample
+    for batch in db.session.scalars(select(Batch).where(Batch.order_id.in_(order_ids))
+                                    .order_by(Batch.id)):
+        loaded.batches.setdefault(batch.order_id, []).append(batch)
+    batch_ids = select(Batch.id).where(Batch.order_id.in_(order_ids))
+    _load_counts(loaded, batch_ids.where(Batch.state.in_(GROWING)))
+    _load_doses(loaded, batch_ids)
+    for release in db.session.scalars(select(Release).where(Release.batch_id.in_(batch_ids))):
+        loaded.releases[release.batch_id] = release
+    _load_results(loaded, batch_ids.where(Batch.state.in_(AFTER_RELEASE)))
+    return loaded
+
+
+def _load_counts(loaded: _Loaded, batch_ids: Select) -> None:
+    newer = aliased(CellCount)
+    superseded = select(newer.id).where(newer.supersedes_id == CellCount.id).exists()
+    rows = db.session.execute(
+        select(CellCount.batch_id, CellCount.counted_at, CellCount.viable_cells,
+               CellCount.passage_number)
+        .where(CellCount.batch_id.in_(batch_ids), ~superseded, CellCount.is_void.is_(False))
+        .order_by(CellCount.counted_at, CellCount.id))
+    for batch_id, at, viable, passage in rows:
+        loaded.counts.setdefault(batch_id, []).append(CountPoint(at, float(viable), passage))
+
+
+def _load_doses(loaded: _Loaded, batch_ids: Select) -> None:
+    rows = db.session.execute(
+        select(Dose, Administration.administered_at)
+        .outerjoin(Administration, Administration.dose_id == Dose.id)
+        .where(Dose.batch_id.in_(batch_ids)).order_by(Dose.id))
+    for dose, administered_at in rows:
+        loaded.doses.setdefault(dose.batch_id, []).append(DoseFacts(
+            dose.dose_code, dose.disc_level, dose.viable_cells, dose.expires_at, administered_at))
+
+
+def _load_results(loaded: _Loaded, batch_ids: Select) -> None:
+    """Results still pending after release, and results after release that failed."""
+    newer = aliased(QcResult)
+    superseded = select(newer.id).where(newer.supersedes_id == QcResult.id).exists()
+    results = db.session.execute(
+        select(QcResult.batch_id, QcResult.test_code, QcResult.verdict, QcResult.after_release)
+        .where(QcResult.batch_id.in_(batch_ids), ~superseded)).all()
+    tests = db.session.execute(
+        select(Batch.id, SpecificationTest.code, SpecificationTest.name,
+               SpecificationTest.may_be_pending)
+        .join(SpecificationTest, SpecificationTest.specification_id == Batch.specification_id)
+        .where(Batch.id.in_(batch_ids)).order_by(SpecificationTest.position)).all()
+    verdicts = {(batch_id, code): (verdict, after) for batch_id, code, verdict, after in results}
+    for batch_id, code, name, may_be_pending in tests:
+        verdict, after = verdicts.get((batch_id, code), (None, False))
+        if may_be_pending and verdict in (None, "pending"):
+            loaded.pending.setdefault(batch_id, []).append(name)
+        if after and verdict == "fail":
+            loaded.failed.setdefault(batch_id, []).append(name)
+
+
+def _current_batch(order: TreatmentOrder, loaded: _Loaded) -> Batch | None:
+    """The batch in progress, else the batch started from the latest sample."""
+    batches = loaded.batches.get(order.id, [])
+    active = [batch for batch in batches if batch.state not in FINISHED]
+    if active:
+        return active[-1]
+    latest = loaded.latest_sample.get(order.id)
+    return next((batch for batch in batches if latest and batch.sample_id == latest.id), None)
+
+
+def _facts(order: TreatmentOrder, batch: Batch | None, loaded: _Loaded) -> OrderFacts:
+    sample = loaded.latest_sample.get(order.id)
+    common = {"planned_procedure_date": order.planned_procedure_date,
+              "disc_levels": order.levels, "cells_per_disc": order.cells_per_disc,
+              "qc_reserve_cells": order.qc_reserve_cells,
+              "sample_status": sample.status if sample else None}
+    if batch is None:
+        return OrderFacts(**common)
+    release = loaded.releases.get(batch.id)
+    released = release is not None and release.decision == "released"
+    return OrderFacts(
+        **common, batch_state=batch.state, held_from=batch.held_from, seeded_at=batch.seeded_at,
+        counts=tuple(loaded.counts.get(batch.id, ())),
+        harvested_cells=batch.final_viable_cells,
+        released_at=release.decided_at if released else None,
+        exceptional_release=released and release.exceptional,
+        doses=tuple(loaded.doses.get(batch.id, ())),
+        pending_tests=tuple(loaded.pending.get(batch.id, ())),
+        failed_after_release=tuple(loaded.failed.get(batch.id, ())))
+
+
+def statuses_of(rows: Iterable[OrderReadiness]) -> dict[Status, int]:
+    """How many rows have each status."""
+    tally = dict.fromkeys(Status, 0)
+    for row in rows:
+        tally[row.readiness.status] += 1
+    return tally
+
+
+# --- one batch's growth, and the at-risk notice ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class BatchGrowth:
+    """A batch's counts in force, progress, projection and risk, at one moment."""
+
+    counts: list[CellCount]
+    progress: Progress | None
+    projection: Projection | NoProjection
+    ready: ReadyDate | None
+    at_risk: bool
+    culture_day: int | None
+
+
+def batch_growth(batch: Batch, settings: ReadinessSettings,
+                 now: datetime | None = None) -> BatchGrowth:
+    """Where one batch's culture stands against its order's target."""
+    now = now or utcnow()
+    order = batch.order
+    rows = counts.current_counts(batch)
+    points = [CountPoint(c.counted_at, float(c.viable_cells), c.passage_number) for c in rows]
+    projection = project_target_date(points, order.target_cells, now)
+    growing = batch.state in GROWING
+    latest = rows[-1].viable_cells if rows else None
+    return BatchGrowth(
+        counts=rows,
+        progress=progress(latest, order.target_cells, disc_levels=len(order.levels),
+                          qc_reserve=order.qc_reserve_cells) if latest is not None else None,
+        projection=projection,
+        ready=rules.ready_date(projection, settings.lead_days, settings.tz),
+        at_risk=growing and is_at_risk(projection, order.planned_procedure_date,
+                                       settings.lead_days, settings.tz),
+        culture_day=(culture_day(batch.seeded_at, now, settings.tz)
+                     if growing and batch.seeded_at and batch.seeded_at <= now else None))
+
+
+def check_at_risk(batch: Batch, settings: ReadinessSettings | None = None,
+                  now: datetime | None = None) -> Notice | None:
+    """After a count: tell the treating clinician when the batch becomes at risk, or recovers.
+
+    Call it after ``counts.log_count`` (and amendments) in the same transaction; it only
+    flushes. One notice per change: nothing is sent while the batch stays as it was.
+    """
+    if batch.state != BatchState.IN_CULTURE.value:
+        return None
+    settings = settings or ReadinessSettings.from_config(current_app.config)
+    growth = batch_growth(batch, settings, now)
+    last = db.session.scalar(
+        select(Notice.kind).where(Notice.batch_id == batch.id,
+                                  Notice.kind.in_((AT_RISK_NOTICE, BACK_ON_TRACK_NOTICE)))
+        .order_by(Notice.created_at.desc(), Notice.id.desc()).limit(1))
+    if growth.at_risk == (last == AT_RISK_NOTICE):
+        return None
+    order = batch.order
+    params = {"batch": batch.batch_number, "patient": order.patient.display_name,
+              "planned": order.planned_procedure_date.isoformat()}
+    if not growth.at_risk:
+        return notices.notify(order.treating_clinician_id, BACK_ON_TRACK_NOTICE, _(
+            "Batch %(batch)s for your patient %(patient)s is back on track for the procedure "
+            "planned on %(planned)s.", **params), "info", batch_id=batch.id, order_id=order.id)
+    if growth.ready is None:
+        message = _("Batch %(batch)s for your patient %(patient)s is at risk: the culture is "
+                    "not growing, so the doses may not be ready for the procedure planned on "
+                    "%(planned)s.", **params)
+    else:
+        message = _("Batch %(batch)s for your patient %(patient)s is at risk: the doses are "
+                    "projected to be ready on %(ready)s, after the procedure planned on "
+                    "%(planned)s.", ready=growth.ready.projected.isoformat(), **params)
+    return notices.notify(order.treating_clinician_id, AT_RISK_NOTICE, message, "warning",
+                          batch_id=batch.id, order_id=order.id)
