@@ -79,7 +79,7 @@ class QcResult(PkMixin, TimestampMixin, db.Model):
     tested_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     entered_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), nullable=False)
     after_release: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
-    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("qc_result.id"))
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("qc_result.id"), index=True)
     amendment_reason: Mapped[str | None] = mapped_column(Text)
 
     entered_by: Mapped[User] = relationship()
@@ -117,6 +117,8 @@ class Release(PkMixin, TimestampMixin, db.Model):
     """The QA decision on a batch; one per batch, so a second release cannot happen."""
 
     __tablename__ = "batch_release"
+    # The stored PDF is audited through its SHA-256, not as 100 kB of hex in every event.
+    __audit_exempt__ = frozenset({"record_pdf"})
 
     batch_id: Mapped[int] = mapped_column(ForeignKey("batch.id"), unique=True, nullable=False)
     decision: Mapped[str] = mapped_column(String(15), nullable=False)  # released/rejected

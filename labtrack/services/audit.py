@@ -15,7 +15,7 @@ from enum import Enum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, inspect, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Mapper, Session
 
 from labtrack.domain.audit_chain import canonical_json, event_hash
 from labtrack.models.audit import AuditChainHead, AuditEvent, Signature
@@ -137,6 +137,24 @@ def _column_changes(obj, only_changed: bool) -> dict:
 
 def _is_audited(obj) -> bool:
     return not isinstance(obj, NOT_AUDITED)
+
+
+def _keep_old_value(target, value, oldvalue, initiator):
+    return value
+
+
+@event.listens_for(Mapper, "mapper_configured")
+def _load_old_values_before_change(mapper, class_):
+    """Make every audited column load its stored value before it is overwritten.
+
+    Without this, setting an attribute that expired at the last commit records its old
+    value as unknown, and the audit trail would show ``null → new``.
+    """
+    if issubclass(class_, NOT_AUDITED):
+        return
+    for attr in mapper.column_attrs:
+        event.listen(getattr(class_, attr.key), "set", _keep_old_value, active_history=True,
+                     retval=True)
 
 
 @event.listens_for(Session, "before_flush")

@@ -287,3 +287,13 @@ def test_an_event_appended_behind_the_head_is_detected(app, make_user):
             "hash, hash FROM audit_event WHERE seq = 1")
     result = audit_trail.verify()
     assert not result.ok
+
+
+def test_a_change_after_a_commit_records_the_stored_old_value(app, make_user):
+    user = make_user(full_name="First Name")
+    db.session.commit()  # expires the loaded attributes
+    with audit.reason(db.session, "Name corrected"):
+        user.full_name = "Second Name"
+        db.session.commit()
+    (change,) = _events_for("user_account", user.id, "update")
+    assert json.loads(change.changes)["full_name"] == ["First Name", "Second Name"]
