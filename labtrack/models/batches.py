@@ -67,7 +67,7 @@ class CultureStep(PkMixin, TimestampMixin, db.Model):
     split_ratio: Mapped[str | None] = mapped_column(String(20))
     notes: Mapped[str | None] = mapped_column(Text)
     deviation_id: Mapped[int | None] = mapped_column(ForeignKey("deviation.id"))
-    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("culture_step.id"))
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("culture_step.id"), index=True)
     amendment_reason: Mapped[str | None] = mapped_column(Text)
     is_void: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
 
@@ -125,7 +125,7 @@ class CellCount(PkMixin, TimestampMixin, db.Model):
     dilution: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
     entered_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), nullable=False)
     source: Mapped[str] = mapped_column(String(20), nullable=False, default="manual")
-    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("cell_count.id"))
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("cell_count.id"), index=True)
     amendment_reason: Mapped[str | None] = mapped_column(Text)
     is_void: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
 
