@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint install clean-db messages
+.PHONY: run test lint install clean-db messages bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,11 @@ run: $(STAMP)
 ## Run the whole suite (PostgreSQL too when LABTRACK_TEST_DATABASE_URL is set).
 test: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+## Benchmark at BATCHES batches (default 10000; SQLite, or PostgreSQL via LABTRACK_BENCH_DATABASE_URL).
+BATCHES ?= 10000
+bench: $(STAMP)
+	$(BIN)/python -m bench.run --batches $(BATCHES)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
