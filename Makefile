@@ -23,6 +23,7 @@ run: $(STAMP)
 	$(BIN)/labtrack run --host $(HOST) --port $(PORT)
 
 ## Run the whole suite (PostgreSQL too when LABTRACK_TEST_DATABASE_URL is set).
+PYTEST_ARGS ?= -n auto --dist loadfile
 test: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
 

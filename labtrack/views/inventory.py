@@ -18,6 +18,7 @@ from labtrack.forms.inventory import (
     ServiceStatusForm,
 )
 from labtrack.models.inventory import Equipment, ReagentLot
+from labtrack.security import requires_area
 from labtrack.services import ServiceError, inventory
 from labtrack.services.inventory import EquipmentData, LotData
 from labtrack.views import show_service_error
@@ -90,7 +91,7 @@ def lot(lot_id: int):
 
 
 @bp.route("/lots/<int:lot_id>/decision", methods=["POST"])
-@requires_any_area(*USERS)
+@requires_area(Area.QUALITY)  # releasing or rejecting a lot is QA's decision
 def decide_lot(lot_id: int):
     item = _lot_or_404(lot_id)
     form = LotDecisionForm()

@@ -301,7 +301,7 @@ def test_two_qa_users_releasing_at_the_same_moment_release_once(app, database_ur
     number, version, batch_id = batch.batch_number, batch.version, batch.id
     user_ids = [user.id for user in reviewers]
     db.session.remove()
-    start, outcomes = threading.Barrier(len(user_ids)), []
+    start, outcomes = threading.Barrier(len(user_ids), timeout=30), []
 
     def decide(user_id):
         worker = build_app(database_url)
@@ -317,6 +317,7 @@ def test_two_qa_users_releasing_at_the_same_moment_release_once(app, database_ur
             except DecisionConflict as error:
                 outcomes.append(error.message)
             except Exception as error:  # noqa: BLE001 - reported by the assertion below
+                start.abort()  # never leave the other thread waiting at the barrier
                 outcomes.append(repr(error))
             finally:
                 db.session.remove()
