@@ -13,7 +13,7 @@ from labtrack.domain.roles import Role
 from labtrack.extensions import db
 from labtrack.models.batches import Batch
 from labtrack.models.users import User
-from labtrack.services import accounts, demo_lab
+from labtrack.services import accounts, demo_lab, demo_release
 from labtrack.services.accounts import AccountPolicy
 
 
@@ -57,8 +57,10 @@ def seed_demo(policy: AccountPolicy, lab_data: bool = True) -> list[DemoAccount]
                  for account in DEMO_ACCOUNTS}
         passwords = {account.username: account.password for account in DEMO_ACCOUNTS}
         with _quick_sqlite_commits():
-            demo_lab.seed_lab(users, passwords, policy,
-                              ZoneInfo(current_app.config["LAB_TIMEZONE"]), current_app.config)
+            lab = demo_lab.seed_lab(users, passwords, policy,
+                                    ZoneInfo(current_app.config["LAB_TIMEZONE"]),
+                                    current_app.config)
+            demo_release.seed_release_stage(lab, passwords["qa"])
     return created
 
 

@@ -139,16 +139,18 @@ class _Context:
 
 
 def seed_lab(users: dict[str, User], passwords: dict[str, str], policy: AccountPolicy,
-             tz: ZoneInfo, config) -> None:
+             tz: ZoneInfo, config) -> _Context:
     """Create the demo lots, equipment, patients, orders and batches (commits as it goes).
 
-    ``users`` and ``passwords`` are by demo user name (tech, tech2, qa, clinician).
+    ``users`` and ``passwords`` are by demo user name (tech, tech2, qa, clinician). Returns
+    the context, for later demo stages to build on.
     """
     ctx = _Context(users["tech"], users["tech2"], users["qa"], users["clinician"], policy, tz,
                    config, passwords["tech2"])
     _inventory(ctx)
     for plan in CULTURES:
         _culture(ctx, plan)
+    return ctx
 
 
 def _inventory(ctx: _Context) -> None:
@@ -170,6 +172,11 @@ def _at(ctx: _Context, seeded_on: date, day: int, hour: int, minute: int = 0) ->
 
 
 def _culture(ctx: _Context, plan: DemoCulture) -> None:
+    grow_culture(ctx, plan)
+
+
+def grow_culture(ctx: _Context, plan: DemoCulture) -> Batch:
+    """Start a batch ``plan.age`` days ago and record its culture up to yesterday."""
     seeded_on = ctx.today - timedelta(days=plan.age)
     batch = _start_batch(ctx, plan, seeded_on)
     _step(ctx, batch, "isolation", _at(ctx, seeded_on, 0, 10, 30), cells=150_000_000)
@@ -182,7 +189,8 @@ def _culture(ctx: _Context, plan: DemoCulture) -> None:
         _culture_day(ctx, plan, batch, seeded_on, day)
         if day == plan.contamination_day:
             _terminate(ctx, batch)
-            return
+            break
+    return batch
 
 
 def _start_batch(ctx: _Context, plan: DemoCulture, seeded_on: date) -> Batch:
@@ -211,7 +219,7 @@ def _start_batch(ctx: _Context, plan: DemoCulture, seeded_on: date) -> Batch:
     return batch
 
 
-def _cells(plan: DemoCulture, day: int) -> int:
+def cells_on(plan: DemoCulture, day: int) -> int:
     """Viable cells in the culture: exponential from day 4, with a little counting noise."""
     grown = 500_000 * 2 ** ((day - 4) / plan.doubling)
     return int(grown * (1 + 0.05 * math.sin(day * 1.7)))
@@ -241,13 +249,13 @@ def _culture_day(ctx: _Context, plan: DemoCulture, batch: Batch, seeded_on: date
         _step(ctx, batch, "medium_change", _at(ctx, seeded_on, day, 10), tech,
               deviation=plan.deviations.get(day))
     if passage:
-        cells = _cells(plan, day)
+        cells = cells_on(plan, day)
         flasks = 4 * 3 ** (plan.passage_days.index(day) + 1)
         _step(ctx, batch, "passage", _at(ctx, seeded_on, day, 11), tech, split_ratio="1:3",
               confluence_percent=75, flasks=flasks, surface_cm2=Decimal(flasks * FLASK_CM2),
               seeding_density=cells // (flasks * FLASK_CM2), cells=cells)
     if day in plan.count_days:
-        viable = _cells(plan, day)
+        viable = cells_on(plan, day)
         counts.log_count(tech, batch, CountData(
             counted_at=_at(ctx, seeded_on, day, 11, 30), method="automated",
             viable_cells=viable, dead_cells=viable * (5 + day % 3) // 100))

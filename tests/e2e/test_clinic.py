@@ -51,6 +51,8 @@ def _expected_statuses(live_server) -> dict[str, str]:
 
 def _scan(page: Page, code: str) -> None:
     """What a keyboard-wedge scanner does: type into the focused field, then Enter."""
+    # A person scans once the page shows its focused field; so does the test.
+    page.wait_for_function("document.activeElement && document.activeElement.tagName === 'INPUT'")
     page.keyboard.type(code)
     page.keyboard.press("Enter")
 

@@ -30,7 +30,8 @@ def test_seed_demo_builds_batches_at_several_stages_once(runner, app):
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
     states = dict(db.session.execute(select(Batch.state, func.count()).group_by(Batch.state)).all())
-    assert states == {"in_culture": len(CULTURES) - 1, "terminated": 1}
+    assert states == {"in_culture": len(CULTURES) - 1, "terminated": 1,
+                      "awaiting_release": 2, "released": 1}
     terminated = db.session.scalar(select(Batch).where(Batch.state == "terminated"))
     assert "contamination" in terminated.state_reason.lower()
 
