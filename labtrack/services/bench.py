@@ -56,10 +56,10 @@ def today(now: datetime, tz: ZoneInfo, protocol: CultureProtocol, lead_days: int
     """The worklist at ``now``; three queries whatever the number of batches."""
     active = batches_in_culture()
     ids = [batch.id for batch in active]
-    steps, in_force = culture.steps_by_batch(ids), counts.counts_by_batch(ids)
+    steps, in_force = culture.step_facts_by_batch(ids), counts.counts_by_batch(ids)
     work = []
     for batch in active:
-        facts = culture.step_facts(steps[batch.id])
+        facts = steps[batch.id]
         work.append(BatchWork(
             batch=batch,
             day=local_day(batch, now, tz),

@@ -242,15 +242,17 @@ def steps_of(batch: Batch) -> list[CultureStep]:
         .order_by(CultureStep.performed_at, CultureStep.id)))
 
 
-def steps_by_batch(batch_ids: list[int]) -> dict[int, list[CultureStep]]:
-    """Steps of many batches in one query (for the Today worklist), oldest first."""
-    grouped: dict[int, list[CultureStep]] = {batch_id: [] for batch_id in batch_ids}
+def step_facts_by_batch(batch_ids: list[int]) -> dict[int, list[StepFact]]:
+    """What the protocol needs of many batches' steps, in one query of plain columns."""
+    grouped: dict[int, list[StepFact]] = {batch_id: [] for batch_id in batch_ids}
     if batch_ids:
-        for step in db.session.scalars(
-                select(CultureStep).where(CultureStep.batch_id.in_(batch_ids),
-                                          CultureStep.is_void.is_(False))
-                .order_by(CultureStep.performed_at, CultureStep.id)):
-            grouped[step.batch_id].append(step)
+        rows = db.session.execute(
+            select(CultureStep.batch_id, CultureStep.kind, CultureStep.performed_at,
+                   CultureStep.confluence_percent)
+            .where(CultureStep.batch_id.in_(batch_ids), CultureStep.is_void.is_(False))
+            .order_by(CultureStep.performed_at, CultureStep.id))
+        for batch_id, kind, performed_at, confluence in rows:
+            grouped[batch_id].append(StepFact(kind, performed_at, confluence))
     return grouped
 
 
@@ -263,7 +265,7 @@ def step_facts(steps: list[CultureStep]) -> list[StepFact]:
 def window_issue(batch: Batch, kind: str, when: datetime, protocol: CultureProtocol,
                  tz: ZoneInfo, confluence: int | None = None) -> WindowIssue | None:
     """Why a ``kind`` step at ``when`` would be outside its protocol window, if it would."""
-    return outside_window(kind, when, step_facts(steps_by_batch([batch.id])[batch.id]), tz,
+    return outside_window(kind, when, step_facts_by_batch([batch.id])[batch.id], tz,
                           protocol, confluence=confluence)
 
 
