@@ -20,6 +20,8 @@ class AuditEvent(PkMixin, db.Model):
         Index("ix_audit_event_record", "record_type", "record_id"),
         Index("ix_audit_event_occurred_at", "occurred_at"),
         Index("ix_audit_event_user_id", "user_id"),
+        # The viewer's usual filter (a kind of record, an action), newest first.
+        Index("ix_audit_event_type_action_seq", "record_type", "action", "seq"),
     )
 
     seq: Mapped[int] = mapped_column(Integer, unique=True, nullable=False)
