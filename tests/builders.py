@@ -8,14 +8,33 @@ from decimal import Decimal
 
 from flask import current_app
 
+from labtrack.domain.signatures import Meaning
 from labtrack.extensions import db
 from labtrack.formatting import lab_zone
 from labtrack.models.base import utcnow
-from labtrack.services import accounts, audit, counts, culture, orders, samples
+from labtrack.models.batches import CultureStep
+from labtrack.services import (
+    accounts,
+    audit,
+    counts,
+    culture,
+    harvest,
+    inventory,
+    orders,
+    quality,
+    samples,
+    signatures,
+)
+from labtrack.services import release as releasing
 from labtrack.services.accounts import AccountPolicy
+from labtrack.services.audit import Actor
 from labtrack.services.counts import CountData
 from labtrack.services.culture import StepData
+from labtrack.services.harvest import FormulationData, HarvestData
+from labtrack.services.inventory import EquipmentData, LotData
 from labtrack.services.orders import OrderData, PatientData
+from labtrack.services.quality import ResultData
+from labtrack.services.release import RecordSettings
 from labtrack.services.samples import ReceiptData
 from tests.helpers import PASSWORD
 
@@ -131,9 +150,6 @@ PASSING_RESULTS = {
 
 def sign_as(user_, meaning):
     """The signing step a service calls, as ``user_`` re-entering their password."""
-    from labtrack.services import signatures
-    from labtrack.services.audit import Actor
-
     policy = AccountPolicy.from_config(current_app.config)
     return lambda record_type, record_id, content: signatures.sign(
         user_, PASSWORD, meaning, record_type, record_id, content, policy,
@@ -142,8 +158,6 @@ def sign_as(user_, meaning):
 
 def verify(step_, verifier):
     """A second technician verifies a step with a signature (committed)."""
-    from labtrack.domain.signatures import Meaning
-
     signature = sign_as(verifier, Meaning.VERIFIED)(
         "culture_step", step_.id, culture.step_signature_content(step_))
     culture.verify_step(verifier, step_, signature)
@@ -153,9 +167,6 @@ def verify(step_, verifier):
 
 def harvested_batch(order_=None, technician=None, viable=50_000_000, dead=2_500_000):
     """A batch seeded a week ago, counted twice and harvested an hour ago."""
-    from labtrack.services import harvest
-    from labtrack.services.harvest import HarvestData
-
     technician = technician or user("technician")
     batch_ = seeded_batch(order_, technician)
     count(batch_, 9_000_000, counted_at=utcnow() - timedelta(days=4), technician=technician)
@@ -169,9 +180,6 @@ def harvested_batch(order_=None, technician=None, viable=50_000_000, dead=2_500_
 def formulated_batch(order_=None, technician=None, cells_per_dose=None, viable=50_000_000,
                      formulated_at=None):
     """A harvested batch formulated into one dose per disc level (awaiting release)."""
-    from labtrack.services import harvest
-    from labtrack.services.harvest import FormulationData
-
     technician = technician or user("technician")
     batch_ = harvested_batch(order_, technician, viable=viable)
     harvest.formulate(technician, batch_, FormulationData(
@@ -183,9 +191,6 @@ def formulated_batch(order_=None, technician=None, cells_per_dose=None, viable=5
 
 def qc_result(batch_, code, value, analyst_user=None, **fields):
     """Enter one QC result for ``batch_`` (committed)."""
-    from labtrack.services import quality
-    from labtrack.services.quality import ResultData
-
     analyst_user = analyst_user or user("technician")
     test = next(t for t in quality.specification_tests(batch_) if t.code == code)
     data = ResultData(**{"test_code": code, "value": value, "method": test.method,
@@ -207,8 +212,6 @@ def releasable_batch(order_=None, technician=None, skip=(), cells_per_dose=None,
                      viable=50_000_000, **overrides):
     """A batch awaiting release that meets every checklist item for a QA user who took no part:
     counts, a verified harvest, doses, every QC result passing (entered by a lab analyst)."""
-    from labtrack.models.batches import CultureStep
-
     technician = technician or user("technician")
     batch_ = formulated_batch(order_, technician, cells_per_dose=cells_per_dose, viable=viable)
     harvest_step = db.session.scalar(db.select(CultureStep).where(
@@ -218,16 +221,11 @@ def releasable_batch(order_=None, technician=None, skip=(), cells_per_dose=None,
 
 
 def release_settings():
-    from labtrack.services.release import RecordSettings
-
     return RecordSettings.from_config(current_app.config)
 
 
 def release(batch_, qa=None, exceptional=None):
     """QA releases ``batch_`` through the service; returns the Release."""
-    from labtrack.domain.signatures import Meaning
-    from labtrack.services import release as releasing
-
     qa = qa or user("qa")
     return releasing.release(qa, batch_, sign_as(qa, Meaning.RELEASED), release_settings(),
                              batch_.version, exceptional)
@@ -239,9 +237,6 @@ def release(batch_, qa=None, exceptional=None):
 def lot(material="α-MEM", lot_number=None, released=True, expires_in=365, registrar=None,
         qa=None):
     """A reagent lot, released by QA unless ``released`` is False (committed)."""
-    from labtrack.services import inventory
-    from labtrack.services.inventory import LotData
-
     registrar = registrar or user("technician")
     result = inventory.register_lot(registrar, LotData(
         material, "Gibco", lot_number or f"LOT{next(_serial):05d}",
@@ -254,9 +249,6 @@ def lot(material="α-MEM", lot_number=None, released=True, expires_in=365, regis
 def equipment(identifier=None, kind="Biosafety cabinet", calibration_due_in=180,
               registrar=None):
     """A piece of equipment in service (committed)."""
-    from labtrack.services import inventory
-    from labtrack.services.inventory import EquipmentData
-
     return inventory.register_equipment(registrar or user("technician"), EquipmentData(
         identifier or f"EQ-{next(_serial):03d}", kind,
         date.today() + timedelta(days=calibration_due_in)))
