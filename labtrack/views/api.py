@@ -26,7 +26,15 @@ from labtrack.models.base import utcnow
 from labtrack.models.batches import Batch
 from labtrack.models.doses import Administration, Dose
 from labtrack.security import client_addr
-from labtrack.services import PermissionDenied, ServiceError, api_tokens, batches, counts, orders
+from labtrack.services import (
+    PermissionDenied,
+    ServiceError,
+    api_tokens,
+    batches,
+    count_entry,
+    counts,
+    orders,
+)
 from labtrack.services import readiness as readiness_service
 from labtrack.services.administration import find_dose
 from labtrack.services.audit import Actor, set_actor
@@ -211,9 +219,7 @@ def log_count(batch_number: str):
     batch = _batch(batch_number)
     data = count_data(_json_object())
     try:
-        count = counts.log_count(g.api_user, batch, data)
-        readiness_service.check_at_risk(batch)
-        db.session.commit()
+        count = count_entry.log(g.api_user, batch, data)
     except PermissionDenied as error:
         raise ApiError(403, error.message) from None
     except batches.BatchLocked as error:

@@ -26,7 +26,7 @@ from labtrack.labels import MEANING_LABELS, step_kind_label
 from labtrack.models.base import utcnow
 from labtrack.models.batches import Batch, CellCount, CultureStep
 from labtrack.security import requires_area
-from labtrack.services import ServiceError, counts, culture, inventory, readiness
+from labtrack.services import ServiceError, count_entry, culture, inventory
 from labtrack.services.bench import local_day
 from labtrack.views import show_service_error
 from labtrack.views.access import requires_any_area
@@ -110,9 +110,7 @@ def log_count(batch_number: str):
         form.counted_at.data = lab_now()
     if form.validate_on_submit():
         try:
-            count = counts.log_count(current_user, batch, form.count_data())
-            readiness.check_at_risk(batch)
-            db.session.commit()
+            count = count_entry.log(current_user, batch, form.count_data())
         except ServiceError as error:
             show_service_error(form, error)
         else:
@@ -148,10 +146,8 @@ def amend_count(batch_number: str, count_id: int):
         _prefill(form, original)
     if form.validate_on_submit():
         try:
-            count = counts.amend_count(current_user, original, form.count_data(),
-                                       form.reason.data)
-            readiness.check_at_risk(batch)
-            db.session.commit()
+            count = count_entry.amend(current_user, original, form.count_data(),
+                                      form.reason.data)
         except ServiceError as error:
             show_service_error(form, error)
         else:
@@ -169,9 +165,7 @@ def void_count(batch_number: str, count_id: int):
     form = VoidCountForm()
     if form.validate_on_submit():
         try:
-            counts.void_count(current_user, original, form.reason.data)
-            readiness.check_at_risk(batch)
-            db.session.commit()
+            count_entry.void(current_user, original, form.reason.data)
         except ServiceError as error:
             show_service_error(form, error)
         else:
