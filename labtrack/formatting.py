@@ -10,13 +10,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from labtrack.domain.isbt128 import Din, DinError, parse_din
-from labtrack.domain.roles import Area, Role, may_use
-from labtrack.domain.signatures import Meaning
+from labtrack.domain.roles import Area, may_use
 from labtrack.labels import (
-    MEANING_LABELS,
-    ROLE_LABELS,
     count_method_label,
     lot_status_label,
+    meaning_label,
+    role_label,
     sample_status_label,
     sex_label,
     state_label,
@@ -113,20 +112,6 @@ def batch_url(batch) -> str:
     if "batches.detail" in current_app.view_functions:
         return url_for("batches.detail", batch_number=batch.batch_number)
     return url_for("samples.detail", din=batch.sample.din)
-
-
-def role_label(role: str) -> str:
-    try:
-        return str(ROLE_LABELS[Role(role)])
-    except ValueError:
-        return role
-
-
-def meaning_label(meaning: str) -> str:
-    try:
-        return str(MEANING_LABELS[Meaning(meaning)])
-    except ValueError:
-        return meaning
 
 
 def navigation_for_current_user() -> list[tuple[str, str]]:

@@ -47,12 +47,27 @@ TRANSITION_REFUSALS = {
 }
 
 
+def label_for(labels: dict, key) -> str:
+    """The translated label of ``key`` in ``labels``, or the key itself when it has none.
+
+    Enum-keyed tables work with plain strings too: a StrEnum member equals its value.
+    """
+    return str(labels.get(str(key), key))
+
+
 def state_label(state: str) -> str:
     """The translated name of a batch state."""
-    try:
-        return str(STATE_LABELS[BatchState(state)])
-    except ValueError:
-        return state
+    return label_for(STATE_LABELS, state)
+
+
+def role_label(role: str) -> str:
+    """The translated name of a role."""
+    return label_for(ROLE_LABELS, role)
+
+
+def meaning_label(meaning: str) -> str:
+    """The translated meaning of an electronic signature."""
+    return label_for(MEANING_LABELS, meaning)
 
 
 def transition_refusal(error) -> str:
@@ -106,7 +121,7 @@ def _message(templates: dict, code: str, params: dict, fallback: str) -> str:
 
 def sex_label(sex: str) -> str:
     """The translated name of a patient's recorded sex."""
-    return str(SEX_LABELS.get(sex, sex))
+    return label_for(SEX_LABELS, sex)
 
 
 def failed_rule_message(rule) -> str:
@@ -121,7 +136,7 @@ def authorisation_message(problem) -> str:
 
 def sample_status_label(status: str) -> str:
     """The translated name of a sample's receipt status."""
-    return str(SAMPLE_STATUS_LABELS.get(status, status))
+    return label_for(SAMPLE_STATUS_LABELS, status)
 
 
 # --- Culture at the bench, reagent lots and equipment ---------------------------------------
@@ -157,22 +172,22 @@ COUNT_METHOD_LABELS = {
 
 def step_kind_label(kind: str) -> str:
     """The translated name of a culture step."""
-    return str(STEP_KIND_LABELS.get(kind, kind))
+    return label_for(STEP_KIND_LABELS, kind)
 
 
 def task_status_label(status: str) -> str:
     """The translated name of a protocol task's status."""
-    return str(TASK_STATUS_LABELS.get(status, status))
+    return label_for(TASK_STATUS_LABELS, status)
 
 
 def lot_status_label(status: str) -> str:
     """The translated name of a reagent lot's status."""
-    return str(LOT_STATUS_LABELS.get(status, status))
+    return label_for(LOT_STATUS_LABELS, status)
 
 
 def count_method_label(method: str) -> str:
     """The translated name of a counting method."""
-    return str(COUNT_METHOD_LABELS.get(method, method))
+    return label_for(COUNT_METHOD_LABELS, method)
 
 
 # --- Quality: QC verdicts, deviations, the release checklist (issue #6) --------------------
@@ -294,28 +309,20 @@ def spec_problem_message(problem) -> str:
 
 
 def verdict_text(verdict: str) -> str:
-    return str(VERDICT_LABELS.get(str(verdict), verdict))
+    return label_for(VERDICT_LABELS, verdict)
 
 
 def severity_text(severity: str) -> str:
-    return str(SEVERITY_LABELS.get(severity, severity))
+    return label_for(SEVERITY_LABELS, severity)
 
 
 def status_text(status: str) -> str:
     """The translated status of a deviation."""
-    return str(DEVIATION_STATUS_LABELS.get(status, status))
+    return label_for(DEVIATION_STATUS_LABELS, status)
 
 
 def deviation_kind_text(kind: str) -> str:
-    return str(DEVIATION_KIND_LABELS.get(kind, kind))
-
-
-def meaning_text(meaning: str) -> str:
-    """The translated meaning of an electronic signature."""
-    try:
-        return str(MEANING_LABELS[Meaning(meaning)])
-    except ValueError:
-        return meaning
+    return label_for(DEVIATION_KIND_LABELS, kind)
 
 
 # --- Dose readiness, administration and the order timeline (clinicians) -------------------
@@ -360,13 +367,13 @@ TIMELINE_STAGE_LABELS = {
 
 def readiness_label(status: str) -> str:
     """The clinician's name for a readiness status."""
-    return str(READINESS_LABELS.get(str(status), status))
+    return label_for(READINESS_LABELS, status)
 
 
 def readiness_alert(alert: str) -> str:
     """The sentence shown for a readiness alert."""
-    return str(READINESS_ALERTS.get(str(alert), alert))
+    return label_for(READINESS_ALERTS, alert)
 
 
 def timeline_stage_label(stage: str) -> str:
-    return str(TIMELINE_STAGE_LABELS.get(stage, stage))
+    return label_for(TIMELINE_STAGE_LABELS, stage)

@@ -9,7 +9,7 @@ from labtrack.domain.growth import elapsed_days
 from labtrack.domain.release import ItemKind, OrderInput, dose_range, millions
 from labtrack.domain.specification import Verdict
 from labtrack.extensions import db
-from labtrack.labels import meaning_text, severity_text, status_text, verdict_text
+from labtrack.labels import meaning_label, severity_text, status_text, verdict_text
 from labtrack.models.quality import Specification
 from labtrack.reports.record_chart import ChartData
 from labtrack.reports.release_record import Flagged, RecordData, Row, Section, TableData
@@ -59,7 +59,7 @@ def _decision(decision) -> Flagged:
 def _decision_lines(decision, zone) -> tuple[str, ...]:
     signature = decision.signature
     lines = [_("Signed by %(name)s · %(meaning)s · %(when)s", name=signature.printed_name,
-               meaning=meaning_text(signature.meaning), when=local(signature.signed_at, zone))]
+               meaning=meaning_label(signature.meaning), when=local(signature.signed_at, zone))]
     if decision.reason:
         lines.append(_("Reason: %(reason)s", reason=decision.reason))
     if decision.exceptional:
@@ -247,22 +247,22 @@ def _changes(facts: Facts, zone) -> Section:
 def _signatures(rev, decision, zone, facts: Facts) -> Section:
     rows = []
     for step in facts.steps:
-        rows.append(Row((_step_name(step), meaning_text("performed"),
+        rows.append(Row((_step_name(step), meaning_label("performed"),
                          name_of(facts, step.performed_by_id), local(step.performed_at, zone))))
         signature = facts.signatures.get(step.verification_signature_id)
         if signature is not None:
             rows.append(Row((_step_name(step),
-                             meaning_text(signature.meaning), signature.printed_name,
+                             meaning_label(signature.meaning), signature.printed_name,
                              local(signature.signed_at, zone))))
     for d in rev.deviations:
         signature = facts.signatures.get(d.closure_signature_id)
         if signature is not None:
             rows.append(Row((_("Deviation %(number)s", number=d.number),
-                             meaning_text(signature.meaning), signature.printed_name,
+                             meaning_label(signature.meaning), signature.printed_name,
                              local(signature.signed_at, zone))))
     signature = decision.signature
     rows.append(Row((_("Batch %(batch)s", batch=rev.batch.batch_number),
-                     meaning_text(signature.meaning), signature.printed_name,
+                     meaning_label(signature.meaning), signature.printed_name,
                      local(signature.signed_at, zone)), "exceptional" if decision.exceptional
                     else ("fail" if decision.decision == "rejected" else "ok")))
     return Section(_("Signatures"), table=TableData(
