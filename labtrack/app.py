@@ -13,7 +13,7 @@ from labtrack import models  # noqa: F401  (registers every model with the metad
 from labtrack.cli import register_cli
 from labtrack.extensions import babel, csrf, db, login_manager, migrate
 from labtrack.formatting import register_template_helpers
-from labtrack.security import register_security
+from labtrack.security import UnstorableText, register_security
 from labtrack.views import (
     admin,
     api,
@@ -100,7 +100,8 @@ def register_error_handlers(app: Flask) -> None:
         code = getattr(error, "code", 500)
         if api.is_api_request():  # JSON errors under /api/, never HTML
             return api.http_error(error)
-        return render_template("errors/error.html", code=code), code
+        detail = error.description if isinstance(error, UnstorableText) else None
+        return render_template("errors/error.html", code=code, detail=detail), code
 
     def internal_error(error):
         db.session.rollback()

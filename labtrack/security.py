@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from flask import Flask, abort, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
+from werkzeug.exceptions import BadRequest
 
 from labtrack.domain.roles import Area, may_use
 from labtrack.extensions import db
@@ -43,8 +44,24 @@ def client_addr() -> str | None:
     return request.remote_addr
 
 
+class UnstorableText(BadRequest):
+    """Submitted text holds a NUL character, which no database column can store."""
+
+
+def _refuse_nul_characters() -> None:
+    """Refuse, before any view runs, text that holds NUL (a bad paste or scanner setting)."""
+    values = [*request.args.values(), *request.form.values()]
+    if request.is_json:
+        values.append(request.get_data(as_text=True).replace("\\u0000", "\x00"))
+    if any("\x00" in value for value in values):
+        raise UnstorableText(_("The text sent holds an invisible NUL character (often from a "
+                               "copy-paste or a scanner setting) that cannot be stored. Nothing "
+                               "was saved. Go back, retype the text and try again."))
+
+
 def register_security(app: Flask) -> None:
     """Attach the sign-in requirement, idle timeout, audit actor and headers."""
+    app.before_request(_refuse_nul_characters)
     app.before_request(_require_sign_in)
     app.before_request(_bind_audit_actor)
     app.after_request(_security_headers)

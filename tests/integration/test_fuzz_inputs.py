@@ -104,3 +104,21 @@ def test_the_count_api_survives_arbitrary_json(app, client, world):
             assert db.session.scalar(select(func.count()).select_from(CellCount)) == before
 
     post_anything()
+
+
+def test_text_holding_a_nul_character_is_refused_with_a_message(app, client, world):
+    login(client, world["technician"].username)
+    page = client.get("/inventory/equipment/new")
+    before = _events()
+    response = client.post("/inventory/equipment/new", data={
+        "identifier": "EQ-\x00-1", "kind": "incubator", "calibration_due": "2030-01-01",
+        "csrf_token": csrf_token_from(page)})
+    assert response.status_code == 400
+    assert "NUL character" in response.get_data(as_text=True)
+    assert _events() == before
+    _, secret = api_tokens.create_token(world["technician"], world["technician"], "counter")
+    api = client.post(f"/api/v1/batches/{world['batch'].batch_number}/counts",
+                      data='{"method": "automated\\u0000", "viable_cells": 1}',
+                      headers={"Authorization": f"Bearer {secret}",
+                               "Content-Type": "application/json"})
+    assert api.status_code == 400 and "NUL character" in api.get_json()["error"]["message"]
