@@ -57,7 +57,7 @@ class BaseConfig:
     LANGUAGES = ("en", "es")
 
     PROXY_FIX = _env("PROXY_FIX", "") in ("1", "true", "yes")
-    PAGE_SIZE = 50
+    PAGE_SIZE = _env_int("PAGE_SIZE", 25)  # rows per page of every list
 
     # ISBT 128 facility identification number used to generate DINs.
     FACILITY_ID = _env("FACILITY_ID", "A9999")

@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 
 from labtrack.domain.roles import Role
 from labtrack.extensions import db
-from labtrack.services import ServiceError, accounts, audit_trail, backup, demo
+from labtrack.services import ServiceError, accounts, audit_trail, backup, demo, summaries
 from labtrack.services.accounts import AccountPolicy
 from labtrack.services.audit import Actor, set_actor
 
@@ -20,7 +20,7 @@ CLI_ACTOR = Actor(None, "cli")
 
 def register_cli(app: Flask) -> None:
     for command in (create_user_command, seed_demo_command, audit_verify_command,
-                    backup_command, restore_command):
+                    backup_command, restore_command, refresh_summaries_command):
         app.cli.add_command(command)
 
 
@@ -81,6 +81,15 @@ def audit_verify_command() -> None:
     click.echo(f"Audit trail BROKEN at event seq {problem.seq} (id {problem.event_id}): "
                f"{problem.problem}. {result.checked} events before it verified.", err=True)
     sys.exit(1)
+
+
+@click.command("refresh-summaries")
+@with_appcontext
+def refresh_summaries_command() -> None:
+    """Work out again the stored summaries behind the Today worklist and the readiness list."""
+    summaries.refresh_all()
+    db.session.commit()
+    click.echo("Summaries worked out again for every batch and order.")
 
 
 @click.command("backup")

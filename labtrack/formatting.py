@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, request, url_for
+from flask import Flask, current_app, g, has_request_context, request, url_for
+from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -121,6 +122,11 @@ def navigation_for_current_user() -> list[tuple[str, str]]:
             if may_use(current_user.role, area) and endpoint in current_app.view_functions]
 
 
+def page_number() -> int:
+    """The page asked for (``?page=``); the first for a missing or meaningless value."""
+    return max(request.args.get("page", 1, type=int) or 1, 1)
+
+
 def page_url(page: int) -> str:
     """The current page's URL with its filters kept and another page number."""
     args = request.args.to_dict()
@@ -128,7 +134,33 @@ def page_url(page: int) -> str:
     return url_for(request.endpoint, **request.view_args, **args)
 
 
+def request_translations():
+    """The request's translations, looked up once per request.
+
+    Flask-Babel looks up the request, locale and domain again on every call, which is
+    a good part of rendering a long list; a template calls gettext hundreds of times.
+    """
+    if not has_request_context():
+        return get_translations()
+    translations = g.get("_translations")
+    if translations is None:
+        translations = g._translations = get_translations()
+    return translations
+
+
+def _install_template_gettext(app: Flask) -> None:
+    """Templates' ``_``/``gettext``/``ngettext`` through :func:`request_translations`."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: request_translations().ugettext(s),
+        ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),
+        pgettext=lambda c, s: request_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
+
+
 def register_template_helpers(app: Flask) -> None:
+    _install_template_gettext(app)
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(role_label, "role_label")
     app.add_template_filter(meaning_label, "meaning_label")

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -228,6 +228,46 @@ def tasks_for(steps: Sequence[StepFact], now: datetime, tz: ZoneInfo,
     if passage is not None:
         tasks.append(passage)
     return sorted(tasks, key=_sort_key)
+
+
+@dataclass(frozen=True)
+class WorkDates:
+    """The first local days on which the culture has a task due, and one overdue.
+
+    Worked out from the steps alone, so it can be stored when a step is recorded and
+    compared with today's date later: a task is due on ``due_on`` and after, overdue on
+    ``overdue_on`` and after. ``None``: never, until another step is recorded.
+    """
+
+    due_on: date | None
+    overdue_on: date | None
+
+
+ALWAYS = date.min  # a task due without a window (seeding, a passage): due whatever the day
+
+
+def work_dates(steps: Sequence[StepFact], tz: ZoneInfo, protocol: CultureProtocol) -> WorkDates:
+    """When :func:`tasks_for` starts listing an actionable task, and an overdue one.
+
+    For every ``now``: some task of ``tasks_for(steps, now, …)`` is actionable exactly when
+    the local date of ``now`` is on or after ``due_on``, and one is overdue exactly when
+    it is on or after ``overdue_on``.
+    """
+    culture = _culture(steps)
+    if culture.harvested:
+        return WorkDates(None, None)
+    if culture.seeded_at is None:
+        return WorkDates(ALWAYS, None)
+    seeded_on = _local_date(culture.seeded_at, tz)
+    windows = _day_windows(culture, protocol, tz).values()
+    due_on = seeded_on + timedelta(days=min(opens for opens, _ in windows))
+    overdue_on = seeded_on + timedelta(days=min(closes for _, closes in windows) + 1)
+    passage = _passage_task(culture, protocol)
+    if passage is not None:
+        due_on = ALWAYS
+        if passage.status == TaskStatus.OVERDUE:
+            overdue_on = ALWAYS
+    return WorkDates(due_on, overdue_on)
 
 
 def _passage_issue(culture: _Culture, day: int, confluence: int | None,

@@ -200,6 +200,33 @@ def assess(facts: OrderFacts, now: datetime, tz: ZoneInfo, lead_days: int) -> Re
     )
 
 
+@dataclass(frozen=True)
+class StoredStatus:
+    """A readiness status that can be stored and read back at any later moment.
+
+    Every status stays as it is until the order's records change, except that released
+    doses expire: ``stage`` is the status with *expired* read as *released*, and
+    ``released_until`` is when the last dose still to be given expires.
+    """
+
+    stage: Status
+    released_until: datetime | None = None
+
+    def status_at(self, now: datetime) -> Status:
+        if (self.stage is Status.RELEASED and self.released_until is not None
+                and self.released_until <= now):
+            return Status.EXPIRED
+        return self.stage
+
+
+def stored_status(readiness: Readiness) -> StoredStatus:
+    """What to store of ``readiness`` so that ``status_at`` gives its status at any moment."""
+    if readiness.status not in (Status.RELEASED, Status.EXPIRED):
+        return StoredStatus(readiness.status)
+    remaining = [dose.expires_at for dose in readiness.doses if not dose.administered]
+    return StoredStatus(Status.RELEASED, max(remaining, default=None))
+
+
 def _effective_state(facts: OrderFacts) -> BatchState | None:
     """The batch's state, reading a hold as the state it was held from."""
     if facts.batch_state is None:

@@ -15,11 +15,13 @@ from labtrack.models.patients import Patient, TreatmentOrder
 from labtrack.models.quality import Deviation, QcResult, Release, Specification, SpecificationTest
 from labtrack.models.samples import ChainOfIdentityEvent, Sample
 from labtrack.models.sequences import Counter
+from labtrack.models.summaries import BatchWorklist, OrderStatus, SummaryState
 from labtrack.models.users import User
 
 __all__ = [
-    "Administration", "ApiToken", "AuditChainHead", "AuditEvent", "Batch", "CellCount",
-    "ChainOfIdentityEvent", "Counter", "CultureStep", "CultureStepEquipment", "CultureStepLot",
-    "Deviation", "Dose", "Equipment", "Notice", "Patient", "QcResult", "ReagentLot", "Release",
-    "Sample", "Signature", "Specification", "SpecificationTest", "TreatmentOrder", "User",
+    "Administration", "ApiToken", "AuditChainHead", "AuditEvent", "Batch", "BatchWorklist",
+    "CellCount", "ChainOfIdentityEvent", "Counter", "CultureStep", "CultureStepEquipment",
+    "CultureStepLot", "Deviation", "Dose", "Equipment", "Notice", "OrderStatus", "Patient",
+    "QcResult", "ReagentLot", "Release", "Sample", "Signature", "Specification",
+    "SpecificationTest", "SummaryState", "TreatmentOrder", "User",
 ]

@@ -20,9 +20,10 @@ from sqlalchemy.orm import Mapper, Session
 from labtrack.domain.audit_chain import canonical_json, event_hash
 from labtrack.models.audit import AuditChainHead, AuditEvent, Signature
 from labtrack.models.base import utcnow
+from labtrack.models.summaries import BatchWorklist, OrderStatus, SummaryState
 from labtrack.services import ServiceError
 
-NOT_AUDITED = (AuditEvent, AuditChainHead)
+NOT_AUDITED = (AuditEvent, AuditChainHead, BatchWorklist, OrderStatus, SummaryState)
 IMMUTABLE = (Signature,)
 ALWAYS_SKIPPED = frozenset({"updated_at"})
 REDACTED = "[redacted]"

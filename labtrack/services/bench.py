@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, select
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import joinedload
 
 from labtrack.domain.batch_states import BatchState
@@ -16,6 +17,7 @@ from labtrack.models.audit import Signature
 from labtrack.models.batches import Batch, CultureStep
 from labtrack.models.patients import TreatmentOrder
 from labtrack.models.quality import Deviation
+from labtrack.models.summaries import BatchWorklist
 from labtrack.services import counts, culture
 from labtrack.services.counts import Growth
 
@@ -36,40 +38,68 @@ class BatchWork:
 
 
 @dataclass(frozen=True)
+class AtRisk:
+    """A batch in culture projected to miss its planned procedure."""
+
+    batch: Batch
+    ready_by: date  # the last day the cells may reach the target
+
+
+@dataclass(frozen=True)
 class Worklist:
-    batches: list[BatchWork]  # with something due, most urgent first
-
-    @property
-    def at_risk(self) -> list[BatchWork]:
-        return [work for work in self.batches if work.growth.at_risk]
-
-
-def batches_in_culture() -> list[Batch]:
-    """Every batch in culture with its order and patient loaded, by batch number."""
-    return list(db.session.scalars(
-        select(Batch).where(Batch.state == BatchState.IN_CULTURE.value)
-        .options(joinedload(Batch.order).joinedload(TreatmentOrder.patient))
-        .order_by(Batch.batch_number)))
+    page: Pagination  # items: BatchWork with something due, most urgent first
+    at_risk: list[AtRisk]  # the first of them, by batch number
+    at_risk_total: int
+    in_culture: int | None  # counted only when nothing is due
 
 
-def today(now: datetime, tz: ZoneInfo, protocol: CultureProtocol, lead_days: int) -> Worklist:
-    """The worklist at ``now``; three queries whatever the number of batches."""
-    active = batches_in_culture()
-    ids = [batch.id for batch in active]
+def _in_culture_with_summary() -> Select:
+    return (select(Batch).join(BatchWorklist, BatchWorklist.batch_id == Batch.id)
+            .where(Batch.state == BatchState.IN_CULTURE.value)
+            .options(joinedload(Batch.order).joinedload(TreatmentOrder.patient)))
+
+
+def _count(query: Select) -> int:
+    return db.session.scalar(select(func.count()).select_from(query.subquery()))
+
+
+def today(now: datetime, tz: ZoneInfo, protocol: CultureProtocol, lead_days: int,
+          page: int = 1, per_page: int = 50) -> Worklist:
+    """The worklist at ``now``: batches with a task due, most urgent first, one page of them.
+
+    Which batches have a task due, overdue or are at risk comes from their stored
+    summaries (``services.summaries``; call ``summaries.ensure_fresh`` first); the tasks
+    and growth are worked out in full only for the page's batches.
+    """
+    on = now.astimezone(tz).date()
+    overdue_first = case((BatchWorklist.overdue_on <= on, 0), else_=1)
+    at_risk_first = case((BatchWorklist.at_risk, 0), else_=1)
+    due = db.paginate(_in_culture_with_summary().where(BatchWorklist.due_on <= on)
+                      .order_by(overdue_first, at_risk_first, Batch.batch_number),
+                      page=page, per_page=per_page, error_out=False)
+    due.items = _work(due.items, now, tz, protocol, lead_days)
+    at_risk = _in_culture_with_summary().where(BatchWorklist.at_risk.is_(True))
+    risky = db.session.scalars(at_risk.order_by(Batch.batch_number).limit(per_page)).all()
+    return Worklist(
+        page=due,
+        at_risk=[AtRisk(batch, batch.order.planned_procedure_date - timedelta(days=lead_days))
+                 for batch in risky],
+        at_risk_total=len(risky) if len(risky) < per_page else _count(at_risk),
+        in_culture=None if due.total else db.session.scalar(
+            select(func.count()).where(Batch.state == BatchState.IN_CULTURE.value)))
+
+
+def _work(batches: list[Batch], now: datetime, tz: ZoneInfo, protocol: CultureProtocol,
+          lead_days: int) -> list[BatchWork]:
+    ids = [batch.id for batch in batches]
     steps, in_force = culture.step_facts_by_batch(ids), counts.counts_by_batch(ids)
-    work = []
-    for batch in active:
-        facts = steps[batch.id]
-        work.append(BatchWork(
-            batch=batch,
-            day=local_day(batch, now, tz),
-            passage=sum(1 for fact in facts if fact.kind == "passage"),
-            tasks=[task for task in tasks_for(facts, now, tz, protocol) if task.actionable],
-            growth=counts.growth_of(batch, in_force[batch.id], now, tz, lead_days),
-        ))
-    work.sort(key=lambda w: (not w.overdue, not w.tasks, not w.growth.at_risk,
-                             w.batch.batch_number))
-    return Worklist(work)
+    return [BatchWork(
+        batch=batch,
+        day=local_day(batch, now, tz),
+        passage=sum(1 for fact in steps[batch.id] if fact.kind == "passage"),
+        tasks=[task for task in tasks_for(steps[batch.id], now, tz, protocol) if task.actionable],
+        growth=counts.growth_of(batch, in_force[batch.id], now, tz, lead_days),
+    ) for batch in batches]
 
 
 def batches_query(state: str | None = None, clinician_id: int | None = None) -> Select:

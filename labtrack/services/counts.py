@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
@@ -223,7 +224,14 @@ class Growth:
     projection: growth.Projection | growth.NoProjection
     at_risk: bool
     ready_by: date
-    points: list[tuple[float, float, int]]
+    origin: datetime  # seeding, else the start of the batch
+    in_force: list  # the counts, oldest first
+
+    @cached_property
+    def points(self) -> list[tuple[float, float, int]]:
+        """(days since ``origin``, viable cells, passage) of each count, for the chart."""
+        return [(max(growth.elapsed_days(self.origin, c.counted_at), 0.0),
+                 float(c.viable_cells), c.passage_number) for c in self.in_force]
 
     @property
     def percent(self) -> int:
@@ -236,7 +244,6 @@ def growth_of(batch: Batch, counts: list[CellCount], now: datetime, tz: ZoneInfo
     """Progress, projection and risk from the batch's counts in force (oldest first)."""
     order = batch.order
     target = order.target_cells
-    origin = batch.seeded_at or batch.started_at
     points = [growth.CountPoint(c.counted_at, float(c.viable_cells), c.passage_number,
                                 float(c.dead_cells)) for c in counts]
     projection = growth.project_target_date(points, target, now)
@@ -249,6 +256,5 @@ def growth_of(batch: Batch, counts: list[CellCount], now: datetime, tz: ZoneInfo
         at_risk=watched and growth.is_at_risk(projection, order.planned_procedure_date,
                                               lead_days, tz),
         ready_by=order.planned_procedure_date - timedelta(days=lead_days),
-        points=[(max(growth.elapsed_days(origin, c.counted_at), 0.0), float(c.viable_cells),
-                 c.passage_number) for c in counts],
+        origin=batch.seeded_at or batch.started_at, in_force=counts,
     )

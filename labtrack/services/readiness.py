@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -9,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Select, select
+from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.orm import aliased, joinedload
 
 from labtrack.domain import readiness as rules
@@ -33,6 +34,7 @@ from labtrack.models.notices import Notice
 from labtrack.models.patients import TreatmentOrder
 from labtrack.models.quality import QcResult, Release, SpecificationTest
 from labtrack.models.samples import Sample
+from labtrack.models.summaries import OrderStatus
 from labtrack.services import counts, notices
 
 FINISHED = (BatchState.REJECTED.value, BatchState.TERMINATED.value)
@@ -93,60 +95,121 @@ def _order_conditions(filters: ReadinessFilter) -> list:
     return conditions
 
 
-def readiness_list(filters: ReadinessFilter, settings: ReadinessSettings,
-                   now: datetime | None = None) -> list[OrderReadiness]:
-    """Every matching order with its readiness, soonest planned procedure first.
+@dataclass(frozen=True)
+class ReadinessPage:
+    """One page of the readiness list, shaped like Flask-SQLAlchemy's pagination."""
 
-    Eight queries whatever the number of orders: orders (with patient and clinician),
-    samples, batches, counts, doses with administrations, releases, QC results, tests.
+    items: list[OrderReadiness]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(math.ceil(self.total / self.per_page), 1)
+
+    has_prev = property(lambda self: self.page > 1)
+    has_next = property(lambda self: self.page < self.pages)
+    prev_num = property(lambda self: self.page - 1)
+    next_num = property(lambda self: self.page + 1)
+
+
+def stored_status_column(now: datetime):
+    """The status of each order at ``now``, from its stored summary (``OrderStatus``)."""
+    expired = and_(OrderStatus.stage == Status.RELEASED.value,
+                   OrderStatus.released_until <= now)
+    return case((expired, Status.EXPIRED.value), else_=OrderStatus.stage)
+
+
+def _matching(filters: ReadinessFilter, now: datetime, columns=(TreatmentOrder,)) -> Select:
+    query = (select(*columns).select_from(TreatmentOrder)
+             .join(OrderStatus, OrderStatus.order_id == TreatmentOrder.id)
+             .where(*_order_conditions(filters)))
+    if filters.statuses is not None:
+        query = query.where(stored_status_column(now).in_(
+            sorted(status.value for status in filters.statuses)))
+    return query
+
+
+def _listed(query: Select) -> Select:
+    return (query.options(joinedload(TreatmentOrder.patient),
+                          joinedload(TreatmentOrder.treating_clinician))
+            .order_by(TreatmentOrder.planned_procedure_date, TreatmentOrder.id))
+
+
+def readiness_page(filters: ReadinessFilter, settings: ReadinessSettings, page: int,
+                   per_page: int, now: datetime | None = None) -> ReadinessPage:
+    """One page of the matching orders, soonest planned procedure first.
+
+    Orders are filtered and paged on their stored status (``services.summaries`` keeps it
+    up to date; call ``summaries.ensure_fresh`` first), and only the page's orders are
+    assessed in full: ten queries whatever the number of orders.
     """
     now = now or utcnow()
-    conditions = _order_conditions(filters)
-    found = list(db.session.scalars(
-        select(TreatmentOrder).where(*conditions)
-        .options(joinedload(TreatmentOrder.patient), joinedload(TreatmentOrder.treating_clinician))
-        .order_by(TreatmentOrder.planned_procedure_date, TreatmentOrder.id)))
+    total = db.session.scalar(_matching(filters, now, columns=(func.count(),)))
+    found = db.session.scalars(_listed(_matching(filters, now)).limit(per_page)
+                               .offset((page - 1) * per_page)).all()
+    return ReadinessPage(_assess(found, settings, now), page, per_page, total)
+
+
+def readiness_list(filters: ReadinessFilter, settings: ReadinessSettings,
+                   now: datetime | None = None) -> list[OrderReadiness]:
+    """Every matching order with its readiness, soonest planned procedure first."""
+    now = now or utcnow()
+    return _assess(db.session.scalars(_listed(_matching(filters, now))).all(), settings, now)
+
+
+def assess_orders(order_ids: list[int], settings: ReadinessSettings,
+                  now: datetime | None = None) -> list[OrderReadiness]:
+    """The readiness of these orders (cancelled ones too), in eight queries."""
+    found = db.session.scalars(select(TreatmentOrder).where(TreatmentOrder.id.in_(order_ids))
+                               .order_by(TreatmentOrder.id)).all()
+    return _assess(found, settings, now or utcnow())
+
+
+def _assess(found: list[TreatmentOrder], settings: ReadinessSettings,
+            now: datetime) -> list[OrderReadiness]:
     if not found:
         return []
-    loaded = _load(select(TreatmentOrder.id).where(*conditions))
+    loaded = _load([order.id for order in found])
     rows = []
     for order in found:
         batch = _current_batch(order, loaded)
-        readiness = rules.assess(_facts(order, batch, loaded), now, settings.tz,
-                                 settings.lead_days)
-        if filters.statuses is None or readiness.status in filters.statuses:
-            rows.append(OrderReadiness(order, batch, readiness))
+        rows.append(OrderReadiness(order, batch, rules.assess(
+            _facts(order, batch, loaded), now, settings.tz, settings.lead_days)))
     return rows
 
 
 def order_readiness(order: TreatmentOrder, settings: ReadinessSettings,
                     now: datetime | None = None) -> OrderReadiness:
     """One order's readiness (also for a cancelled order)."""
-    loaded = _load(select(TreatmentOrder.id).where(TreatmentOrder.id == order.id))
+    loaded = _load([order.id])
     batch = _current_batch(order, loaded)
     readiness = rules.assess(_facts(order, batch, loaded), now or utcnow(), settings.tz,
                              settings.lead_days)
     return OrderReadiness(order, batch, readiness)
 
 
-def _load(order_ids: Select) -> _Loaded:
+def _load(order_ids: list[int]) -> _Loaded:
+    """Everything the readiness of these orders needs, in seven queries of known ids."""
     loaded = _Loaded()
     for sample in db.session.scalars(select(Sample).where(Sample.order_id.in_(order_ids))
                                      .order_by(Sample.received_at, Sample.id)):
         loaded.latest_sample[sample.order_id] = sample
-    for batch in db.session.scalars(select(Batch).where(Batch.order_id.in_(order_ids))
-                                    .order_by(Batch.id)):
+    found = db.session.scalars(select(Batch).where(Batch.order_id.in_(order_ids))
+                               .order_by(Batch.id)).all()
+    for batch in found:
         loaded.batches.setdefault(batch.order_id, []).append(batch)
-    batch_ids = select(Batch.id).where(Batch.order_id.in_(order_ids))
-    _load_counts(loaded, batch_ids.where(Batch.state.in_(GROWING)))
+    batch_ids = [batch.id for batch in found]
+    _load_counts(loaded, [batch.id for batch in found if batch.state in GROWING])
     _load_doses(loaded, batch_ids)
     for release in db.session.scalars(select(Release).where(Release.batch_id.in_(batch_ids))):
         loaded.releases[release.batch_id] = release
-    _load_results(loaded, batch_ids.where(Batch.state.in_(AFTER_RELEASE)))
+    _load_results(loaded, [batch.id for batch in found if batch.state in AFTER_RELEASE])
     return loaded
 
 
-def _load_counts(loaded: _Loaded, batch_ids: Select) -> None:
+def _load_counts(loaded: _Loaded, batch_ids: list[int]) -> None:
     newer = aliased(CellCount)
     superseded = select(newer.id).where(newer.supersedes_id == CellCount.id).exists()
     rows = db.session.execute(
@@ -158,7 +221,7 @@ def _load_counts(loaded: _Loaded, batch_ids: Select) -> None:
         loaded.counts.setdefault(batch_id, []).append(CountPoint(at, float(viable), passage))
 
 
-def _load_doses(loaded: _Loaded, batch_ids: Select) -> None:
+def _load_doses(loaded: _Loaded, batch_ids: list[int]) -> None:
     rows = db.session.execute(
         select(Dose, Administration.administered_at)
         .outerjoin(Administration, Administration.dose_id == Dose.id)
@@ -168,7 +231,7 @@ def _load_doses(loaded: _Loaded, batch_ids: Select) -> None:
             dose.dose_code, dose.disc_level, dose.viable_cells, dose.expires_at, administered_at))
 
 
-def _load_results(loaded: _Loaded, batch_ids: Select) -> None:
+def _load_results(loaded: _Loaded, batch_ids: list[int]) -> None:
     """Results still pending after release, and results after release that failed."""
     newer = aliased(QcResult)
     superseded = select(newer.id).where(newer.supersedes_id == QcResult.id).exists()

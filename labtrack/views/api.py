@@ -34,6 +34,7 @@ from labtrack.services import (
     count_entry,
     counts,
     orders,
+    summaries,
 )
 from labtrack.services import readiness as readiness_service
 from labtrack.services.administration import find_dose
@@ -160,10 +161,10 @@ def order_list():
     filters = ReadinessFilter(clinician_id=_int_arg("clinician_id"),
                               statuses=frozenset({Status(status)}) if status else None)
     page, per_page = _int_arg("page", 1, minimum=1), current_app.config["PAGE_SIZE"]
-    rows = readiness_service.readiness_list(filters, _settings())
-    shown = rows[(page - 1) * per_page:page * per_page]
-    return jsonify(items=[order_json(row) for row in shown], page=page, per_page=per_page,
-                   total=len(rows))
+    summaries.ensure_fresh()
+    found = readiness_service.readiness_page(filters, _settings(), page, per_page)
+    return jsonify(items=[order_json(row) for row in found.items], page=page, per_page=per_page,
+                   total=found.total)
 
 
 def _order(order_number: str):

@@ -9,7 +9,6 @@ scan field comes back empty and focused for the next scan.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -19,7 +18,7 @@ from wtforms import SelectChoice
 from labtrack.domain.disc_levels import DISC_LEVELS
 from labtrack.domain.readiness import Status
 from labtrack.domain.roles import Area
-from labtrack.formatting import lab_local_to_utc, lab_zone
+from labtrack.formatting import lab_local_to_utc, lab_zone, page_number
 from labtrack.forms.clinic import (
     ALL,
     MINE,
@@ -34,8 +33,8 @@ from labtrack.labels import readiness_alert, readiness_label, timeline_stage_lab
 from labtrack.models.base import utcnow
 from labtrack.models.patients import Patient
 from labtrack.security import requires_area
-from labtrack.services import ServiceError, administration, orders, timeline
-from labtrack.services.readiness import ReadinessFilter, ReadinessSettings, readiness_list
+from labtrack.services import ServiceError, administration, orders, readiness, summaries, timeline
+from labtrack.services.readiness import ReadinessFilter, ReadinessSettings
 from labtrack.views import show_service_error
 
 bp = Blueprint("clinic", __name__)
@@ -68,31 +67,6 @@ def hours_left(delta) -> str:
     return _("%(hours)d h %(minutes)02d min", hours=minutes // 60, minutes=minutes % 60)
 
 
-@dataclass(frozen=True)
-class RowsPage:
-    """One page of an in-memory list, shaped like Flask-SQLAlchemy's pagination."""
-
-    items: list
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(math.ceil(self.total / self.per_page), 1)
-
-    has_prev = property(lambda self: self.page > 1)
-    has_next = property(lambda self: self.page < self.pages)
-    prev_num = property(lambda self: self.page - 1)
-    next_num = property(lambda self: self.page + 1)
-
-
-def _paged(rows: list) -> RowsPage:
-    per_page = current_app.config["PAGE_SIZE"]
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
-    return RowsPage(rows[(page - 1) * per_page:page * per_page], page, per_page, len(rows))
-
-
 def _readiness_form() -> ReadinessFilterForm:
     form = ReadinessFilterForm(request.args)
     form.status.choices = status_choices()
@@ -115,8 +89,11 @@ def _filters(form: ReadinessFilterForm) -> ReadinessFilter:
 def readiness_page():
     """The clinician's home page (``main.readiness``): one row per order."""
     form = _readiness_form()
-    rows = readiness_list(_filters(form), ReadinessSettings.from_config(current_app.config))
-    return render_template("main/readiness.html", form=form, page=_paged(rows),
+    summaries.ensure_fresh()
+    settings = ReadinessSettings.from_config(current_app.config)
+    page = readiness.readiness_page(_filters(form), settings, page_number(),
+                                    current_app.config["PAGE_SIZE"])
+    return render_template("main/readiness.html", form=form, page=page,
                            lead_days=current_app.config["RELEASE_LEAD_DAYS"], now=utcnow())
 
 

@@ -9,10 +9,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from labtrack.domain.roles import Area, Role
 from labtrack.extensions import db
-from labtrack.formatting import lab_zone
+from labtrack.formatting import lab_zone, page_number
 from labtrack.models.base import utcnow
 from labtrack.security import requires_area
-from labtrack.services import bench, culture, release
+from labtrack.services import bench, culture, release, summaries
 from labtrack.views import clinic
 
 bp = Blueprint("main", __name__)
@@ -35,8 +35,10 @@ def home():
 @requires_area(Area.BENCH)
 def today():
     """The technician's worklist: what is due and overdue across batches in culture."""
+    summaries.ensure_fresh()
     worklist = bench.today(utcnow(), lab_zone(), culture.protocol_from_config(current_app.config),
-                           current_app.config["RELEASE_LEAD_DAYS"])
+                           current_app.config["RELEASE_LEAD_DAYS"], page=page_number(),
+                           per_page=current_app.config["PAGE_SIZE"])
     return render_template("main/today.html", worklist=worklist)
 
 

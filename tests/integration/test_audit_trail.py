@@ -35,8 +35,14 @@ NOT_AUDITED_TABLES = {model.__tablename__ for model in NOT_AUDITED}
 IMMUTABLE_TABLES = {"signature"}
 
 
+# Columns whose values the readiness summaries read must hold values the domain knows.
+DOMAIN_VALUES = {("treatment_order", "disc_levels"): "L4-L5", ("batch", "state"): "in_culture"}
+
+
 def _sample_value(column, serial: int):
     """A valid value for a column, by its type."""
+    if (column.table.name, column.key) in DOMAIN_VALUES:
+        return DOMAIN_VALUES[column.table.name, column.key]
     kind = getattr(column.type, "impl", column.type)
     if isinstance(kind, DateTime):
         return utcnow()

@@ -10,7 +10,7 @@ from labtrack.extensions import db
 from labtrack.formatting import lab_zone
 from labtrack.models import Batch, CellCount, CultureStep, Deviation, Equipment, ReagentLot
 from labtrack.models.base import utcnow
-from labtrack.services import bench, counts, culture
+from labtrack.services import bench, counts, culture, summaries
 from labtrack.services.demo_lab import BENCH_JOURNEY, CULTURES
 
 MODELS = (Batch, CultureStep, CellCount, ReagentLot, Equipment, Deviation)
@@ -22,6 +22,7 @@ def _totals():
 
 
 def _worklist(app):
+    summaries.ensure_fresh()
     return bench.today(utcnow(), lab_zone(), culture.protocol_from_config(app.config),
                        app.config["RELEASE_LEAD_DAYS"])
 
@@ -36,12 +37,12 @@ def test_seed_demo_builds_batches_at_several_stages_once(runner, app):
     assert "contamination" in terminated.state_reason.lower()
 
     worklist = _worklist(app)
-    days = sorted(work.day for work in worklist.batches)
+    days = sorted(work.day for work in worklist.page.items)
     assert days == sorted(plan.age for plan in CULTURES if plan.contamination_day is None)
     assert len(worklist.at_risk) == 1
-    statuses = {task.status for work in worklist.batches for task in work.tasks}
+    statuses = {task.status for work in worklist.page.items for task in work.tasks}
     assert statuses == {"due", "overdue"}
-    journey = next(work for work in worklist.batches
+    journey = next(work for work in worklist.page.items
                    if work.batch.order.patient.record_number == BENCH_JOURNEY.record_number)
     assert "medium_change" in {task.kind for task in journey.tasks}
 

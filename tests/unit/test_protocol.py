@@ -4,15 +4,20 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from config import BaseConfig
 from labtrack.domain.protocol import (
+    ALWAYS,
     CultureProtocol,
     StepFact,
     TaskStatus,
     Timing,
+    WorkDates,
     outside_window,
     tasks_for,
+    work_dates,
 )
 
 MADRID = ZoneInfo("Europe/Madrid")
@@ -244,3 +249,37 @@ def test_steps_without_a_window():
     assert outside_window("non_adherent_removal", at(9), removed, MADRID, P) is None
     harvested = [*removed, StepFact("harvest", at(21))]
     assert outside_window("medium_change", at(30), harvested, MADRID, P) is None
+
+
+# --- the stored work dates agree with the tasks, whatever the steps and the day ------------
+
+KINDS = ("isolation", "seeding", "non_adherent_removal", "medium_change", "observation",
+         "passage", "harvest")
+step_strategy = st.builds(
+    lambda kind, hours, confluence: StepFact(
+        kind, SEEDED + timedelta(hours=hours),
+        confluence if kind in ("observation", "passage") else None),
+    st.sampled_from(KINDS), st.integers(-48, 30 * 24), st.none() | st.integers(0, 100))
+
+
+@settings(max_examples=400, deadline=None)
+@given(steps=st.lists(step_strategy, max_size=12), hours_later=st.integers(-72, 40 * 24),
+       zone=st.sampled_from(["Europe/Madrid", "Atlantic/Canary", "UTC", "Pacific/Auckland"]))
+def test_work_dates_say_when_tasks_are_due_and_overdue(steps, hours_later, zone):
+    tz = ZoneInfo(zone)
+    now = SEEDED + timedelta(hours=hours_later)
+    tasks = [task for task in tasks_for(steps, now, tz, P) if task.actionable]
+    dates = work_dates(steps, tz, P)
+    today = now.astimezone(tz).date()
+    assert bool(tasks) == (dates.due_on is not None and today >= dates.due_on)
+    overdue = any(task.status == TaskStatus.OVERDUE for task in tasks)
+    assert overdue == (dates.overdue_on is not None and today >= dates.overdue_on)
+
+
+def test_work_dates_of_a_fresh_culture():
+    dates = work_dates(seeded(), MADRID, P)
+    assert dates.due_on == min(at(P.observation_days[0]).date(),
+                               at(P.non_adherent_removal_days[0]).date())
+    assert dates.overdue_on == at(P.observation_days[1] + 1).date()
+    assert work_dates([], MADRID, P).due_on == ALWAYS  # isolation is due straight away
+    assert work_dates(seeded(StepFact("harvest", at(21))), MADRID, P) == WorkDates(None, None)

@@ -7,7 +7,15 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from labtrack.domain.growth import CountPoint, NoProjection, Projection
-from labtrack.domain.readiness import Alert, DoseFacts, OrderFacts, Status, assess
+from labtrack.domain.readiness import (
+    Alert,
+    DoseFacts,
+    OrderFacts,
+    Status,
+    StoredStatus,
+    assess,
+    stored_status,
+)
 
 TZ = ZoneInfo("Europe/Madrid")
 NOW = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)
@@ -206,3 +214,34 @@ def test_every_status_is_reachable():
         status_of(facts(batch_state="completed")),
     }
     assert seen == set(Status)
+
+
+# --- the stored status gives the status at any later moment ------------------------------
+
+ORDERS = [
+    facts(), facts(sample_status="rejected"), culture(counts=growing()),
+    culture(counts=growing(days_to_double=9.0)), culture(batch_state="on_hold",
+                                                         held_from="in_culture"),
+    facts(batch_state="awaiting_release", sample_status="accepted"),
+    released(), released(dose("L4-L5", timedelta(hours=3)), dose("L5-S1", timedelta(hours=30))),
+    released(dose("L4-L5", administered=True), dose("L5-S1", timedelta(hours=5))),
+    released(dose("L4-L5", administered=True), dose("L5-S1", administered=True)),
+    released(dose("L4-L5", timedelta(hours=-1)), dose("L5-S1", timedelta(hours=-2))),
+    facts(batch_state="completed", sample_status="accepted"),
+    facts(batch_state="rejected", sample_status="accepted"),
+]
+
+
+@pytest.mark.parametrize("order_facts", ORDERS)
+def test_stored_status_gives_the_status_at_every_later_moment(order_facts):
+    stored = stored_status(assess(order_facts, NOW, TZ, LEAD))
+    for hours in (0, 1, 4, 6, 29, 31, 24 * 40):
+        later = NOW + timedelta(hours=hours)
+        assert stored.status_at(later) is assess(order_facts, later, TZ, LEAD).status
+
+
+def test_released_doses_expire_when_the_last_one_still_to_give_does():
+    order_facts = released(dose("L4-L5", timedelta(hours=3)), dose("L5-S1", timedelta(hours=30)))
+    stored = stored_status(assess(order_facts, NOW, TZ, LEAD))
+    assert stored == StoredStatus(Status.RELEASED, NOW + timedelta(hours=30))
+    assert stored.status_at(NOW + timedelta(hours=30)) is Status.EXPIRED

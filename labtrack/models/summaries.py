@@ -1,0 +1,57 @@
+"""Derived summaries for the busiest lists: kept up to date, never a record in themselves.
+
+Whether a batch has culture tasks due, and where an order stands for the clinician, are
+worked out from many records (steps, counts, samples, doses…). The Today worklist and
+the readiness list need them for every batch in culture and every order, so the result
+is stored here and refreshed in the same transaction as any change to those records
+(``labtrack.services.summaries``). They are not GMP records: not audited, recomputed at
+will from the audited records they summarise.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from labtrack.extensions import db
+from labtrack.models.base import UTCDateTime
+
+
+class BatchWorklist(db.Model):
+    """When a batch in culture has a task due and one overdue, and whether it is at risk."""
+
+    __tablename__ = "batch_worklist"
+    __table_args__ = (Index("ix_batch_worklist_due_on", "due_on"),)
+
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batch.id"), primary_key=True,
+                                          autoincrement=False)
+    due_on: Mapped[date | None] = mapped_column(Date)  # None: not in culture, or nothing due
+    overdue_on: Mapped[date | None] = mapped_column(Date)
+    at_risk: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+
+class OrderStatus(db.Model):
+    """An order's readiness status as stored (see ``domain.readiness.StoredStatus``)."""
+
+    __tablename__ = "order_status"
+    __table_args__ = (Index("ix_order_status_stage", "stage"),)
+
+    order_id: Mapped[int] = mapped_column(ForeignKey("treatment_order.id"), primary_key=True,
+                                          autoincrement=False)
+    stage: Mapped[str] = mapped_column(String(30), nullable=False)
+    released_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SummaryState(db.Model):
+    """The settings the summaries were worked out with (time zone, protocol, lead days).
+
+    One row. When the settings change, every summary is worked out again.
+    """
+
+    __tablename__ = "summary_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    settings_key: Mapped[str] = mapped_column(String(500), nullable=False)
+    refreshed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)

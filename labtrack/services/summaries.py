@@ -1,0 +1,190 @@
+"""Keeping the derived summaries (``models.summaries``) true to the records they summarise.
+
+Any flush that creates or changes an order, a sample, a batch, a culture step, a count,
+a dose, an administration or a release marks the order and batch it belongs to; just
+before the transaction commits, their summaries are worked out again with the same rules
+the pages use (``domain.protocol.work_dates``, ``domain.readiness.stored_status``) and
+written in the same transaction. The audit trail's commit hook runs first and takes the
+chain-head lock, which serialises writers, so the records read here include every
+transaction committed before this one.
+
+The summaries depend on settings too (time zone, culture protocol, lead days): the
+settings they were worked out with are stored, and when they differ every summary is
+worked out again (:func:`ensure_fresh`, called by the pages that read them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app, has_app_context
+from sqlalchemy import event, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, joinedload
+
+from labtrack.domain.batch_states import BatchState
+from labtrack.domain.protocol import CultureProtocol, work_dates
+from labtrack.domain.readiness import stored_status
+from labtrack.extensions import db
+from labtrack.models.base import utcnow
+from labtrack.models.batches import Batch, CellCount, CultureStep
+from labtrack.models.doses import Administration, Dose
+from labtrack.models.patients import TreatmentOrder
+from labtrack.models.quality import Release
+from labtrack.models.samples import Sample
+from labtrack.models.summaries import BatchWorklist, OrderStatus, SummaryState
+from labtrack.services import (
+    audit,  # noqa: F401  (its commit hook must be registered first)
+    counts,
+    culture,
+    readiness,
+)
+
+TOUCHED = "summaries_touched"
+CHUNK = 500
+
+# Which attribute of a flushed record names its order or its batch.
+ORDER_OF = {TreatmentOrder: "id", Sample: "order_id", Batch: "order_id"}
+BATCH_OF = {Batch: "id", CultureStep: "batch_id", CellCount: "batch_id", Dose: "batch_id",
+            Release: "batch_id"}
+
+
+@dataclass(frozen=True)
+class SummarySettings:
+    """What the summaries are worked out with."""
+
+    tz: ZoneInfo
+    lead_days: int
+    protocol: CultureProtocol
+
+    @classmethod
+    def from_config(cls, config: Mapping) -> SummarySettings:
+        return cls(ZoneInfo(config["LAB_TIMEZONE"]), int(config["RELEASE_LEAD_DAYS"]),
+                   culture.protocol_from_config(config))
+
+    @property
+    def key(self) -> str:
+        return f"{self.tz.key}|{self.lead_days}|{self.protocol!r}"
+
+    @property
+    def readiness(self) -> readiness.ReadinessSettings:
+        return readiness.ReadinessSettings(self.tz, self.lead_days)
+
+
+@dataclass
+class _Touched:
+    orders: set[int]
+    batches: set[int]
+    doses: set[int]
+
+
+@event.listens_for(Session, "after_flush")
+def _collect_touched(session, flush_context):
+    touched = session.info.setdefault(TOUCHED, _Touched(set(), set(), set()))
+    for obj in (*session.new, *session.dirty):
+        kind = type(obj)
+        if kind in ORDER_OF:
+            touched.orders.add(getattr(obj, ORDER_OF[kind]))
+        if kind in BATCH_OF:
+            touched.batches.add(getattr(obj, BATCH_OF[kind]))
+        if kind is Administration:
+            touched.doses.add(obj.dose_id)
+
+
+@event.listens_for(Session, "before_commit")
+def _refresh_touched(session):
+    session.flush()
+    touched = session.info.pop(TOUCHED, None)
+    if touched is None or not has_app_context():
+        return
+    batch_ids = set(touched.batches)
+    if touched.doses:
+        batch_ids |= set(session.scalars(select(Dose.batch_id)
+                                         .where(Dose.id.in_(touched.doses))))
+    order_ids = set(touched.orders)
+    if batch_ids:
+        order_ids |= set(session.scalars(select(Batch.order_id)
+                                         .where(Batch.id.in_(batch_ids))))
+    if not (order_ids or batch_ids):
+        return
+    settings, now = SummarySettings.from_config(current_app.config), utcnow()
+    refresh_batches(sorted(batch_ids), settings, now)
+    refresh_orders(sorted(order_ids), settings, now)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_touched(session):
+    session.info.pop(TOUCHED, None)
+
+
+def _chunks(ids: list[int]) -> Iterator[list[int]]:
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start:start + CHUNK]
+
+
+def _upsert(model, key: str, rows: list[dict]) -> None:
+    if not rows:
+        return
+    dialect = db.session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(model).values(rows)
+    columns = {name: statement.excluded[name] for name in rows[0] if name != key}
+    db.session.execute(statement.on_conflict_do_update(index_elements=[key], set_=columns))
+
+
+def refresh_batches(batch_ids: Iterable[int], settings: SummarySettings,
+                    now: datetime | None = None) -> None:
+    """Work out again the worklist summary of these batches."""
+    now = now or utcnow()
+    for ids in _chunks(list(batch_ids)):
+        found = db.session.scalars(select(Batch).where(Batch.id.in_(ids))
+                                   .options(joinedload(Batch.order))).all()
+        growing = [batch.id for batch in found if batch.state == BatchState.IN_CULTURE.value]
+        steps, in_force = culture.step_facts_by_batch(growing), counts.counts_by_batch(growing)
+        rows = []
+        for batch in found:
+            row = {"batch_id": batch.id, "due_on": None, "overdue_on": None, "at_risk": False}
+            if batch.id in steps:
+                dates = work_dates(steps[batch.id], settings.tz, settings.protocol)
+                growth = counts.growth_of(batch, in_force[batch.id], now, settings.tz,
+                                          settings.lead_days)
+                row.update(due_on=dates.due_on, overdue_on=dates.overdue_on,
+                           at_risk=growth.at_risk)
+            rows.append(row)
+        _upsert(BatchWorklist, "batch_id", rows)
+
+
+def refresh_orders(order_ids: Iterable[int], settings: SummarySettings,
+                   now: datetime | None = None) -> None:
+    """Work out again the readiness status of these orders."""
+    now = now or utcnow()
+    for ids in _chunks(list(order_ids)):
+        rows = []
+        for row in readiness.assess_orders(ids, settings.readiness, now):
+            stored = stored_status(row.readiness)
+            rows.append({"order_id": row.order.id, "stage": stored.stage.value,
+                         "released_until": stored.released_until})
+        _upsert(OrderStatus, "order_id", rows)
+
+
+def refresh_all(settings: SummarySettings | None = None) -> None:
+    """Work out every summary again (after a settings change, a bulk load or a restore)."""
+    settings = settings or SummarySettings.from_config(current_app.config)
+    now = utcnow()
+    refresh_batches(db.session.scalars(select(Batch.id).order_by(Batch.id)).all(), settings, now)
+    refresh_orders(db.session.scalars(select(TreatmentOrder.id).order_by(TreatmentOrder.id))
+                   .all(), settings, now)
+    _upsert(SummaryState, "id", [{"id": 1, "settings_key": settings.key, "refreshed_at": now}])
+
+
+def ensure_fresh() -> None:
+    """Make sure the summaries were worked out with today's settings; commits if not."""
+    settings = SummarySettings.from_config(current_app.config)
+    stored = db.session.scalar(select(SummaryState.settings_key).where(SummaryState.id == 1))
+    if stored != settings.key:
+        refresh_all(settings)
+        db.session.commit()

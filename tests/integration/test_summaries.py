@@ -1,0 +1,116 @@
+"""The stored summaries behind Today and the readiness list stay true to the records."""
+
+from datetime import date, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from labtrack.domain.readiness import Status
+from labtrack.extensions import db
+from labtrack.models.base import utcnow
+from labtrack.models.summaries import BatchWorklist, OrderStatus, SummaryState
+from labtrack.services import readiness, summaries
+from labtrack.services.readiness import ReadinessFilter, ReadinessSettings
+from tests import builders
+from tests.integration.test_readiness import administer_all, growing_batch, released_batch
+
+
+def stored() -> dict:
+    db.session.expire_all()
+    worklist = {row.batch_id: (row.due_on, row.overdue_on, row.at_risk)
+                for row in db.session.scalars(select(BatchWorklist))}
+    statuses = {row.order_id: (row.stage, row.released_until)
+                for row in db.session.scalars(select(OrderStatus))}
+    return {"worklist": worklist, "statuses": statuses}
+
+
+def a_lab_at_every_stage():
+    """Orders at every stage, each reached through the services as in use."""
+    clinician, technician = builders.user("clinician"), builders.user("technician")
+    builders.order(clinician)
+    builders.receive(builders.order(clinician), volume_ml=5)  # sample rejected
+    growing_batch(builders.order(clinician))
+    late = builders.order(clinician, planned_procedure_date=date.today() + timedelta(days=3))
+    growing_batch(late, cells=(3_000_000, 4_000_000))
+    due = builders.seeded_batch(builders.order(clinician), technician, seeded_days_ago=5)
+    builders.step(due, "medium_change", technician)
+    builders.harvested_batch(builders.order(clinician))
+    released_batch(builders.order(clinician))
+    administer_all(released_batch(builders.order(clinician)), clinician)
+    return clinician
+
+
+def test_summaries_written_with_each_change_equal_summaries_worked_out_afresh(app):
+    a_lab_at_every_stage()
+    kept = stored()
+    assert len(kept["statuses"]) == 8 and kept["worklist"]
+    summaries.refresh_all()
+    db.session.commit()
+    assert stored() == kept
+
+
+def test_the_list_filters_and_pages_on_the_stored_status(app):
+    clinician = a_lab_at_every_stage()
+    settings = ReadinessSettings.from_config(current_app.config)
+    everyone = ReadinessFilter(clinician_id=clinician.id)
+    pages = [readiness.readiness_page(everyone, settings, number, 3) for number in (1, 2, 3)]
+    assert [page.total for page in pages] == [8, 8, 8]
+    assert [len(page.items) for page in pages] == [3, 3, 2]
+    listed = [row.order.id for page in pages for row in page.items]
+    assert listed == [row.order.id for row in readiness.readiness_list(everyone, settings)]
+    for status in Status:
+        shown = readiness.readiness_list(
+            ReadinessFilter(clinician_id=clinician.id, statuses=frozenset({status})), settings)
+        assert all(row.readiness.status is status for row in shown), status
+    assert len(readiness.readiness_list(
+        ReadinessFilter(statuses=frozenset({Status.AT_RISK})), settings)) == 1
+
+
+def test_released_orders_move_to_expired_as_their_doses_expire(app):
+    order = builders.order()
+    released_batch(order)
+    settings = ReadinessSettings.from_config(current_app.config)
+    expired = ReadinessFilter(statuses=frozenset({Status.EXPIRED}))
+    assert readiness.readiness_list(expired, settings) == []
+    later = readiness.readiness_list(expired, settings, now=utcnow() + timedelta(hours=25))
+    assert [row.order.id for row in later] == [order.id]
+    assert later[0].readiness.status is Status.EXPIRED
+
+
+def test_changed_settings_have_every_summary_worked_out_again(app):
+    order = builders.order(planned_procedure_date=date.today() + timedelta(days=12))
+    batch = growing_batch(order)
+    summaries.ensure_fresh()
+    key = db.session.scalar(select(SummaryState.settings_key))
+    assert not db.session.get(BatchWorklist, batch.id).at_risk
+    current_app.config["RELEASE_LEAD_DAYS"] = 12  # cells now needed today
+    summaries.ensure_fresh()
+    db.session.expire_all()
+    assert db.session.scalar(select(SummaryState.settings_key)) != key
+    assert db.session.get(BatchWorklist, batch.id).at_risk
+    assert db.session.get(OrderStatus, order.id).stage == Status.AT_RISK.value
+
+
+def test_today_pages_the_batches_with_work_due_overdue_first(signed_in, app):
+    client, technician = signed_in("technician")
+    current_app.config["PAGE_SIZE"] = 2
+    fresh = [builders.seeded_batch(technician=technician, seeded_days_ago=2) for _ in range(2)]
+    overdue = builders.seeded_batch(technician=technician, seeded_days_ago=9)
+    first = client.get("/today").get_data(as_text=True)
+    second = client.get("/today?page=2").get_data(as_text=True)
+    assert first.index(overdue.batch_number) < first.index(fresh[0].batch_number)
+    assert "Page 1 of 2 (3 in all)" in first
+    assert sum(batch.batch_number in second for batch in fresh) == 1
+    assert client.get("/today?page=99").status_code == 200
+    assert client.get("/today?page=abc").status_code == 200
+
+
+def test_refresh_summaries_command_fills_in_rows_loaded_without_the_application(app, runner):
+    order = builders.order()
+    db.session.execute(OrderStatus.__table__.delete())
+    db.session.commit()
+    assert db.session.get(OrderStatus, order.id) is None
+    result = runner.invoke(args=["refresh-summaries"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert db.session.get(OrderStatus, order.id).stage == Status.AWAITING_SAMPLE.value
