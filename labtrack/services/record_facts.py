@@ -1,4 +1,9 @@
-"""Facts of a batch's record read in bulk for the release record (no query per row)."""
+"""Facts of a batch's record read in bulk for the release record (no query per row).
+
+Only the columns the record prints are read (rows, not ORM objects): the record of a
+long culture has hundreds of steps, counts, links and audit events, and building and
+tracking full objects for them cost more than the queries themselves.
+"""
 
 from __future__ import annotations
 
@@ -8,19 +13,33 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Row, and_, or_, select
 
 from labtrack.domain.release import millions
 from labtrack.extensions import db
 from labtrack.models.audit import AuditEvent, Signature
-from labtrack.models.batches import Batch, CellCount, CultureStep, CultureStepLot
+from labtrack.models.batches import (
+    Batch,
+    CellCount,
+    CultureStep,
+    CultureStepEquipment,
+    CultureStepLot,
+)
+from labtrack.models.inventory import Equipment, ReagentLot
 from labtrack.models.users import User
 
 # Fields whose change is the workflow moving on, not a correction of a recorded value.
 WORKFLOW_FIELDS = frozenset({"state", "held_from", "state_reason", "status", "closed_at",
                              "closure_signature_id", "verified_by_id",
                              "verification_signature_id"})
+STEP_COLUMNS = (CultureStep.id, CultureStep.kind, CultureStep.performed_at,
+                CultureStep.performed_by_id, CultureStep.verified_by_id,
+                CultureStep.verification_signature_id, CultureStep.passage_number,
+                CultureStep.cells, CultureStep.is_void)
+COUNT_COLUMNS = (CellCount.id, CellCount.counted_at, CellCount.passage_number,
+                 CellCount.method, CellCount.viable_cells, CellCount.dead_cells,
+                 CellCount.viability_percent, CellCount.entered_by_id, CellCount.supersedes_id,
+                 CellCount.amendment_reason, CellCount.is_void, CellCount.created_at)
 
 
 @dataclass(frozen=True)
@@ -38,11 +57,17 @@ class Change:
 
 @dataclass
 class Facts:
-    steps: list[CultureStep]
-    counts: list[CellCount]
-    users: dict[int, User]
-    signatures: dict[int, Signature]
+    """Rows with the columns of ``STEP_COLUMNS`` and ``COUNT_COLUMNS``; users by id (their
+    full names); signatures by id; the reagent lots (material, lot, manufacturer, expiry)
+    and equipment (identifier, kind) used by any step."""
+
+    steps: list[Row]
+    counts: list[Row]
+    users: dict[int, str]
+    signatures: dict[int, Row]
     changes: list[Change]
+    lots: list[tuple]
+    equipment: list[tuple]
 
 
 def local(moment: datetime | None, zone: ZoneInfo) -> str:
@@ -55,30 +80,42 @@ def local(moment: datetime | None, zone: ZoneInfo) -> str:
 
 def gather(batch: Batch, results, deviations, doses, extra_user_ids: set[int],
            zone: ZoneInfo) -> Facts:
-    """Steps (with lots and equipment), counts, people, signatures and later changes."""
-    steps = list(db.session.scalars(
-        select(CultureStep).where(CultureStep.batch_id == batch.id)
-        .options(selectinload(CultureStep.lots).selectinload(CultureStepLot.reagent_lot),
-                 selectinload(CultureStep.equipment))
-        .order_by(CultureStep.performed_at, CultureStep.id)))
-    counts = list(db.session.scalars(select(CellCount).where(CellCount.batch_id == batch.id)
-                                     .order_by(CellCount.counted_at, CellCount.id)))
+    """Steps, the lots and equipment they used, counts, people, signatures and later
+    changes: seven queries, whatever the length of the culture."""
+    session = db.session
+    steps = session.execute(select(*STEP_COLUMNS).where(CultureStep.batch_id == batch.id)
+                            .order_by(CultureStep.performed_at, CultureStep.id)).all()
+    of_batch = select(CultureStep.id).where(CultureStep.batch_id == batch.id).scalar_subquery()
+    lots = session.execute(
+        select(ReagentLot.material, ReagentLot.lot_number, ReagentLot.manufacturer,
+               ReagentLot.expiry_date).distinct()
+        .join(CultureStepLot, CultureStepLot.reagent_lot_id == ReagentLot.id)
+        .where(CultureStepLot.step_id.in_(of_batch))).all()
+    equipment = session.execute(
+        select(Equipment.identifier, Equipment.kind).distinct()
+        .join(CultureStepEquipment, CultureStepEquipment.equipment_id == Equipment.id)
+        .where(CultureStepEquipment.step_id.in_(of_batch))).all()
+    counts = session.execute(select(*COUNT_COLUMNS).where(CellCount.batch_id == batch.id)
+                             .order_by(CellCount.counted_at, CellCount.id)).all()
     user_ids = ({s.performed_by_id for s in steps} | {s.verified_by_id for s in steps}
                 | {c.entered_by_id for c in counts} | {r.entered_by_id for r in results}
                 | {d.opened_by_id for d in deviations} | extra_user_ids) - {None}
-    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(user_ids)))}
+    users = dict(session.execute(select(User.id, User.full_name)
+                                 .where(User.id.in_(user_ids))).all()) if user_ids else {}
     signature_ids = ({s.verification_signature_id for s in steps}
                      | {d.closure_signature_id for d in deviations}) - {None}
-    signatures = {s.id: s for s in db.session.scalars(
-        select(Signature).where(Signature.id.in_(signature_ids)))}
+    signatures = {s.id: s for s in session.execute(
+        select(Signature.id, Signature.printed_name, Signature.meaning, Signature.signed_at)
+        .where(Signature.id.in_(signature_ids)))} if signature_ids else {}
     records = {"batch": [batch.id], "culture_step": [s.id for s in steps],
                "cell_count": [c.id for c in counts], "qc_result": [r.id for r in results],
                "deviation": [d.id for d in deviations], "dose": [d.id for d in doses]}
     changes = superseded_changes(counts, results, users) + audited_changes(records, zone)
-    return Facts(steps, counts, users, signatures, sorted(changes, key=lambda c: c.when))
+    return Facts(steps, counts, users, signatures, sorted(changes, key=lambda c: c.when),
+                 [tuple(lot) for lot in lots], [tuple(item) for item in equipment])
 
 
-def superseded_changes(counts, results, users: dict[int, User]) -> list[Change]:
+def superseded_changes(counts, results, users: dict[int, str]) -> list[Change]:
     """Counts and QC results corrected by a newer entry that supersedes them."""
     changes = []
     by_id = {c.id: c for c in counts}
@@ -113,15 +150,26 @@ def audited_changes(records: dict[str, list[int]], zone: ZoneInfo) -> list[Chang
                   for kind, ids in records.items() if ids]
     # Filtering the action here, not in SQL, keeps the (record type, record id) index
     # the obvious choice for the database: a batch's records have few events each.
-    events = db.session.scalars(select(AuditEvent).where(or_(*conditions))
-                                .order_by(AuditEvent.seq))
+    events = db.session.execute(
+        select(AuditEvent.record_type, AuditEvent.record_id, AuditEvent.action,
+               AuditEvent.changes, AuditEvent.username, AuditEvent.occurred_at,
+               AuditEvent.reason).where(or_(*conditions)).order_by(AuditEvent.seq)).all()
+    # Only records updated at some point can hold a change: the others' events (most of
+    # them, each listing every column) need not be read at all.
+    updated = {(e.record_type, e.record_id) for e in events if e.action == "update"}
     known: dict[tuple[str, str], dict] = {}
     changes = []
     for event in events:
-        if event.action not in ("create", "update"):
+        key = (event.record_type, event.record_id)
+        if event.action not in ("create", "update") or key not in updated:
             continue
-        values = known.setdefault((event.record_type, event.record_id), {})
-        for field, value in sorted(json.loads(event.changes).items()):
+        values = known.setdefault(key, {})
+        recorded = json.loads(event.changes)
+        if event.action == "create":  # every column's first value; nothing changed yet
+            values.update((field, value[1]) for field, value in recorded.items()
+                          if isinstance(value, list) and len(value) == 2)
+            continue
+        for field, value in sorted(recorded.items()):
             if not isinstance(value, list) or len(value) != 2:
                 continue
             old, new = values.get(field, value[0]), value[1]
@@ -153,9 +201,9 @@ def result_text(result) -> str:
     return result.text_value or "—"
 
 
-def _name(users: dict[int, User], user_id: int | None) -> str:
-    user = users.get(user_id)
-    return user.full_name if user else "—"
+def _name(users: dict[int, str], user_id: int | None) -> str:
+    name = users.get(user_id)
+    return "—" if name is None else name
 
 
 def name_of(facts: Facts, user_id: int | None) -> str:

@@ -173,11 +173,9 @@ def _process(rev, zone, facts: Facts) -> Section:
     passages = [s for s in facts.steps if s.kind == "passage" and not s.is_void]
     days = (f"{elapsed_days(batch.seeded_at, batch.harvested_at):.1f}"
             if batch.seeded_at and batch.harvested_at else "—")
-    lots = {(link.reagent_lot.material, link.reagent_lot.lot_number, link.reagent_lot.
-             manufacturer, link.reagent_lot.expiry_date.isoformat())
-            for step in facts.steps for link in step.lots}
-    items = {(link.item.identifier, link.item.kind) for step in facts.steps
-             for link in step.equipment}
+    lots = {(material, number, manufacturer, expiry.isoformat())
+            for material, number, manufacturer, expiry in facts.lots}
+    items = set(facts.equipment)
     return Section(_("Process summary"), facts=(
         (_("Sample received"), _("%(when)s by %(name)s, %(volume)s mL at %(temp)s °C",
                                  when=local(sample.received_at, zone),
@@ -246,13 +244,17 @@ def _changes(facts: Facts, zone) -> Section:
 
 def _signatures(rev, decision, zone, facts: Facts) -> Section:
     rows = []
+    # Translated once per kind of step and meaning, not once per row.
+    step_names = {kind: _step_name(kind) for kind in {step.kind for step in facts.steps}}
+    meanings = {meaning: meaning_label(meaning) for meaning in
+                {"performed"} | {s.meaning for s in facts.signatures.values()}}
     for step in facts.steps:
-        rows.append(Row((_step_name(step), meaning_label("performed"),
-                         name_of(facts, step.performed_by_id), local(step.performed_at, zone))))
+        name = step_names[step.kind]
+        rows.append(Row((name, meanings["performed"], name_of(facts, step.performed_by_id),
+                         local(step.performed_at, zone))))
         signature = facts.signatures.get(step.verification_signature_id)
         if signature is not None:
-            rows.append(Row((_step_name(step),
-                             meaning_label(signature.meaning), signature.printed_name,
+            rows.append(Row((name, meanings[signature.meaning], signature.printed_name,
                              local(signature.signed_at, zone))))
     for d in rev.deviations:
         signature = facts.signatures.get(d.closure_signature_id)
@@ -270,8 +272,8 @@ def _signatures(rev, decision, zone, facts: Facts) -> Section:
         (1.5, 1.5, 1.5, 1.2)))
 
 
-def _step_name(step) -> str:
-    return _("Step: %(kind)s", kind=step.kind.replace("_", " "))
+def _step_name(kind: str) -> str:
+    return _("Step: %(kind)s", kind=kind.replace("_", " "))
 
 
 def _audit(decision, head_seq: int) -> Section:

@@ -5,12 +5,14 @@ import io
 import re
 
 from pypdf import PdfReader
+from sqlalchemy import event
 
 from labtrack.domain import isbt128
 from labtrack.extensions import db
 from labtrack.formatting import lab_zone
+from labtrack.models.batches import Batch
 from labtrack.models.quality import Release
-from labtrack.services import quality, release
+from labtrack.services import quality, record_facts, release
 from labtrack.services.quality import ResultData
 from tests import builders
 from tests.helpers import login
@@ -112,3 +114,44 @@ def test_a_rejection_is_recorded_too(app):
     text = "\n".join(pages_text(decision.record_pdf))
     assert "REJECTED" in text and "Viability far below the limit" in text
     assert release.review(batch, qa, lab_zone()).batch.state == "rejected"
+
+
+def _gathered(batch):
+    """The record's facts of ``batch`` and the number of SQL statements it took."""
+    statements = []
+
+    def count(*args):
+        statements.append(args[2])
+
+    db.session.expire_all()
+    batch = db.session.get(Batch, batch.id)
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        facts = record_facts.gather(batch, [], [], [], set(), lab_zone())
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return facts, len(statements)
+
+
+def test_the_record_reads_lots_and_equipment_in_a_fixed_number_of_queries(app):
+    technician = builders.user("technician")
+    batch = builders.seeded_batch(technician=technician)
+    medium = builders.lot("α-MEM", "MEM-0001")
+    cabinet = builders.equipment("EQ-BSC-1", "Biosafety cabinet")
+    builders.step(batch, "medium_change", technician, lots=[(medium.id, "50 mL")],
+                  equipment_ids=[cabinet.id])
+    few, queries = _gathered(batch)
+    for _ in range(3):
+        builders.step(batch, "medium_change", technician,
+                      lots=[(builders.lot("PBS").id, None), (medium.id, "50 mL")],
+                      equipment_ids=[builders.equipment(kind="Incubator").id, cabinet.id])
+
+    many, more_queries = _gathered(batch)
+
+    assert more_queries == queries  # no query per step, lot or piece of equipment
+    assert few.lots == [("α-MEM", "MEM-0001", "Gibco", medium.expiry_date)]
+    assert few.equipment == [("EQ-BSC-1", "Biosafety cabinet")]
+    assert len(many.lots) == 4 and len(many.equipment) == 4  # each listed once
+    assert ("α-MEM", "MEM-0001", "Gibco", medium.expiry_date) in many.lots
+    assert len(many.steps) == len(few.steps) + 3
+    assert {row.kind for row in many.steps} == {"isolation", "seeding", "medium_change"}
