@@ -67,6 +67,7 @@ PAGES = (
     Page("batch_page", "technician", lambda t: f"/batches/{t.batch_in_culture}"),
     Page("readiness", "clinician", lambda t: "/readiness?status=all&clinician=all"),
     Page("audit_filtered", "qa", lambda t: "/audit?record_type=cell_count&action=create"),
+    Page("audit_by_user", "qa", lambda t: f"/audit?username={USERS['qa']}"),
 )
 
 

@@ -22,6 +22,8 @@ class AuditEvent(PkMixin, db.Model):
         Index("ix_audit_event_user_id", "user_id"),
         # The viewer's usual filter (a kind of record, an action), newest first.
         Index("ix_audit_event_type_action_seq", "record_type", "action", "seq"),
+        # One person's events, newest first (the viewer's user filter).
+        Index("ix_audit_event_username_seq", "username", "seq"),
     )
 
     seq: Mapped[int] = mapped_column(Integer, unique=True, nullable=False)

@@ -179,10 +179,9 @@ def _keyset_query(filters: AuditFilter, known: Vocabulary, limit: int, *,
       order, read only as far as the page;
     - a record type or an action alone: one such ordered range per (type, action) pair
       in the trail, each cut at ``limit``, merged;
-    - otherwise (a user, dates or nothing): left to the planner, usually the seq index
+    - otherwise (a user, dates or nothing): left to the planner: for a user
+      ``ix_audit_event_username_seq``, already in seq order; else usually the seq index
       read newest first, checking each event (the occurred_at index for a date range).
-      No index orders a user's events by seq, so a user with few events in a large
-      trail means reading much of it.
 
     Filters on top of these (user, dates) are checked on the rows the path yields.
     """
