@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 
 from sqlalchemy import BigInteger, Date, ForeignKey, Integer, String, Text
@@ -59,7 +60,7 @@ class TreatmentOrder(PkMixin, TimestampMixin, db.Model):
 
     @property
     def levels(self) -> tuple[str, ...]:
-        return parse_levels(self.disc_levels)
+        return _stored_levels(self.disc_levels)
 
     @property
     def authorised_levels(self) -> tuple[str, ...]:
@@ -68,3 +69,9 @@ class TreatmentOrder(PkMixin, TimestampMixin, db.Model):
     @property
     def target_cells(self) -> int:
         return self.cells_per_disc * len(self.levels) + self.qc_reserve_cells
+
+
+@functools.lru_cache(maxsize=256)
+def _stored_levels(text: str) -> tuple[str, ...]:
+    """The levels of a stored ``disc_levels`` text (read on every row of every list)."""
+    return parse_levels(text)
