@@ -1,12 +1,14 @@
 """LabTrack benchmark: build a database of N batches, then time the pages that matter.
 
-Usage: python -m bench.run [--batches 10000] [--small 100] [--database-url URL]
+Usage: python -m bench.run [--batches 10000] [--small 100] [--database-url URL] [--orm-build]
 Results are printed and written to bench/results/<database>-<batches>.json.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
+import importlib.util
 import json
 import os
 import signal
@@ -25,12 +27,16 @@ from flask_migrate import upgrade
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 
-from bench.build_db import build
+from bench import build_db, bulk_build
 from bench.pages import PAGES, prepare, release_record_pdf
 from config import DevelopmentConfig
 from labtrack.app import create_app
 from labtrack.extensions import db
 from labtrack.services import audit_trail
+
+# Derived summaries to fill after a bulk load, where the application has them.
+summaries = (importlib.import_module("labtrack.services.summaries")
+             if importlib.util.find_spec("labtrack.services.summaries") else None)
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -43,7 +49,7 @@ def main() -> None:
     args = _arguments()
     report = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}}
     for batches in sorted({args.small, args.batches}):
-        url = _database(args.database_url, batches)
+        url = _database(args.database_url, batches, orm=args.orm_build)
         report[str(batches)] = measure(url, batches, args.http_seconds)
     name = "postgresql" if args.database_url else "sqlite"
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -59,6 +65,8 @@ def _arguments():
     parser.add_argument("--small", type=int, default=100)
     parser.add_argument("--database-url", default=os.environ.get("LABTRACK_BENCH_DATABASE_URL"))
     parser.add_argument("--http-seconds", type=float, default=3.0)
+    parser.add_argument("--orm-build", action="store_true",
+                        help="build through the ORM session (slow) instead of in bulk")
     return parser.parse_args()
 
 
@@ -76,8 +84,12 @@ def _app(url: str):
     return app
 
 
-def _database(base_url: str | None, batches: int) -> str:
-    """A database holding ``batches`` batches, built once and reused."""
+def _database(base_url: str | None, batches: int, orm: bool = False) -> str:
+    """A database holding ``batches`` batches, built once and reused.
+
+    Built in bulk (``bench.bulk_build``: the rows and the audit events the capture would
+    write) unless ``orm``, which creates every row through the ORM session instead.
+    """
     if base_url:
         url = make_url(base_url).set(database=f"labtrack_bench_{batches}")
         admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
@@ -96,11 +108,29 @@ def _database(base_url: str | None, batches: int) -> str:
         upgrade()
         if not db.session.execute(text("SELECT count(*) FROM batch")).scalar():
             started = time.perf_counter()
-            print(f"building {batches} batches …", flush=True)
-            build(batches)
+            print(f"building {batches} batches ({'ORM' if orm else 'bulk'}) …", flush=True)
+            if orm:
+                build_db.build(batches)
+            else:
+                bulk_build.build(batches, progress=lambda line: print(line, flush=True))
             print(f"built in {time.perf_counter() - started:.0f} s", flush=True)
+            _settle(db.engine)  # planner statistics for the summaries' queries
+            if summaries is not None:
+                step = time.perf_counter()
+                summaries.refresh_all()
+                db.session.commit()
+                print(f"summaries refreshed in {time.perf_counter() - step:.0f} s", flush=True)
+                _settle(db.engine)
         db.engine.dispose()
     return url
+
+
+def _settle(engine) -> None:
+    """VACUUM (ANALYZE) a freshly loaded PostgreSQL database (the server may not)."""
+    if engine.dialect.name == "postgresql":
+        started = time.perf_counter()
+        bulk_build.vacuum_analyze(engine)
+        print(f"VACUUM (ANALYZE) in {time.perf_counter() - started:.0f} s", flush=True)
 
 
 @contextmanager

@@ -44,6 +44,7 @@ class AuditFilter:
 # ``seq`` is a 32-bit integer column: a page cursor outside this range is no position.
 MAX_SEQ = 2**31 - 1
 EXPORT_CHUNK = 1000
+VERIFY_BATCH = 10_000  # events fetched at a time while verifying
 
 _VOCABULARY_SQL = text("""
 WITH RECURSIVE types(record_type) AS (
@@ -353,7 +354,10 @@ def _verify_range(connection, first: int, last: int | None) -> Segment:
     sql = (f"SELECT id, prev_hash, hash, {', '.join(HASHED_FIELDS)} FROM audit_event "  # noqa: S608
            f"WHERE seq >= {mark}{upper} ORDER BY seq")
     params = (first,) if last is None else (first, last)
-    result = connection.execution_options(stream_results=True).exec_driver_sql(sql, params)
+    # Per statement: Connection.execution_options() would change the caller's connection
+    # for the rest of its transaction (a streamed INSERT … RETURNING fails on PostgreSQL).
+    result = connection.exec_driver_sql(sql, params,
+                                        execution_options={"yield_per": VERIFY_BATCH})
     try:
         return verify_segment(_with_iso_times(result, connection.dialect.name == "sqlite"),
                               first)
