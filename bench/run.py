@@ -29,6 +29,7 @@ from sqlalchemy.engine import make_url
 
 from bench import build_db, bulk_build
 from bench.pages import PAGES, prepare, release_record_pdf
+from bench.writes import audited_writes
 from config import DevelopmentConfig
 from labtrack.app import create_app
 from labtrack.extensions import db
@@ -167,7 +168,7 @@ def measure(url: str, batches: int, http_seconds: float) -> dict:
                     assert response.status_code == 200, (path, response.status_code)
             results[page.name] = {"path": path, **_stats(times),
                                   "sql_per_request": statements["n"] / REPEAT}
-        results["release_record_pdf"] = _stats(_repeat(lambda: release_record_pdf(targets), 10))
+        results["release_record_pdf"] = _stats(_repeat(lambda: release_record_pdf(targets), 20))
         started = time.perf_counter()
         verification = audit_trail.verify()
         seconds = time.perf_counter() - started
@@ -176,6 +177,8 @@ def measure(url: str, batches: int, http_seconds: float) -> dict:
                                    "events_per_second": round(verification.checked / seconds)}
         db.engine.dispose()
     _http(url, targets, results, http_seconds)
+    # Last, as it adds counts (and their events) to a few batches in culture.
+    results["audited_writes"] = audited_writes(_app(url))
     results["batches"] = batches
     return results
 
@@ -259,6 +262,10 @@ def _print(report: dict, small: int, large: int) -> None:
     verify = report[str(large)]["audit_verify"]
     print(f"audit-verify: {verify['events']} events in {verify['seconds']} s "
           f"= {verify['events_per_second']} events/s (intact: {verify['ok']})")
+    writes = report[str(large)]["audited_writes"]
+    print(f"audited writes: {writes['commits_per_second']} commits/s, "
+          f"{writes['audit_events_per_second']} events/s with {writes['threads']} writers "
+          f"({writes['failed']} failed)")
 
 
 if __name__ == "__main__":

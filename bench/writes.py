@@ -1,0 +1,65 @@
+"""How many audited writes per second the hash chain lets through.
+
+Every audited transaction extends one hash chain, claimed through the chain-head row,
+so commits are serial at that point. This measures the ceiling: several threads each
+log cell counts on batches in culture through the same use case as the bench form
+(``count_entry.log``: the count, its audit event, the at-risk check, the summaries),
+one commit per count, for a few seconds.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from flask import Flask
+from sqlalchemy import func, select
+
+from labtrack.domain.batch_states import BatchState
+from labtrack.extensions import db
+from labtrack.models import AuditEvent, Batch, User
+from labtrack.models.base import utcnow
+from labtrack.services import audit, count_entry
+from labtrack.services.counts import CountData
+
+WRITER = "technician1"
+
+
+def audited_writes(app: Flask, seconds: float = 5.0, threads: int = 8) -> dict:
+    """Commits and audit events per second with ``threads`` concurrent writers."""
+    with app.app_context():
+        batch_ids = db.session.scalars(select(Batch.id).where(
+            Batch.state == BatchState.IN_CULTURE.value).order_by(Batch.id).limit(threads)).all()
+        writer_id = db.session.scalar(select(User.id).where(User.username == WRITER))
+        events_before = db.session.scalar(select(func.count()).select_from(AuditEvent))
+    done, failed = [0] * threads, [0] * threads
+    deadline = time.monotonic() + seconds
+
+    def write(index: int) -> None:
+        with app.app_context():
+            writer = db.session.get(User, writer_id)
+            audit.attribute_to(db.session, writer)
+            batch = db.session.get(Batch, batch_ids[index % len(batch_ids)])
+            while time.monotonic() < deadline:
+                try:
+                    count_entry.log(writer, batch, CountData(
+                        counted_at=utcnow(), method="automated", viable_cells=30_000_000,
+                        dead_cells=1_500_000))
+                    done[index] += 1
+                except Exception:  # noqa: BLE001  (a lock timeout counts as a failed write)
+                    db.session.rollback()
+                    failed[index] += 1
+
+    started = time.perf_counter()
+    workers = [threading.Thread(target=write, args=(i,)) for i in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    elapsed = time.perf_counter() - started
+    with app.app_context():
+        events = db.session.scalar(select(func.count()).select_from(AuditEvent)) - events_before
+        db.engine.dispose()
+    return {"threads": threads, "seconds": round(elapsed, 2), "commits": sum(done),
+            "failed": sum(failed), "commits_per_second": round(sum(done) / elapsed, 1),
+            "audit_events_per_second": round(events / elapsed, 1)}
