@@ -83,7 +83,9 @@ SCHEMAS = {
         "readiness": _ref("Readiness"),
         "doses": _list_of("DoseStatus")}),
     "OrderList": _object({"items": _list_of("Order"), "page": {"type": "integer", "minimum": 1},
-                          "per_page": INT, "total": INT}),
+                          "per_page": INT, "has_next": {"type": "boolean"},
+                          "total": {**NULL_INT, "description":
+                                    "How many orders match; null when more than 1,000."}}),
     "Dose": _object({
         "dose_code": {"type": "string"}, "batch_number": {"type": "string"},
         "order_number": {"type": "string"}, "disc_level": {"type": "string"},

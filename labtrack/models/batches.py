@@ -20,7 +20,10 @@ class Batch(PkMixin, TimestampMixin, db.Model):
     """One patient's culture, from the accepted sample to the released doses."""
 
     __tablename__ = "batch"
-    __table_args__ = (Index("ix_batch_state", "state"),)
+    __table_args__ = (
+        Index("ix_batch_state", "state"),
+        Index("ix_batch_started_at_id", "started_at", "id"),  # the batch list, newest first
+    )
     __audit_exempt__ = frozenset({"version"})
 
     batch_number: Mapped[str] = mapped_column(String(20), unique=True, nullable=False)

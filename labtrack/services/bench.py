@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import joinedload
 
@@ -18,6 +17,7 @@ from labtrack.models.batches import Batch, CultureStep
 from labtrack.models.patients import TreatmentOrder
 from labtrack.models.quality import Deviation
 from labtrack.models.summaries import BatchWorklist
+from labtrack.pagination import Page, paginate
 from labtrack.services import counts, culture
 from labtrack.services.counts import Growth
 
@@ -47,7 +47,7 @@ class AtRisk:
 
 @dataclass(frozen=True)
 class Worklist:
-    page: Pagination  # items: BatchWork with something due, most urgent first
+    page: Page  # items: BatchWork with something due, most urgent first
     at_risk: list[AtRisk]  # the first of them, by batch number
     at_risk_total: int
     in_culture: int | None  # counted only when nothing is due
@@ -74,10 +74,9 @@ def today(now: datetime, tz: ZoneInfo, protocol: CultureProtocol, lead_days: int
     on = now.astimezone(tz).date()
     overdue_first = case((BatchWorklist.overdue_on <= on, 0), else_=1)
     at_risk_first = case((BatchWorklist.at_risk, 0), else_=1)
-    due = db.paginate(_in_culture_with_summary().where(BatchWorklist.due_on <= on)
-                      .order_by(overdue_first, at_risk_first, Batch.batch_number),
-                      page=page, per_page=per_page, error_out=False)
-    due.items = _work(due.items, now, tz, protocol, lead_days)
+    due = paginate(_in_culture_with_summary().where(BatchWorklist.due_on <= on)
+                   .order_by(overdue_first, at_risk_first, Batch.batch_number), page, per_page)
+    due = replace(due, items=_work(due.items, now, tz, protocol, lead_days))
     at_risk = _in_culture_with_summary().where(BatchWorklist.at_risk.is_(True))
     risky = db.session.scalars(at_risk.order_by(Batch.batch_number).limit(per_page)).all()
     return Worklist(
@@ -85,8 +84,9 @@ def today(now: datetime, tz: ZoneInfo, protocol: CultureProtocol, lead_days: int
         at_risk=[AtRisk(batch, batch.order.planned_procedure_date - timedelta(days=lead_days))
                  for batch in risky],
         at_risk_total=len(risky) if len(risky) < per_page else _count(at_risk),
-        in_culture=None if due.total else db.session.scalar(
-            select(func.count()).where(Batch.state == BatchState.IN_CULTURE.value)))
+        in_culture=db.session.scalar(
+            select(func.count()).where(Batch.state == BatchState.IN_CULTURE.value))
+        if due.total == 0 else None)
 
 
 def _work(batches: list[Batch], now: datetime, tz: ZoneInfo, protocol: CultureProtocol,

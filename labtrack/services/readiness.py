@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import Select, and_, case, select
 from sqlalchemy.orm import aliased, joinedload
 
 from labtrack.domain import readiness as rules
@@ -35,6 +34,7 @@ from labtrack.models.patients import TreatmentOrder
 from labtrack.models.quality import QcResult, Release, SpecificationTest
 from labtrack.models.samples import Sample
 from labtrack.models.summaries import OrderStatus
+from labtrack.pagination import Page, paginate
 from labtrack.services import counts, notices
 
 FINISHED = (BatchState.REJECTED.value, BatchState.TERMINATED.value)
@@ -95,25 +95,6 @@ def _order_conditions(filters: ReadinessFilter) -> list:
     return conditions
 
 
-@dataclass(frozen=True)
-class ReadinessPage:
-    """One page of the readiness list, shaped like Flask-SQLAlchemy's pagination."""
-
-    items: list[OrderReadiness]
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(math.ceil(self.total / self.per_page), 1)
-
-    has_prev = property(lambda self: self.page > 1)
-    has_next = property(lambda self: self.page < self.pages)
-    prev_num = property(lambda self: self.page - 1)
-    next_num = property(lambda self: self.page + 1)
-
-
 def stored_status_column(now: datetime):
     """The status of each order at ``now``, from its stored summary (``OrderStatus``)."""
     expired = and_(OrderStatus.stage == Status.RELEASED.value,
@@ -121,8 +102,8 @@ def stored_status_column(now: datetime):
     return case((expired, Status.EXPIRED.value), else_=OrderStatus.stage)
 
 
-def _matching(filters: ReadinessFilter, now: datetime, columns=(TreatmentOrder,)) -> Select:
-    query = (select(*columns).select_from(TreatmentOrder)
+def _matching(filters: ReadinessFilter, now: datetime) -> Select:
+    query = (select(TreatmentOrder)
              .join(OrderStatus, OrderStatus.order_id == TreatmentOrder.id)
              .where(*_order_conditions(filters)))
     if filters.statuses is not None:
@@ -138,7 +119,7 @@ def _listed(query: Select) -> Select:
 
 
 def readiness_page(filters: ReadinessFilter, settings: ReadinessSettings, page: int,
-                   per_page: int, now: datetime | None = None) -> ReadinessPage:
+                   per_page: int, now: datetime | None = None) -> Page:
     """One page of the matching orders, soonest planned procedure first.
 
     Orders are filtered and paged on their stored status (``services.summaries`` keeps it
@@ -146,10 +127,8 @@ def readiness_page(filters: ReadinessFilter, settings: ReadinessSettings, page: 
     assessed in full: ten queries whatever the number of orders.
     """
     now = now or utcnow()
-    total = db.session.scalar(_matching(filters, now, columns=(func.count(),)))
-    found = db.session.scalars(_listed(_matching(filters, now)).limit(per_page)
-                               .offset((page - 1) * per_page)).all()
-    return ReadinessPage(_assess(found, settings, now), page, per_page, total)
+    found = paginate(_listed(_matching(filters, now)), page, per_page)
+    return replace(found, items=_assess(found.items, settings, now))
 
 
 def readiness_list(filters: ReadinessFilter, settings: ReadinessSettings,

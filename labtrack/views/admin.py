@@ -11,6 +11,7 @@ from labtrack.domain.roles import Area
 from labtrack.extensions import db
 from labtrack.forms.admin import ChangeRoleForm, CreateUserForm, ResetPasswordForm, SetActiveForm
 from labtrack.models.users import User
+from labtrack.pagination import list_page
 from labtrack.security import requires_area
 from labtrack.services import ServiceError, accounts
 from labtrack.services.accounts import AccountPolicy
@@ -30,8 +31,7 @@ def _user_or_404(user_id: int) -> User:
 @bp.route("/users")
 @requires_area(Area.ADMIN)
 def users():
-    page = db.paginate(select(User).order_by(User.username),
-                       per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = list_page(select(User).order_by(User.username))
     return render_template("admin/users.html", page=page)
 
 

@@ -164,7 +164,7 @@ def order_list():
     summaries.ensure_fresh()
     found = readiness_service.readiness_page(filters, _settings(), page, per_page)
     return jsonify(items=[order_json(row) for row in found.items], page=page, per_page=per_page,
-                   total=found.total)
+                   has_next=found.has_next, total=found.total)
 
 
 def _order(order_number: str):

@@ -28,6 +28,7 @@ from labtrack.forms.batches import BatchFilterForm, StateChangeForm
 from labtrack.labels import state_label
 from labtrack.models.base import utcnow
 from labtrack.models.batches import Batch
+from labtrack.pagination import list_page
 from labtrack.reports.growth_chart import growth_chart_svg
 from labtrack.services import ServiceError, batches, bench, counts, culture
 from labtrack.views import show_service_error
@@ -75,8 +76,7 @@ def index():
     form = BatchFilterForm(request.args)
     state = form.state.data if form.validate() else None
     clinician = current_user.id if current_user.role == Role.CLINICIAN else None
-    page = db.paginate(bench.batches_query(state, clinician),
-                       per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = list_page(bench.batches_query(state, clinician))
     return render_template("batches/index.html", form=form, page=page, tz=lab_zone())
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -29,6 +28,7 @@ from labtrack.forms.quality import (
 from labtrack.labels import DEVIATION_STATUS_LABELS
 from labtrack.models.batches import Batch
 from labtrack.models.quality import Deviation
+from labtrack.pagination import list_page
 from labtrack.security import requires_area
 from labtrack.services import ServiceError, batches, deviations
 from labtrack.services.deviations import Investigation
@@ -59,8 +59,7 @@ def index():
                            *(SelectChoice(k, v) for k, v in DEVIATION_STATUS_LABELS.items()
                              if k != "open")]
     status = request.args.get("status", "open")
-    page = db.paginate(deviations.deviations_query(status or None),
-                       per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = list_page(deviations.deviations_query(status or None))
     form.status.data = status
     return render_template("deviations/index.html", page=page, form=form,
                            batch_numbers=_batch_numbers(page.items))

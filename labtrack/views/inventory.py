@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -18,6 +18,7 @@ from labtrack.forms.inventory import (
     ServiceStatusForm,
 )
 from labtrack.models.inventory import Equipment, ReagentLot
+from labtrack.pagination import list_page
 from labtrack.security import requires_area
 from labtrack.services import ServiceError, inventory
 from labtrack.services.inventory import EquipmentData, LotData
@@ -26,10 +27,6 @@ from labtrack.views.access import requires_any_area
 
 bp = Blueprint("inventory", __name__, url_prefix="/inventory")
 USERS = (Area.BENCH, Area.QUALITY)  # technicians and QA; the services decide who does what
-
-
-def _page(query):
-    return db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
 
 
 def _filters() -> InventoryFilterForm:
@@ -43,7 +40,7 @@ def _filters() -> InventoryFilterForm:
 @requires_any_area(*USERS)
 def lots():
     form = _filters()
-    page = _page(inventory.lots_query(form.status.data, form.q.data))
+    page = list_page(inventory.lots_query(form.status.data, form.q.data))
     return render_template("inventory/lots.html", form=form, page=page, today=lab_today())
 
 
@@ -78,7 +75,7 @@ def _lot_page(item: ReagentLot, status: int = 200, decision_form=None):
     decisions = inventory.LOT_DECISIONS.get(item.status, ())
     decision_form.status.choices = [choice for choice in decision_form.status.choices
                                     if choice.value in decisions]
-    page = _page(inventory.recall_query(item))
+    page = list_page(inventory.recall_query(item), cap=None)  # a recall: the exact count
     return render_template("inventory/lot.html", lot=item, today=lab_today(), page=page,
                            uses=inventory.lot_uses(item, page.items),
                            decision_form=decision_form), status
@@ -111,7 +108,7 @@ def decide_lot(lot_id: int):
 @requires_any_area(*USERS)
 def equipment():
     form = _filters()
-    page = _page(inventory.equipment_query(form.q.data))
+    page = list_page(inventory.equipment_query(form.q.data))
     return render_template("inventory/equipment_list.html", form=form, page=page,
                            today=lab_today())
 
@@ -140,7 +137,7 @@ def _item_or_404(item_id: int) -> Equipment:
 def _item_page(item: Equipment, status: int = 200, **forms):
     forms = {"calibration_form": CalibrationForm(prefix="cal"),
              "service_form": ServiceStatusForm(prefix="svc"), **forms}
-    page = _page(inventory.equipment_use_query(item))
+    page = list_page(inventory.equipment_use_query(item))
     return render_template("inventory/equipment.html", item=item, today=lab_today(), page=page,
                            batches=inventory.batches_by_id(s.batch_id for s in page.items),
                            **forms), status

@@ -6,7 +6,7 @@ and nothing is sent outside LabTrack.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from labtrack.extensions import db
 from labtrack.models.patients import TreatmentOrder
+from labtrack.pagination import list_page
 from labtrack.services import inbox, notices
 
 bp = Blueprint("notices", __name__)
@@ -30,8 +31,7 @@ def unread_notice_count() -> int:
 @bp.route("/notices")
 def index():
     unread_only = request.args.get("unread") == "1"
-    page = db.paginate(inbox.notices_query(current_user, unread_only),
-                       per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = list_page(inbox.notices_query(current_user, unread_only))
     order_ids = {notice.order_id for notice in page.items if notice.order_id}
     numbers = dict(db.session.execute(
         select(TreatmentOrder.id, TreatmentOrder.order_number)

@@ -28,17 +28,13 @@ from labtrack.forms.orders import (
 )
 from labtrack.labels import authorisation_message, failed_rule_message
 from labtrack.models.patients import Patient, TreatmentOrder
+from labtrack.pagination import list_page
 from labtrack.security import requires_area
 from labtrack.services import ServiceError, orders, samples
 from labtrack.views import show_service_error
 from labtrack.views.access import requires_any_area
 
 bp = Blueprint("orders", __name__)
-
-
-def paginate(query):
-    """One page of ``query`` (``?page=``), the lab's page size."""
-    return db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
 
 
 def _search() -> tuple[PatientSearchForm, str | None]:
@@ -51,7 +47,7 @@ def _search() -> tuple[PatientSearchForm, str | None]:
 def patients():
     form, search = _search()
     return render_template("patients/index.html", form=form,
-                           page=paginate(orders.patients_query(search)))
+                           page=list_page(orders.patients_query(search)))
 
 
 @bp.route("/patients/new", methods=["GET", "POST"])
@@ -82,7 +78,7 @@ def patient(patient_id: int):
 def index():
     form, search = _search()
     sort = request.args.get("sort") if request.args.get("sort") in orders.ORDER_SORTS else "newest"
-    page = paginate(orders.orders_query(search, sort))
+    page = list_page(orders.orders_query(search, sort))
     progress = {order.id: samples.order_progress(order) for order in page.items}
     return render_template("orders/index.html", form=form, page=page, sort=sort,
                            progress=progress)

@@ -25,12 +25,12 @@ from labtrack.formatting import lab_now, lab_today
 from labtrack.forms.samples import ReceiptForm
 from labtrack.labels import authorisation_message, failed_rule_message
 from labtrack.models.patients import TreatmentOrder
+from labtrack.pagination import list_page
 from labtrack.security import requires_area
 from labtrack.services import ServiceError, orders, samples
 from labtrack.services.samples import ReceiptOutcome
 from labtrack.views import show_service_error
 from labtrack.views.access import requires_any_area
-from labtrack.views.orders import paginate
 
 bp = Blueprint("samples", __name__, url_prefix="/samples")
 
@@ -38,13 +38,13 @@ bp = Blueprint("samples", __name__, url_prefix="/samples")
 @bp.route("")
 @requires_any_area(Area.BENCH, Area.QUALITY)
 def index():
-    return render_template("samples/index.html", page=paginate(samples.samples_query()))
+    return render_template("samples/index.html", page=list_page(samples.samples_query()))
 
 
 @bp.route("/awaiting")
 @requires_area(Area.BENCH)
 def awaiting():
-    page = paginate(samples.orders_awaiting_sample())
+    page = list_page(samples.orders_awaiting_sample())
     progress = {order.id: samples.order_progress(order) for order in page.items}
     return render_template("samples/awaiting.html", page=page, progress=progress)
 
