@@ -232,10 +232,11 @@ def test_concurrent_writers_leave_a_valid_chain(app, database_url):
     writers, per_writer = 6, 8
     errors = []
     start = threading.Barrier(writers)
+    # Built one by one here: CPython 3.11 can fail parsing in several threads at once.
+    worker_apps = [build_app(database_url) for _ in range(writers)]
 
     def write(index: int) -> None:
-        worker_app = build_app(database_url)
-        with worker_app.app_context():
+        with worker_apps[index].app_context():
             audit.set_actor(db.session, audit.Actor(None, f"writer{index}"))
             start.wait()
             try:
