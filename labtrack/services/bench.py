@@ -49,18 +49,16 @@ class AtRisk:
 class Worklist:
     page: Page  # items: BatchWork with something due, most urgent first
     at_risk: list[AtRisk]  # the first of them, by batch number
-    at_risk_total: int
+    at_risk_total: int | None  # None: more than the lists' count cap
     in_culture: int | None  # counted only when nothing is due
 
 
-def _in_culture_with_summary() -> Select:
-    return (select(Batch).join(BatchWorklist, BatchWorklist.batch_id == Batch.id)
-            .where(Batch.state == BatchState.IN_CULTURE.value)
-            .options(joinedload(Batch.order).joinedload(TreatmentOrder.patient)))
-
-
-def _count(query: Select) -> int:
-    return db.session.scalar(select(func.count()).select_from(query.subquery()))
+def _batches(ids: list[int]) -> list[Batch]:
+    """These batches with their order and patient, in the order of ``ids``."""
+    found = {batch.id: batch for batch in db.session.scalars(
+        select(Batch).where(Batch.id.in_(ids))
+        .options(joinedload(Batch.order).joinedload(TreatmentOrder.patient)))}
+    return [found[batch_id] for batch_id in ids]
 
 
 def today(now: datetime, tz: ZoneInfo, protocol: CultureProtocol, lead_days: int,
@@ -68,22 +66,24 @@ def today(now: datetime, tz: ZoneInfo, protocol: CultureProtocol, lead_days: int
     """The worklist at ``now``: batches with a task due, most urgent first, one page of them.
 
     Which batches have a task due, overdue or are at risk comes from their stored
-    summaries (``services.summaries``; call ``summaries.ensure_fresh`` first); the tasks
-    and growth are worked out in full only for the page's batches.
+    summaries (``services.summaries``; call ``summaries.ensure_fresh`` first), which are
+    set only for batches in culture; they are ranked on the summary table alone, and the
+    tasks and growth are worked out in full only for the page's batches.
     """
     on = now.astimezone(tz).date()
     overdue_first = case((BatchWorklist.overdue_on <= on, 0), else_=1)
     at_risk_first = case((BatchWorklist.at_risk, 0), else_=1)
-    due = paginate(_in_culture_with_summary().where(BatchWorklist.due_on <= on)
-                   .order_by(overdue_first, at_risk_first, Batch.batch_number), page, per_page)
-    due = replace(due, items=_work(due.items, now, tz, protocol, lead_days))
-    at_risk = _in_culture_with_summary().where(BatchWorklist.at_risk.is_(True))
-    risky = db.session.scalars(at_risk.order_by(Batch.batch_number).limit(per_page)).all()
+    due = paginate(select(BatchWorklist.batch_id).where(BatchWorklist.due_on <= on)
+                   .order_by(overdue_first, at_risk_first, BatchWorklist.batch_id),
+                   page, per_page)
+    due = replace(due, items=_work(_batches(due.items), now, tz, protocol, lead_days))
+    at_risk = paginate(select(BatchWorklist.batch_id).where(BatchWorklist.at_risk.is_(True))
+                       .order_by(BatchWorklist.batch_id), 1, per_page)
     return Worklist(
         page=due,
         at_risk=[AtRisk(batch, batch.order.planned_procedure_date - timedelta(days=lead_days))
-                 for batch in risky],
-        at_risk_total=len(risky) if len(risky) < per_page else _count(at_risk),
+                 for batch in _batches(at_risk.items)],
+        at_risk_total=at_risk.total,
         in_culture=db.session.scalar(
             select(func.count()).where(Batch.state == BatchState.IN_CULTURE.value))
         if due.total == 0 else None)
