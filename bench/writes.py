@@ -4,7 +4,8 @@ Every audited transaction extends one hash chain, claimed through the chain-head
 so commits are serial at that point. This measures the ceiling: several threads each
 log cell counts on batches in culture through the same use case as the bench form
 (``count_entry.log``: the count, its audit event, the at-risk check, the summaries),
-one commit per count, for a few seconds.
+one commit per count, for a few seconds. The counts go to the oldest batches in
+culture; the page benchmark measures the newest, so its batch page stays as built.
 """
 
 from __future__ import annotations
