@@ -1,5 +1,11 @@
 """Helpers shared by the tests."""
 
+import contextlib
+
+from sqlalchemy import event
+
+from labtrack.extensions import db
+
 PASSWORD = "correct horse battery"
 
 
@@ -21,3 +27,18 @@ def csrf_token_from(response) -> str:
     assert start >= 0, "page has no CSRF token"
     start += len(marker)
     return html[start:html.index('"', start)]
+
+
+@contextlib.contextmanager
+def statements_run():
+    """Collect the SQL statements run inside the block (the list fills as they run)."""
+    statements: list[str] = []
+
+    def count(_connection, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)

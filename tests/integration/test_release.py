@@ -6,7 +6,7 @@ import threading
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from labtrack.domain.signatures import Meaning
@@ -34,6 +34,7 @@ from labtrack.services.release import DecisionConflict, ExceptionalRequest
 from labtrack.services.signatures import SignatureRefused
 from tests import builders
 from tests.conftest import build_app
+from tests.helpers import statements_run
 
 EXCEPTIONAL = ExceptionalRequest(
     "Dr. Ortega, letter of 2026-03-02: no alternative before the planned procedure.",
@@ -353,18 +354,10 @@ def test_the_database_itself_refuses_a_second_decision_row(app):
 
 
 def _queries_for_review(batch, qa) -> int:
-    statements = []
-
-    def count(*args):
-        statements.append(args[2])
-
     db.session.expire_all()
     batch = db.session.get(Batch, batch.id)
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with statements_run() as statements:
         release.review(batch, qa, lab_zone())
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
     return len(statements)
 
 

@@ -5,7 +5,6 @@ import io
 import re
 
 from pypdf import PdfReader
-from sqlalchemy import event
 
 from labtrack.domain import isbt128
 from labtrack.extensions import db
@@ -15,7 +14,7 @@ from labtrack.models.quality import Release
 from labtrack.services import quality, record_facts, release
 from labtrack.services.quality import ResultData
 from tests import builders
-from tests.helpers import login
+from tests.helpers import login, statements_run
 from tests.unit.test_labels_pdf import decode_code128, rasterise
 
 EXCEPTIONAL = release.ExceptionalRequest(
@@ -118,18 +117,10 @@ def test_a_rejection_is_recorded_too(app):
 
 def _gathered(batch):
     """The record's facts of ``batch`` and the number of SQL statements it took."""
-    statements = []
-
-    def count(*args):
-        statements.append(args[2])
-
     db.session.expire_all()
     batch = db.session.get(Batch, batch.id)
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with statements_run() as statements:
         facts = record_facts.gather(batch, [], [], [], set(), lab_zone())
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
     return facts, len(statements)
 
 
