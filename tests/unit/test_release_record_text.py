@@ -1,7 +1,7 @@
 """The release record breaks text into lines exactly as a ReportLab Paragraph would.
 
 The record draws its several hundred cells as plain strings broken by
-``release_record.lines_of`` (far cheaper than a Paragraph per cell); these tests pin that
+``record_text.lines_of`` (far cheaper than a Paragraph per cell); these tests pin that
 breaking to ReportLab's own, so the layout cannot drift from what a Paragraph would give.
 """
 
@@ -11,9 +11,9 @@ import pytest
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Paragraph
 
-from labtrack.reports import release_record
+from labtrack.reports import record_text
 from labtrack.reports.record_chart import register_fonts
-from labtrack.reports.release_record import BASE, CELL, HEAD, lines_of
+from labtrack.reports.record_text import BASE, CELL, HEAD, lines_of
 
 TEXTS = (
     "Viability",
@@ -63,5 +63,5 @@ def test_superscripts_are_measured_smaller_and_never_lost():
     register_fonts()
     lines = lines_of("20 × 10⁶ ± 20 % (16 × 10⁶ to 24 × 10⁶)", CELL, 90)
     assert " ".join(lines) == "20 × 10⁶ ± 20 % (16 × 10⁶ to 24 × 10⁶)"
-    assert release_record._runs("21.5 × 10⁶ cells") == [
+    assert record_text._runs("21.5 × 10⁶ cells") == [
         ("21.5 × 10", False), ("6", True), (" cells", False)]
