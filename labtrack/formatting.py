@@ -122,11 +122,6 @@ def navigation_for_current_user() -> list[tuple[str, str]]:
             if may_use(current_user.role, area) and endpoint in current_app.view_functions]
 
 
-def page_number() -> int:
-    """The page asked for (``?page=``); the first for a missing or meaningless value."""
-    return max(request.args.get("page", 1, type=int) or 1, 1)
-
-
 def page_url(page: int) -> str:
     """The current page's URL with its filters kept and another page number."""
     args = request.args.to_dict()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from flask import current_app
+from flask import current_app, request
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import lazyload
 
@@ -66,8 +66,11 @@ def paginate(query: Select, page: int, per_page: int, cap: int | None = COUNT_CA
     return Page(items, page, per_page, total, has_next, cap)
 
 
+def page_number() -> int:
+    """The page asked for (``?page=``); the first for a missing or meaningless value."""
+    return max(request.args.get("page", 1, type=int) or 1, 1)
+
+
 def list_page(query: Select, cap: int | None = COUNT_CAP) -> Page:
     """The page of ``query`` the request asks for (``?page=``), the lab's page size."""
-    from labtrack.formatting import page_number  # formatting imports the models' helpers
-
     return paginate(query, page_number(), current_app.config["PAGE_SIZE"], cap)

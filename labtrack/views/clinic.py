@@ -18,7 +18,7 @@ from wtforms import SelectChoice
 from labtrack.domain.disc_levels import DISC_LEVELS
 from labtrack.domain.readiness import Status
 from labtrack.domain.roles import Area
-from labtrack.formatting import lab_local_to_utc, lab_zone, page_number
+from labtrack.formatting import lab_local_to_utc, lab_zone
 from labtrack.forms.clinic import (
     ALL,
     MINE,
@@ -32,6 +32,7 @@ from labtrack.forms.clinic import (
 from labtrack.labels import readiness_alert, readiness_label, timeline_stage_label
 from labtrack.models.base import utcnow
 from labtrack.models.patients import Patient
+from labtrack.pagination import page_number
 from labtrack.security import requires_area
 from labtrack.services import ServiceError, administration, orders, readiness, summaries, timeline
 from labtrack.services.readiness import ReadinessFilter, ReadinessSettings

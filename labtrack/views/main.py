@@ -9,8 +9,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from labtrack.domain.roles import Area, Role
 from labtrack.extensions import db
-from labtrack.formatting import lab_zone, page_number
+from labtrack.formatting import lab_zone
 from labtrack.models.base import utcnow
+from labtrack.pagination import page_number
 from labtrack.security import requires_area
 from labtrack.services import bench, culture, release, summaries
 from labtrack.views import clinic
