@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import cache
 
-from sqlalchemy import DateTime, TypeDecorator
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import ColumnElement, DateTime, TypeDecorator, select
+from sqlalchemy.orm import Mapped, aliased, mapped_column
 
 
 def utcnow() -> datetime:
@@ -52,3 +53,14 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False
     )
+
+
+@cache
+def not_superseded(model) -> ColumnElement[bool]:
+    """SQL condition: no later entry of ``model`` supersedes this one (``supersedes_id``).
+
+    Built once per model: an ``aliased()`` made anew for every query costs SQLAlchemy
+    more to adapt than the query costs to run.
+    """
+    newer = aliased(model, name=f"newer_{model.__tablename__}")
+    return ~select(newer.id).where(newer.supersedes_id == model.id).exists()

@@ -10,13 +10,13 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import joinedload
 
 from labtrack.domain import counting, growth
 from labtrack.domain.batch_states import BatchState
 from labtrack.domain.roles import Role
 from labtrack.extensions import db
-from labtrack.models.base import utcnow
+from labtrack.models.base import not_superseded, utcnow
 from labtrack.models.batches import Batch, CellCount
 from labtrack.models.users import User
 from labtrack.services import PermissionDenied, ServiceError, audit, batches, culture
@@ -156,10 +156,8 @@ def is_superseded(count: CellCount) -> bool:
 
 def current_counts(batch: Batch) -> list[CellCount]:
     """The batch's counts in force: not superseded, not void, oldest first."""
-    newer = aliased(CellCount)
-    superseded = select(newer.id).where(newer.supersedes_id == CellCount.id).exists()
     return list(db.session.scalars(
-        select(CellCount).where(CellCount.batch_id == batch.id, ~superseded,
+        select(CellCount).where(CellCount.batch_id == batch.id, not_superseded(CellCount),
                                 CellCount.is_void.is_(False))
         .order_by(CellCount.counted_at, CellCount.id)))
 
@@ -171,14 +169,12 @@ def counts_by_batch(batch_ids: list[int]) -> dict[int, list]:
     ``dead_cells``, ``passage_number``): at thousands of batches, building ORM objects
     would cost more than the query.
     """
-    newer = aliased(CellCount)
-    superseded = select(newer.id).where(newer.supersedes_id == CellCount.id).exists()
     grouped: dict[int, list] = {batch_id: [] for batch_id in batch_ids}
     if batch_ids:
         rows = db.session.execute(
             select(CellCount.batch_id, CellCount.counted_at, CellCount.viable_cells,
                    CellCount.dead_cells, CellCount.passage_number)
-            .where(CellCount.batch_id.in_(batch_ids), ~superseded,
+            .where(CellCount.batch_id.in_(batch_ids), not_superseded(CellCount),
                    CellCount.is_void.is_(False))
             .order_by(CellCount.counted_at, CellCount.id))
         for row in rows:

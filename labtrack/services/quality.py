@@ -19,7 +19,6 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import aliased
 
 from labtrack.domain.batch_states import BatchState
 from labtrack.domain.roles import Role
@@ -36,7 +35,7 @@ from labtrack.domain.specification import (
 from labtrack.extensions import db
 from labtrack.labels import spec_problem_message
 from labtrack.models.audit import Signature
-from labtrack.models.base import utcnow
+from labtrack.models.base import not_superseded, utcnow
 from labtrack.models.batches import Batch
 from labtrack.models.quality import QcResult, Specification, SpecificationTest
 from labtrack.models.users import User
@@ -89,10 +88,8 @@ def specification_tests(batch: Batch) -> list[SpecificationTest]:
 
 def current_results(batch: Batch) -> list[QcResult]:
     """The batch's results in force (not superseded), oldest first."""
-    newer = aliased(QcResult)
-    superseded = select(newer.id).where(newer.supersedes_id == QcResult.id).exists()
     return list(db.session.scalars(
-        select(QcResult).where(QcResult.batch_id == batch.id, ~superseded)
+        select(QcResult).where(QcResult.batch_id == batch.id, not_superseded(QcResult))
         .order_by(QcResult.tested_at, QcResult.id)))
 
 

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, case, select
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import joinedload
 
 from labtrack.domain import readiness as rules
 from labtrack.domain.batch_states import BatchState
@@ -26,7 +26,7 @@ from labtrack.domain.growth import (
 )
 from labtrack.domain.readiness import DoseFacts, OrderFacts, Readiness, ReadyDate, Status
 from labtrack.extensions import db
-from labtrack.models.base import utcnow
+from labtrack.models.base import not_superseded, utcnow
 from labtrack.models.batches import Batch, CellCount
 from labtrack.models.doses import Administration, Dose
 from labtrack.models.notices import Notice
@@ -189,12 +189,11 @@ def _load(order_ids: list[int]) -> _Loaded:
 
 
 def _load_counts(loaded: _Loaded, batch_ids: list[int]) -> None:
-    newer = aliased(CellCount)
-    superseded = select(newer.id).where(newer.supersedes_id == CellCount.id).exists()
     rows = db.session.execute(
         select(CellCount.batch_id, CellCount.counted_at, CellCount.viable_cells,
                CellCount.passage_number)
-        .where(CellCount.batch_id.in_(batch_ids), ~superseded, CellCount.is_void.is_(False))
+        .where(CellCount.batch_id.in_(batch_ids), not_superseded(CellCount),
+               CellCount.is_void.is_(False))
         .order_by(CellCount.counted_at, CellCount.id))
     for batch_id, at, viable, passage in rows:
         loaded.counts.setdefault(batch_id, []).append(CountPoint(at, float(viable), passage))
@@ -212,11 +211,9 @@ def _load_doses(loaded: _Loaded, batch_ids: list[int]) -> None:
 
 def _load_results(loaded: _Loaded, batch_ids: list[int]) -> None:
     """Results still pending after release, and results after release that failed."""
-    newer = aliased(QcResult)
-    superseded = select(newer.id).where(newer.supersedes_id == QcResult.id).exists()
     results = db.session.execute(
         select(QcResult.batch_id, QcResult.test_code, QcResult.verdict, QcResult.after_release)
-        .where(QcResult.batch_id.in_(batch_ids), ~superseded)).all()
+        .where(QcResult.batch_id.in_(batch_ids), not_superseded(QcResult))).all()
     tests = db.session.execute(
         select(Batch.id, SpecificationTest.code, SpecificationTest.name,
                SpecificationTest.may_be_pending)

@@ -14,13 +14,14 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import joinedload
 
 from labtrack.domain.release import millions
 from labtrack.domain.specification import format_number
 from labtrack.extensions import db
 from labtrack.labels import state_label
 from labtrack.models.audit import AuditEvent
+from labtrack.models.base import not_superseded
 from labtrack.models.batches import Batch, CellCount, CultureStep
 from labtrack.models.doses import Administration, Dose
 from labtrack.models.patients import TreatmentOrder
@@ -136,10 +137,8 @@ def _step_entries(ids: list[int], numbers: dict[int, str]) -> list[TimelineEntry
 
 
 def _count_entries(ids: list[int], numbers: dict[int, str]) -> list[TimelineEntry]:
-    newer = aliased(CellCount)
-    superseded = select(newer.id).where(newer.supersedes_id == CellCount.id).exists()
     rows = db.session.scalars(
-        select(CellCount).where(CellCount.batch_id.in_(ids), ~superseded,
+        select(CellCount).where(CellCount.batch_id.in_(ids), not_superseded(CellCount),
                                 CellCount.is_void.is_(False))
         .options(joinedload(CellCount.entered_by)))
     return [TimelineEntry(count.counted_at, "culture",
@@ -152,15 +151,13 @@ def _count_entries(ids: list[int], numbers: dict[int, str]) -> list[TimelineEntr
 
 
 def _qc_entries(ids: list[int], numbers: dict[int, str]) -> list[TimelineEntry]:
-    newer = aliased(QcResult)
-    superseded = select(newer.id).where(newer.supersedes_id == QcResult.id).exists()
     rows = db.session.execute(
         select(QcResult, SpecificationTest.name)
         .join(Batch, Batch.id == QcResult.batch_id)
         .outerjoin(SpecificationTest, (SpecificationTest.specification_id
                                        == Batch.specification_id)
                    & (SpecificationTest.code == QcResult.test_code))
-        .where(QcResult.batch_id.in_(ids), ~superseded))
+        .where(QcResult.batch_id.in_(ids), not_superseded(QcResult)))
     tones = {"pass": "ok", "fail": "bad", "pending": "warn"}
     entries = []
     for result, name in rows:
