@@ -9,6 +9,7 @@ from flask import Flask, current_app, g, has_request_context, request, url_for
 from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 
 from labtrack.domain.isbt128 import Din, DinError, parse_din
 from labtrack.domain.roles import Area, may_use
@@ -143,6 +144,16 @@ def request_translations():
     return translations
 
 
+def template_gettext(message: str, **variables) -> Markup:
+    """Templates' ``_``: the translated message, its ``%(name)s`` filled in, escaped.
+
+    What Jinja's newstyle ``gettext`` does (translate, mark safe, ``%`` the escaped
+    variables), in one call instead of four: a page calls it hundreds of times.
+    """
+    # The message is ours (or its translation), not user input: the variables are escaped.
+    return Markup(request_translations().ugettext(message)) % variables  # noqa: S704
+
+
 def _install_template_gettext(app: Flask) -> None:
     """Templates' ``_``/``gettext``/``ngettext`` through :func:`request_translations`."""
     app.jinja_env.install_gettext_callables(
@@ -152,6 +163,7 @@ def _install_template_gettext(app: Flask) -> None:
         npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
         newstyle=True,
     )
+    app.jinja_env.globals["_"] = template_gettext
 
 
 def register_template_helpers(app: Flask) -> None:
