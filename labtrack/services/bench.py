@@ -18,19 +18,18 @@ from labtrack.models.patients import TreatmentOrder
 from labtrack.models.quality import Deviation
 from labtrack.models.summaries import BatchWorklist
 from labtrack.pagination import Page, paginate
-from labtrack.services import counts, culture
-from labtrack.services.counts import Growth
+from labtrack.services import culture
 
 
 @dataclass(frozen=True)
 class BatchWork:
-    """One batch in culture: its culture day, passage, tasks due now and growth."""
+    """One batch in culture: its culture day, passage, tasks due now and its risk flag."""
 
     batch: Batch
     day: int | None
     passage: int
     tasks: list[Task]
-    growth: Growth
+    at_risk: bool  # as stored with the worklist summary (projected to miss its procedure)
 
     @property
     def overdue(self) -> bool:
@@ -61,6 +60,12 @@ def _batches(ids: list[int]) -> list[Batch]:
     return [found[batch_id] for batch_id in ids]
 
 
+def _at_risk(ids: list[int]) -> set[int]:
+    """Which of these batches their stored summary marks at risk."""
+    return set(db.session.scalars(select(BatchWorklist.batch_id).where(
+        BatchWorklist.batch_id.in_(ids), BatchWorklist.at_risk.is_(True)))) if ids else set()
+
+
 def today(now: datetime, tz: ZoneInfo, protocol: CultureProtocol, lead_days: int,
           page: int = 1, per_page: int = 50) -> Worklist:
     """The worklist at ``now``: batches with a task due, most urgent first, one page of them.
@@ -76,7 +81,7 @@ def today(now: datetime, tz: ZoneInfo, protocol: CultureProtocol, lead_days: int
     due = paginate(select(BatchWorklist.batch_id).where(BatchWorklist.due_on <= on)
                    .order_by(overdue_first, at_risk_first, BatchWorklist.batch_id),
                    page, per_page)
-    due = replace(due, items=_work(_batches(due.items), now, tz, protocol, lead_days))
+    due = replace(due, items=_work(_batches(due.items), _at_risk(due.items), now, tz, protocol))
     at_risk = paginate(select(BatchWorklist.batch_id).where(BatchWorklist.at_risk.is_(True))
                        .order_by(BatchWorklist.batch_id), 1, per_page)
     return Worklist(
@@ -89,16 +94,15 @@ def today(now: datetime, tz: ZoneInfo, protocol: CultureProtocol, lead_days: int
         if due.total == 0 else None)
 
 
-def _work(batches: list[Batch], now: datetime, tz: ZoneInfo, protocol: CultureProtocol,
-          lead_days: int) -> list[BatchWork]:
-    ids = [batch.id for batch in batches]
-    steps, in_force = culture.step_facts_by_batch(ids), counts.counts_by_batch(ids)
+def _work(batches: list[Batch], at_risk: set[int], now: datetime, tz: ZoneInfo,
+          protocol: CultureProtocol) -> list[BatchWork]:
+    steps = culture.step_facts_by_batch([batch.id for batch in batches])
     return [BatchWork(
         batch=batch,
         day=local_day(batch, now, tz),
         passage=sum(1 for fact in steps[batch.id] if fact.kind == "passage"),
         tasks=[task for task in tasks_for(steps[batch.id], now, tz, protocol) if task.actionable],
-        growth=counts.growth_of(batch, in_force[batch.id], now, tz, lead_days),
+        at_risk=batch.id in at_risk,
     ) for batch in batches]
 
 

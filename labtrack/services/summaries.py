@@ -106,6 +106,9 @@ def _refresh_touched(session):
         batch_ids |= set(session.scalars(select(Dose.batch_id)
                                          .where(Dose.id.in_(touched.doses))))
     order_ids = set(touched.orders)
+    if order_ids:  # a batch's risk flag depends on its order (target, planned procedure)
+        batch_ids |= set(session.scalars(select(Batch.id)
+                                         .where(Batch.order_id.in_(order_ids))))
     if batch_ids:
         order_ids |= set(session.scalars(select(Batch.order_id)
                                          .where(Batch.id.in_(batch_ids))))

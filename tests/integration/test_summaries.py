@@ -105,6 +105,23 @@ def test_today_pages_the_batches_with_work_due_overdue_first(signed_in, app):
     assert client.get("/today?page=abc").status_code == 200
 
 
+def worklist_row(page: str, batch_number: str) -> str:
+    start = page.index(f'data-batch="{batch_number}"')
+    return page[start:page.index("</tr>", start)]
+
+
+def test_today_marks_at_risk_exactly_the_batches_their_summary_says(signed_in, app):
+    client, technician = signed_in("technician")
+    soon = builders.order(planned_procedure_date=date.today() + timedelta(days=3))
+    late = growing_batch(soon, cells=(3_000_000, 4_000_000))
+    on_track = growing_batch(builders.order())
+    for batch in (late, on_track):  # both have an observation due
+        assert db.session.get(BatchWorklist, batch.id).due_on <= date.today()
+    page = client.get("/today").get_data(as_text=True)
+    assert "At risk" in worklist_row(page, late.batch_number)
+    assert "At risk" not in worklist_row(page, on_track.batch_number)
+
+
 def test_refresh_summaries_command_fills_in_rows_loaded_without_the_application(app, runner):
     order = builders.order()
     db.session.execute(OrderStatus.__table__.delete())
