@@ -131,8 +131,12 @@ class WindowIssue:
 
 
 @dataclass(frozen=True)
-class _Culture:
-    """What the recorded steps say about the culture."""
+class CultureState:
+    """What the recorded steps say about the culture: all the protocol needs of them.
+
+    Small enough to store beside the batch (``models.summaries.BatchWorklist``), so a
+    list of many batches can work out their tasks without reading their steps.
+    """
 
     isolated: bool
     seeded_at: datetime | None
@@ -144,7 +148,8 @@ class _Culture:
     confluence: int | None  # latest observed in the current passage
 
 
-def _culture(steps: Iterable[StepFact]) -> _Culture:
+def culture_state(steps: Iterable[StepFact]) -> CultureState:
+    """The state of the culture after these steps (in any order; void steps left out)."""
     ordered = sorted(steps, key=lambda s: s.at)
     seeded_at = next((s.at for s in ordered if s.kind == "seeding"), None)
     passages = [s for s in ordered if s.kind == "passage"]
@@ -152,7 +157,7 @@ def _culture(steps: Iterable[StepFact]) -> _Culture:
     current = [s for s in ordered if since is not None and s.at >= since]
     readings = [s.confluence for s in current
                 if s.kind == "observation" and s.confluence is not None]
-    return _Culture(
+    return CultureState(
         isolated=any(s.kind == "isolation" for s in ordered),
         seeded_at=seeded_at,
         harvested=any(s.kind == "harvest" for s in ordered),
@@ -168,11 +173,11 @@ def _local_date(moment: datetime, tz: ZoneInfo) -> date:
     return moment.astimezone(tz).date()
 
 
-def _day(culture: _Culture, moment: datetime, tz: ZoneInfo) -> int:
+def _day(culture: CultureState, moment: datetime, tz: ZoneInfo) -> int:
     return (_local_date(moment, tz) - _local_date(culture.seeded_at, tz)).days
 
 
-def _day_windows(culture: _Culture, protocol: CultureProtocol,
+def _day_windows(culture: CultureState, protocol: CultureProtocol,
                  tz: ZoneInfo) -> dict[str, tuple[int, int]]:
     """The culture-day windows of the time-driven steps (seeded cultures only)."""
     windows = {}
@@ -195,7 +200,7 @@ def _status(day: int, opens: int, closes: int) -> TaskStatus:
     return TaskStatus.DUE if day >= opens else TaskStatus.UPCOMING
 
 
-def _passage_task(culture: _Culture, protocol: CultureProtocol) -> Task | None:
+def _passage_task(culture: CultureState, protocol: CultureProtocol) -> Task | None:
     reading = culture.confluence
     if reading is None or reading < protocol.passage_due_confluence:
         return None
@@ -216,7 +221,12 @@ def tasks_for(steps: Sequence[StepFact], now: datetime, tz: ZoneInfo,
     Before seeding: the isolation or the seeding (due, without a window). After the
     harvest: nothing. Upcoming tasks are included (``Task.actionable`` filters them out).
     """
-    culture = _culture(steps)
+    return tasks_at(culture_state(steps), now, tz, protocol)
+
+
+def tasks_at(culture: CultureState, now: datetime, tz: ZoneInfo,
+             protocol: CultureProtocol) -> list[Task]:
+    """:func:`tasks_for` from the culture's state rather than its steps."""
     if culture.harvested:
         return []
     if culture.seeded_at is None:
@@ -253,7 +263,7 @@ def work_dates(steps: Sequence[StepFact], tz: ZoneInfo, protocol: CultureProtoco
     the local date of ``now`` is on or after ``due_on``, and one is overdue exactly when
     it is on or after ``overdue_on``.
     """
-    culture = _culture(steps)
+    culture = culture_state(steps)
     if culture.harvested:
         return WorkDates(None, None)
     if culture.seeded_at is None:
@@ -270,7 +280,7 @@ def work_dates(steps: Sequence[StepFact], tz: ZoneInfo, protocol: CultureProtoco
     return WorkDates(due_on, overdue_on)
 
 
-def _passage_issue(culture: _Culture, day: int, confluence: int | None,
+def _passage_issue(culture: CultureState, day: int, confluence: int | None,
                    protocol: CultureProtocol) -> WindowIssue | None:
     reading = confluence if confluence is not None else culture.confluence
     if reading is None:
@@ -293,7 +303,7 @@ def outside_window(kind: str, when: datetime, steps: Sequence[StepFact], tz: Zon
     ``confluence`` is the confluence seen just before a passage; without it the latest
     observation of the passage is used.
     """
-    culture = _culture(s for s in steps if s.at < when)
+    culture = culture_state(s for s in steps if s.at < when)
     if culture.seeded_at is None or culture.harvested or when < culture.seeded_at:
         return None
     day = _day(culture, when, tz)

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, String
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from labtrack.domain.protocol import CultureState
 from labtrack.extensions import db
 from labtrack.models.base import UTCDateTime
 
@@ -30,6 +31,33 @@ class BatchWorklist(db.Model):
     due_on: Mapped[date | None] = mapped_column(Date)  # None: not in culture, or nothing due
     overdue_on: Mapped[date | None] = mapped_column(Date)
     at_risk: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # The culture's state after its steps (``domain.protocol.CultureState``), from which
+    # its tasks at any moment are worked out without reading the steps (in culture only).
+    isolated: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    seeded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    harvested: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    passages: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    non_adherent_removed: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    last_feed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_look_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    confluence: Mapped[int | None] = mapped_column(Integer)
+
+    @property
+    def culture(self) -> CultureState:
+        return CultureState(
+            isolated=self.isolated, seeded_at=self.seeded_at, harvested=self.harvested,
+            passage=self.passages, non_adherent_removed=self.non_adherent_removed,
+            last_feed=self.last_feed_at, last_look=self.last_look_at,
+            confluence=self.confluence)
+
+    @staticmethod
+    def culture_columns(state: CultureState) -> dict:
+        """The columns that store ``state``."""
+        return {"isolated": state.isolated, "seeded_at": state.seeded_at,
+                "harvested": state.harvested, "passages": state.passage,
+                "non_adherent_removed": state.non_adherent_removed,
+                "last_feed_at": state.last_feed, "last_look_at": state.last_look,
+                "confluence": state.confluence}
 
 
 class OrderStatus(db.Model):

@@ -10,7 +10,7 @@ from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import joinedload
 
 from labtrack.domain.batch_states import BatchState
-from labtrack.domain.protocol import CultureProtocol, Task, TaskStatus, tasks_for
+from labtrack.domain.protocol import CultureProtocol, Task, TaskStatus, tasks_at
 from labtrack.extensions import db
 from labtrack.models.audit import Signature
 from labtrack.models.batches import Batch, CultureStep
@@ -18,7 +18,6 @@ from labtrack.models.patients import TreatmentOrder
 from labtrack.models.quality import Deviation
 from labtrack.models.summaries import BatchWorklist
 from labtrack.pagination import Page, paginate
-from labtrack.services import culture
 
 
 @dataclass(frozen=True)
@@ -60,20 +59,14 @@ def _batches(ids: list[int]) -> list[Batch]:
     return [found[batch_id] for batch_id in ids]
 
 
-def _at_risk(ids: list[int]) -> set[int]:
-    """Which of these batches their stored summary marks at risk."""
-    return set(db.session.scalars(select(BatchWorklist.batch_id).where(
-        BatchWorklist.batch_id.in_(ids), BatchWorklist.at_risk.is_(True)))) if ids else set()
-
-
 def today(now: datetime, tz: ZoneInfo, protocol: CultureProtocol, lead_days: int,
           page: int = 1, per_page: int = 50) -> Worklist:
     """The worklist at ``now``: batches with a task due, most urgent first, one page of them.
 
     Which batches have a task due, overdue or are at risk comes from their stored
     summaries (``services.summaries``; call ``summaries.ensure_fresh`` first), which are
-    set only for batches in culture; they are ranked on the summary table alone, and the
-    tasks and growth are worked out in full only for the page's batches.
+    set only for batches in culture. They are ranked on the summary table alone, and the
+    page's tasks are worked out from the culture state stored with them: no step is read.
     """
     on = now.astimezone(tz).date()
     overdue_first = case((BatchWorklist.overdue_on <= on, 0), else_=1)
@@ -81,7 +74,7 @@ def today(now: datetime, tz: ZoneInfo, protocol: CultureProtocol, lead_days: int
     due = paginate(select(BatchWorklist.batch_id).where(BatchWorklist.due_on <= on)
                    .order_by(overdue_first, at_risk_first, BatchWorklist.batch_id),
                    page, per_page)
-    due = replace(due, items=_work(_batches(due.items), _at_risk(due.items), now, tz, protocol))
+    due = replace(due, items=_work(due.items, now, tz, protocol))
     at_risk = paginate(select(BatchWorklist.batch_id).where(BatchWorklist.at_risk.is_(True))
                        .order_by(BatchWorklist.batch_id), 1, per_page)
     return Worklist(
@@ -94,16 +87,20 @@ def today(now: datetime, tz: ZoneInfo, protocol: CultureProtocol, lead_days: int
         if due.total == 0 else None)
 
 
-def _work(batches: list[Batch], at_risk: set[int], now: datetime, tz: ZoneInfo,
+def _work(ids: list[int], now: datetime, tz: ZoneInfo,
           protocol: CultureProtocol) -> list[BatchWork]:
-    steps = culture.step_facts_by_batch([batch.id for batch in batches])
+    """The work of these batches, in the order of ``ids``, from their stored summaries."""
+    found = {batch.id: (batch, summary) for batch, summary in db.session.execute(
+        select(Batch, BatchWorklist).join(BatchWorklist, BatchWorklist.batch_id == Batch.id)
+        .where(Batch.id.in_(ids))
+        .options(joinedload(Batch.order).joinedload(TreatmentOrder.patient)))} if ids else {}
     return [BatchWork(
         batch=batch,
         day=local_day(batch, now, tz),
-        passage=sum(1 for fact in steps[batch.id] if fact.kind == "passage"),
-        tasks=[task for task in tasks_for(steps[batch.id], now, tz, protocol) if task.actionable],
-        at_risk=batch.id in at_risk,
-    ) for batch in batches]
+        passage=summary.passages,
+        tasks=[task for task in tasks_at(summary.culture, now, tz, protocol) if task.actionable],
+        at_risk=summary.at_risk,
+    ) for batch, summary in (found[batch_id] for batch_id in ids)]
 
 
 def batches_query(state: str | None = None, clinician_id: int | None = None) -> Select:

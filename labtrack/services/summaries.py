@@ -27,7 +27,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, joinedload
 
 from labtrack.domain.batch_states import BatchState
-from labtrack.domain.protocol import CultureProtocol, work_dates
+from labtrack.domain.protocol import CultureProtocol, culture_state, work_dates
 from labtrack.domain.readiness import stored_status
 from labtrack.extensions import db
 from labtrack.models.base import utcnow
@@ -46,6 +46,9 @@ from labtrack.services import (
 
 TOUCHED = "summaries_touched"
 CHUNK = 500
+# Raised when what the summaries hold changes (a migration adds a column): the stored
+# settings key no longer matches, so every summary is worked out again (``ensure_fresh``).
+SUMMARY_VERSION = 2
 
 # Which attribute of a flushed record names its order or its batch.
 ORDER_OF = {TreatmentOrder: "id", Sample: "order_id", Batch: "order_id"}
@@ -68,7 +71,7 @@ class SummarySettings:
 
     @property
     def key(self) -> str:
-        return f"{self.tz.key}|{self.lead_days}|{self.protocol!r}"
+        return f"v{SUMMARY_VERSION}|{self.tz.key}|{self.lead_days}|{self.protocol!r}"
 
     @property
     def readiness(self) -> readiness.ReadinessSettings:
@@ -150,7 +153,8 @@ def refresh_batches(batch_ids: Iterable[int], settings: SummarySettings,
         steps, in_force = culture.step_facts_by_batch(growing), counts.counts_by_batch(growing)
         rows = []
         for batch in found:
-            row = {"batch_id": batch.id, "due_on": None, "overdue_on": None, "at_risk": False}
+            row = {"batch_id": batch.id, "due_on": None, "overdue_on": None, "at_risk": False,
+                   **BatchWorklist.culture_columns(culture_state(steps.get(batch.id, ())))}
             if batch.id in steps:
                 dates = work_dates(steps[batch.id], settings.tz, settings.protocol)
                 growth = counts.growth_of(batch, in_force[batch.id], now, settings.tz,

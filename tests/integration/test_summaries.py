@@ -5,11 +5,13 @@ from datetime import date, timedelta
 from flask import current_app
 from sqlalchemy import select
 
+from labtrack.domain.protocol import culture_state, tasks_at, tasks_for
 from labtrack.domain.readiness import Status
 from labtrack.extensions import db
 from labtrack.models.base import utcnow
+from labtrack.models.batches import Batch
 from labtrack.models.summaries import BatchWorklist, OrderStatus, SummaryState
-from labtrack.services import readiness, summaries
+from labtrack.services import culture, readiness, summaries
 from labtrack.services.readiness import ReadinessFilter, ReadinessSettings
 from tests import builders
 from tests.integration.test_readiness import administer_all, growing_batch, released_batch
@@ -17,7 +19,7 @@ from tests.integration.test_readiness import administer_all, growing_batch, rele
 
 def stored() -> dict:
     db.session.expire_all()
-    worklist = {row.batch_id: (row.due_on, row.overdue_on, row.at_risk)
+    worklist = {row.batch_id: (row.due_on, row.overdue_on, row.at_risk, row.culture)
                 for row in db.session.scalars(select(BatchWorklist))}
     statuses = {row.order_id: (row.stage, row.released_until)
                 for row in db.session.scalars(select(OrderStatus))}
@@ -47,6 +49,37 @@ def test_summaries_written_with_each_change_equal_summaries_worked_out_afresh(ap
     summaries.refresh_all()
     db.session.commit()
     assert stored() == kept
+
+
+def a_passaged_culture():
+    """A culture fed, looked at and passaged: every part of its state has a value."""
+    technician = builders.user("technician")
+    batch = builders.seeded_batch(technician=technician, seeded_days_ago=12)
+    for days_ago, kind, fields in (
+            (10, "non_adherent_removal", {}), (7, "medium_change", {}),
+            (6, "observation", {"confluence_percent": 60, "contamination_signs": False}),
+            (5, "passage", {"flasks": 8, "cells": 10_000_000, "split_ratio": "1:2"}),
+            (3, "medium_change", {}),
+            (2, "observation", {"confluence_percent": 72, "contamination_signs": False})):
+        builders.step(batch, kind, technician, performed_at=utcnow() - timedelta(days=days_ago),
+                      **fields)
+    return batch
+
+
+def test_the_stored_culture_state_gives_the_tasks_the_steps_give_at_any_moment(app):
+    a_lab_at_every_stage()
+    a_passaged_culture()
+    settings = summaries.SummarySettings.from_config(current_app.config)
+    growing = db.session.scalars(select(Batch).where(Batch.state == "in_culture")).all()
+    assert len(growing) >= 3
+    for batch in growing:
+        steps = culture.step_facts(culture.steps_of(batch))
+        state = db.session.get(BatchWorklist, batch.id).culture
+        assert state == culture_state(steps) and state.seeded_at is not None
+        for days in range(-1, 25):
+            moment = utcnow() + timedelta(days=days, hours=days % 5)
+            assert (tasks_at(state, moment, settings.tz, settings.protocol)
+                    == tasks_for(steps, moment, settings.tz, settings.protocol))
 
 
 def test_the_list_filters_and_pages_on_the_stored_status(app):
