@@ -6,14 +6,15 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Row, Select, case, func, select
 from sqlalchemy.orm import joinedload
 
 from labtrack.domain.batch_states import BatchState
 from labtrack.domain.protocol import CultureProtocol, Task, TaskStatus, tasks_at
 from labtrack.extensions import db
 from labtrack.models.audit import Signature
-from labtrack.models.batches import Batch, CultureStep
+from labtrack.models.batches import Batch, CultureStep, CultureStepEquipment, CultureStepLot
+from labtrack.models.inventory import Equipment, ReagentLot
 from labtrack.models.patients import TreatmentOrder
 from labtrack.models.quality import Deviation
 from labtrack.models.summaries import BatchWorklist
@@ -143,18 +144,43 @@ def timeline(batch: Batch, steps: list[CultureStep], tz: ZoneInfo) -> list[Timel
 
 @dataclass(frozen=True)
 class StepLinks:
-    """What the steps point to: verification signatures and deviations, by id."""
+    """What the steps point to: signatures and deviations by id, lots and equipment by step.
+
+    Lots and equipment are plain rows (``lot_id, material, lot_number, quantity`` and
+    ``item_id, identifier``): a batch page shows dozens and only reads these columns.
+    """
 
     signatures: dict[int, Signature]
     deviations: dict[int, Deviation]
+    lots: dict[int, list[Row]]
+    equipment: dict[int, list[Row]]
 
 
 def step_links(steps: list[CultureStep]) -> StepLinks:
-    """The signatures and deviations of the steps, in two queries."""
+    """The signatures, deviations, lots and equipment of the steps, a query each."""
     signature_ids = [s.verification_signature_id for s in steps if s.verification_signature_id]
     deviation_ids = [s.deviation_id for s in steps if s.deviation_id]
     signatures = (db.session.scalars(select(Signature).where(Signature.id.in_(signature_ids)))
                   if signature_ids else [])
     deviations = (db.session.scalars(select(Deviation).where(Deviation.id.in_(deviation_ids)))
                   if deviation_ids else [])
-    return StepLinks({s.id: s for s in signatures}, {d.id: d for d in deviations})
+    step_ids = [step.id for step in steps]
+    lots = _by_step(step_ids, select(
+        CultureStepLot.step_id, ReagentLot.id.label("lot_id"), ReagentLot.material,
+        ReagentLot.lot_number, CultureStepLot.quantity)
+        .join(ReagentLot, ReagentLot.id == CultureStepLot.reagent_lot_id)
+        .where(CultureStepLot.step_id.in_(step_ids)).order_by(CultureStepLot.id))
+    equipment = _by_step(step_ids, select(
+        CultureStepEquipment.step_id, Equipment.id.label("item_id"), Equipment.identifier)
+        .join(Equipment, Equipment.id == CultureStepEquipment.equipment_id)
+        .where(CultureStepEquipment.step_id.in_(step_ids)).order_by(CultureStepEquipment.id))
+    return StepLinks({s.id: s for s in signatures}, {d.id: d for d in deviations},
+                     lots, equipment)
+
+
+def _by_step(step_ids: list[int], query: Select) -> dict[int, list[Row]]:
+    grouped: dict[int, list[Row]] = {}
+    if step_ids:
+        for row in db.session.execute(query):
+            grouped.setdefault(row.step_id, []).append(row)
+    return grouped

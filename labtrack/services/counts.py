@@ -210,6 +210,12 @@ def count_history(batch: Batch) -> list[CountEntry]:
     return entries
 
 
+def in_force(history: list[CountEntry]) -> list[CellCount]:
+    """The counts in force in a :func:`count_history`, as :func:`current_counts` lists them."""
+    return sorted((entry.count for entry in history if entry.in_force),
+                  key=lambda count: (count.counted_at, count.id))
+
+
 @dataclass(frozen=True)
 class Growth:
     """Where a culture stands against its target, and whether it will make the date."""

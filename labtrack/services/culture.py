@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from labtrack.domain.batch_states import BatchState
 from labtrack.domain.protocol import (
@@ -233,12 +233,11 @@ def protocol_from_config(config) -> CultureProtocol:
 
 
 def steps_of(batch: Batch) -> list[CultureStep]:
-    """The batch's steps in the order they were performed, with lots, equipment and people."""
+    """The batch's steps in the order they were performed, with who performed and verified
+    them (their lots and equipment: ``services.bench.step_links``)."""
     return list(db.session.scalars(
         select(CultureStep).where(CultureStep.batch_id == batch.id)
-        .options(selectinload(CultureStep.lots).joinedload(CultureStepLot.reagent_lot),
-                 selectinload(CultureStep.equipment).joinedload(CultureStepEquipment.item),
-                 joinedload(CultureStep.performed_by), joinedload(CultureStep.verified_by))
+        .options(joinedload(CultureStep.performed_by), joinedload(CultureStep.verified_by))
         .order_by(CultureStep.performed_at, CultureStep.id)))
 
 

@@ -90,8 +90,8 @@ def detail(batch_number: str):
 def batch_page(batch: Batch) -> dict:
     """Everything the batch page shows."""
     tz, now = lab_zone(), utcnow()
-    steps = culture.steps_of(batch)
-    growth = counts.growth_of(batch, counts.current_counts(batch), now, tz,
+    steps, history = culture.steps_of(batch), counts.count_history(batch)
+    growth = counts.growth_of(batch, counts.in_force(history), now, tz,
                               current_app.config["RELEASE_LEAD_DAYS"])
     protocol = culture.protocol_from_config(current_app.config)
     in_culture = batch.state == BatchState.IN_CULTURE
@@ -101,7 +101,7 @@ def batch_page(batch: Batch) -> dict:
         "chart": growth_chart_svg(growth.points, growth.target, growth.projection),
         "tasks": tasks_for(culture.step_facts(steps), now, tz, protocol) if in_culture else [],
         "timeline": bench.timeline(batch, steps, tz), "links": bench.step_links(steps),
-        "count_history": counts.count_history(batch), "actions": page_actions(batch),
+        "count_history": history, "actions": page_actions(batch),
         "bench_open": in_culture and current_user.role == Role.TECHNICIAN,
         "counts_open": current_user.role == Role.TECHNICIAN and batch.state in COUNT_STATES,
         "locked": is_locked(batch.state), "step_kinds": culture.STEP_KINDS,

@@ -91,6 +91,22 @@ def test_an_amendment_supersedes_and_keeps_the_original(app):
             dead_cells=0), "again")
 
 
+def test_the_counts_in_force_read_off_the_history_are_the_current_counts(app):
+    batch = builders.seeded_batch()
+    technician = builders.user("technician")
+    kept = builders.count(batch, 2_000_000, counted_at=utcnow() - timedelta(days=3))
+    mistyped = builders.count(batch, 4_000_000, counted_at=utcnow() - timedelta(days=2))
+    later = builders.count(batch, 5_000_000, counted_at=utcnow() - timedelta(days=1))
+    withdrawn = builders.count(batch, 9_000_000, counted_at=utcnow() - timedelta(hours=20))
+    fixed = counts.amend_count(technician, mistyped, CountData(  # now the latest count
+        counted_at=utcnow() - timedelta(hours=1), method="automated", viable_cells=6_000_000,
+        dead_cells=0), "Wrong time and count typed")
+    counts.void_count(technician, withdrawn, "Counted the wrong flask")
+    db.session.commit()
+    assert counts.in_force(counts.count_history(batch)) == [kept, later, fixed]
+    assert counts.current_counts(batch) == [kept, later, fixed]
+
+
 def test_verification_needs_a_second_person_with_a_signature(app):
     performer = builders.user("technician")
     batch = builders.seeded_batch(technician=performer)

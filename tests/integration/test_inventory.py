@@ -157,6 +157,12 @@ def test_scanned_and_chosen_materials_are_linked_with_quantities(signed_in):
     used = {link.reagent_lot_id: link.quantity for link in step.lots}
     assert used == {medium.id: None, lysate.id: "5 mL"}
     assert [link.equipment_id for link in step.equipment] == [cabinet.id]
+    shown = text(client.get(f"/batches/{batch.batch_number}"))
+    step_html = shown[shown.index(f'id="step-{step.id}"'):]
+    step_html = step_html[:step_html.index("</li>")]
+    assert f'<a href="/inventory/lots/{medium.id}">α-MEM M-1</a>' in step_html
+    assert f'<a href="/inventory/lots/{lysate.id}">Platelet lysate P-1</a> (5 mL)' in step_html
+    assert f'<a href="/inventory/equipment/{cabinet.id}">BSC-07</a>' in step_html
 
 
 def test_the_recall_list_names_every_batch_that_used_a_lot(signed_in, app):
