@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, g, has_request_context, request, url_for
-from flask_babel import get_translations
+from flask import Flask, current_app, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 
 from labtrack.domain.isbt128 import Din, DinError, parse_din
 from labtrack.domain.roles import Area, may_use
+from labtrack.i18n import request_translations
 from labtrack.labels import (
     count_method_label,
     lot_status_label,
@@ -128,20 +128,6 @@ def page_url(page: int) -> str:
     args = request.args.to_dict()
     args["page"] = page
     return url_for(request.endpoint, **request.view_args, **args)
-
-
-def request_translations():
-    """The request's translations, looked up once per request.
-
-    Flask-Babel looks up the request, locale and domain again on every call, which is
-    a good part of rendering a long list; a template calls gettext hundreds of times.
-    """
-    if not has_request_context():
-        return get_translations()
-    translations = g.get("_translations")
-    if translations is None:
-        translations = g._translations = get_translations()
-    return translations
 
 
 def template_gettext(message: str, **variables) -> Markup:

@@ -1,10 +1,11 @@
 """Translatable display labels for the domain's vocabularies."""
 
-from flask_babel import lazy_gettext as _l
-
 from labtrack.domain.batch_states import BatchState
 from labtrack.domain.roles import Role
 from labtrack.domain.signatures import Meaning
+from labtrack.i18n import LazyLabel
+
+_l = LazyLabel  # marks the messages for pybabel (-k _l), as lazy_gettext would
 
 ROLE_LABELS = {
     Role.TECHNICIAN: _l("Lab technician"),
@@ -52,7 +53,8 @@ def label_for(labels: dict, key) -> str:
 
     Enum-keyed tables work with plain strings too: a StrEnum member equals its value.
     """
-    return str(labels.get(str(key), key))
+    label = labels.get(str(key), key)
+    return label.translated() if isinstance(label, LazyLabel) else str(label)
 
 
 def state_label(state: str) -> str:

@@ -1,0 +1,39 @@
+"""Labels and template messages are translated through the request's own translations."""
+
+import gettext
+
+import pytest
+from flask import g, render_template_string
+
+from config import TestConfig
+from labtrack.app import create_app
+from labtrack.labels import STATE_LABELS, label_for, state_label
+
+SPANISH = {"In culture": "En cultivo", "Day %(day)d": "Día %(day)d", "Today": "Hoy"}
+
+
+class Spanish(gettext.NullTranslations):
+    def gettext(self, message):
+        return SPANISH.get(message, message)
+
+    ugettext = gettext
+
+
+@pytest.fixture
+def in_spanish():
+    app = create_app(TestConfig())
+    with app.test_request_context("/"):
+        g._translations = Spanish()
+        yield
+
+
+def test_labels_follow_the_requests_translations(in_spanish):
+    assert state_label("in_culture") == "En cultivo"
+    assert label_for(STATE_LABELS, "no_such_state") == "no_such_state"
+    assert str(STATE_LABELS["in_culture"]) == "In culture"  # still lazy, for forms: Flask-Babel
+
+
+def test_template_messages_are_translated_with_their_values_escaped(in_spanish):
+    page = render_template_string("{{ _('Today') }} · {{ _('Day %(day)d', day=3) }} · "
+                                  "{{ _('%(name)s', name=name) }}", name="<b>x</b>")
+    assert page == "Hoy · Día 3 · &lt;b&gt;x&lt;/b&gt;"
