@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from labtrack.domain.protocol import CultureState
@@ -70,6 +70,10 @@ class OrderStatus(db.Model):
                                           autoincrement=False)
     stage: Mapped[str] = mapped_column(String(30), nullable=False)
     released_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The order's batch in progress (else its latest sample's), and the facts its readiness
+    # is worked out from, but for the order's own fields (``domain.readiness_record``).
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("batch.id"))
+    facts: Mapped[dict | None] = mapped_column(JSON)
 
 
 class SummaryState(db.Model):

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, case, select
+from sqlalchemy import Row, Select, and_, case, select
 from sqlalchemy.orm import joinedload
 
 from labtrack.domain import readiness as rules
@@ -25,6 +25,7 @@ from labtrack.domain.growth import (
     project_target_date,
 )
 from labtrack.domain.readiness import DoseFacts, OrderFacts, Readiness, ReadyDate, Status
+from labtrack.domain.readiness_record import facts_from_record
 from labtrack.extensions import db
 from labtrack.models.base import not_superseded, utcnow
 from labtrack.models.batches import Batch, CellCount
@@ -75,13 +76,17 @@ class OrderReadiness:
 
 @dataclass
 class _Loaded:
-    """What the queries brought back, keyed for assembling facts."""
+    """What the queries brought back, keyed for assembling facts.
 
-    latest_sample: dict[int, Sample] = field(default_factory=dict)
+    Samples and releases are plain rows of the columns read here (``id, status`` and
+    ``decision, decided_at, exceptional``): a page of orders reads dozens of them.
+    """
+
+    latest_sample: dict[int, Row] = field(default_factory=dict)
     batches: dict[int, list[Batch]] = field(default_factory=dict)
     counts: dict[int, list[CountPoint]] = field(default_factory=dict)
     doses: dict[int, list[DoseFacts]] = field(default_factory=dict)
-    releases: dict[int, Release] = field(default_factory=dict)
+    releases: dict[int, Row] = field(default_factory=dict)
     pending: dict[int, list[str]] = field(default_factory=dict)
     failed: dict[int, list[str]] = field(default_factory=dict)
 
@@ -122,13 +127,30 @@ def readiness_page(filters: ReadinessFilter, settings: ReadinessSettings, page: 
                    per_page: int, now: datetime | None = None) -> Page:
     """One page of the matching orders, soonest planned procedure first.
 
-    Orders are filtered and paged on their stored status (``services.summaries`` keeps it
-    up to date; call ``summaries.ensure_fresh`` first), and only the page's orders are
-    assessed in full: ten queries whatever the number of orders.
+    Orders are filtered and paged on their stored status, and each row is assessed from
+    the facts stored with it (``services.summaries`` keeps both up to date; call
+    ``summaries.ensure_fresh`` first): four queries whatever the number of orders.
     """
     now = now or utcnow()
     found = paginate(_listed(_matching(filters, now)), page, per_page)
-    return replace(found, items=_assess(found.items, settings, now))
+    return replace(found, items=_assess_stored(found.items, settings, now))
+
+
+def _assess_stored(orders: list[TreatmentOrder], settings: ReadinessSettings,
+                   now: datetime) -> list[OrderReadiness]:
+    stored = {row.order_id: row for row in db.session.execute(
+        select(OrderStatus.order_id, OrderStatus.batch_id, OrderStatus.facts)
+        .where(OrderStatus.order_id.in_([order.id for order in orders])))} if orders else {}
+    batch_ids = [row.batch_id for row in stored.values() if row.batch_id is not None]
+    batches = {batch.id: batch for batch in db.session.scalars(
+        select(Batch).where(Batch.id.in_(batch_ids)))} if batch_ids else {}
+    rows = []
+    for order in orders:
+        row = stored[order.id]
+        facts = facts_from_record(row.facts, _order_facts(order))
+        rows.append(OrderReadiness(order, batches.get(row.batch_id), rules.assess(
+            facts, now, settings.tz, settings.lead_days)))
+    return rows
 
 
 def readiness_list(filters: ReadinessFilter, settings: ReadinessSettings,
@@ -138,41 +160,50 @@ def readiness_list(filters: ReadinessFilter, settings: ReadinessSettings,
     return _assess(db.session.scalars(_listed(_matching(filters, now))).all(), settings, now)
 
 
-def assess_orders(order_ids: list[int], settings: ReadinessSettings,
-                  now: datetime | None = None) -> list[OrderReadiness]:
-    """The readiness of these orders (cancelled ones too), in eight queries."""
+@dataclass(frozen=True)
+class OrderFactsRow:
+    """An order, its batch in progress (else its latest sample's), and their facts."""
+
+    order: TreatmentOrder
+    batch: Batch | None
+    facts: OrderFacts
+
+
+def facts_of_orders(order_ids: list[int]) -> list[OrderFactsRow]:
+    """The readiness facts of these orders (cancelled ones too), in eight queries."""
     found = db.session.scalars(select(TreatmentOrder).where(TreatmentOrder.id.in_(order_ids))
                                .order_by(TreatmentOrder.id)).all()
-    return _assess(found, settings, now or utcnow())
+    return _facts_rows(found)
+
+
+def _facts_rows(orders: list[TreatmentOrder]) -> list[OrderFactsRow]:
+    if not orders:
+        return []
+    loaded = _load([order.id for order in orders])
+    rows = []
+    for order in orders:
+        batch = _current_batch(order, loaded)
+        rows.append(OrderFactsRow(order, batch, _facts(order, batch, loaded)))
+    return rows
 
 
 def _assess(found: list[TreatmentOrder], settings: ReadinessSettings,
             now: datetime) -> list[OrderReadiness]:
-    if not found:
-        return []
-    loaded = _load([order.id for order in found])
-    rows = []
-    for order in found:
-        batch = _current_batch(order, loaded)
-        rows.append(OrderReadiness(order, batch, rules.assess(
-            _facts(order, batch, loaded), now, settings.tz, settings.lead_days)))
-    return rows
+    return [OrderReadiness(row.order, row.batch, rules.assess(
+        row.facts, now, settings.tz, settings.lead_days)) for row in _facts_rows(found)]
 
 
 def order_readiness(order: TreatmentOrder, settings: ReadinessSettings,
                     now: datetime | None = None) -> OrderReadiness:
-    """One order's readiness (also for a cancelled order)."""
-    loaded = _load([order.id])
-    batch = _current_batch(order, loaded)
-    readiness = rules.assess(_facts(order, batch, loaded), now or utcnow(), settings.tz,
-                             settings.lead_days)
-    return OrderReadiness(order, batch, readiness)
+    """One order's readiness (also for a cancelled order), from its records."""
+    return _assess([order], settings, now or utcnow())[0]
 
 
 def _load(order_ids: list[int]) -> _Loaded:
     """Everything the readiness of these orders needs, in seven queries of known ids."""
     loaded = _Loaded()
-    for sample in db.session.scalars(select(Sample).where(Sample.order_id.in_(order_ids))
+    for sample in db.session.execute(select(Sample.order_id, Sample.id, Sample.status)
+                                     .where(Sample.order_id.in_(order_ids))
                                      .order_by(Sample.received_at, Sample.id)):
         loaded.latest_sample[sample.order_id] = sample
     found = db.session.scalars(select(Batch).where(Batch.order_id.in_(order_ids))
@@ -182,7 +213,9 @@ def _load(order_ids: list[int]) -> _Loaded:
     batch_ids = [batch.id for batch in found]
     _load_counts(loaded, [batch.id for batch in found if batch.state in GROWING])
     _load_doses(loaded, batch_ids)
-    for release in db.session.scalars(select(Release).where(Release.batch_id.in_(batch_ids))):
+    for release in db.session.execute(
+            select(Release.batch_id, Release.decision, Release.decided_at, Release.exceptional)
+            .where(Release.batch_id.in_(batch_ids))):
         loaded.releases[release.batch_id] = release
     _load_results(loaded, [batch.id for batch in found if batch.state in AFTER_RELEASE])
     return loaded
@@ -201,12 +234,12 @@ def _load_counts(loaded: _Loaded, batch_ids: list[int]) -> None:
 
 def _load_doses(loaded: _Loaded, batch_ids: list[int]) -> None:
     rows = db.session.execute(
-        select(Dose, Administration.administered_at)
+        select(Dose.batch_id, Dose.dose_code, Dose.disc_level, Dose.viable_cells,
+               Dose.expires_at, Administration.administered_at)
         .outerjoin(Administration, Administration.dose_id == Dose.id)
         .where(Dose.batch_id.in_(batch_ids)).order_by(Dose.id))
-    for dose, administered_at in rows:
-        loaded.doses.setdefault(dose.batch_id, []).append(DoseFacts(
-            dose.dose_code, dose.disc_level, dose.viable_cells, dose.expires_at, administered_at))
+    for batch_id, *facts in rows:
+        loaded.doses.setdefault(batch_id, []).append(DoseFacts(*facts))
 
 
 def _load_results(loaded: _Loaded, batch_ids: list[int]) -> None:
@@ -238,18 +271,22 @@ def _current_batch(order: TreatmentOrder, loaded: _Loaded) -> Batch | None:
     return next((batch for batch in batches if latest and batch.sample_id == latest.id), None)
 
 
+def _order_facts(order: TreatmentOrder) -> OrderFacts:
+    """The facts that are the order's own fields."""
+    return OrderFacts(planned_procedure_date=order.planned_procedure_date,
+                      disc_levels=order.levels, cells_per_disc=order.cells_per_disc,
+                      qc_reserve_cells=order.qc_reserve_cells)
+
+
 def _facts(order: TreatmentOrder, batch: Batch | None, loaded: _Loaded) -> OrderFacts:
     sample = loaded.latest_sample.get(order.id)
-    common = {"planned_procedure_date": order.planned_procedure_date,
-              "disc_levels": order.levels, "cells_per_disc": order.cells_per_disc,
-              "qc_reserve_cells": order.qc_reserve_cells,
-              "sample_status": sample.status if sample else None}
+    common = replace(_order_facts(order), sample_status=sample.status if sample else None)
     if batch is None:
-        return OrderFacts(**common)
+        return common
     release = loaded.releases.get(batch.id)
     released = release is not None and release.decision == "released"
-    return OrderFacts(
-        **common, batch_state=batch.state, held_from=batch.held_from, seeded_at=batch.seeded_at,
+    return replace(
+        common, batch_state=batch.state, held_from=batch.held_from, seeded_at=batch.seeded_at,
         counts=tuple(loaded.counts.get(batch.id, ())),
         harvested_cells=batch.final_viable_cells,
         released_at=release.decided_at if released else None,

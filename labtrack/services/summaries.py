@@ -1,9 +1,9 @@
 """Keeping the derived summaries (``models.summaries``) true to the records they summarise.
 
 Any flush that creates or changes an order, a sample, a batch, a culture step, a count,
-a dose, an administration or a release marks the order and batch it belongs to; just
-before the transaction commits, their summaries are worked out again with the same rules
-the pages use (``domain.protocol.work_dates``, ``domain.readiness.stored_status``) and
+a dose, an administration, a release or a QC result marks the order and batch it belongs
+to; just before the transaction commits, their summaries are worked out again with the
+same rules the pages use (``domain.protocol.work_dates``, ``domain.readiness``) and
 written in the same transaction. The audit trail's commit hook runs first and takes the
 chain-head lock, which serialises writers, so the records read here include every
 transaction committed before this one.
@@ -28,13 +28,14 @@ from sqlalchemy.orm import Session, joinedload
 
 from labtrack.domain.batch_states import BatchState
 from labtrack.domain.protocol import CultureProtocol, culture_state, work_dates
-from labtrack.domain.readiness import stored_status
+from labtrack.domain.readiness import assess, stored_status
+from labtrack.domain.readiness_record import facts_record
 from labtrack.extensions import db
 from labtrack.models.base import utcnow
 from labtrack.models.batches import Batch, CellCount, CultureStep
 from labtrack.models.doses import Administration, Dose
 from labtrack.models.patients import TreatmentOrder
-from labtrack.models.quality import Release
+from labtrack.models.quality import QcResult, Release
 from labtrack.models.samples import Sample
 from labtrack.models.summaries import BatchWorklist, OrderStatus, SummaryState
 from labtrack.services import (
@@ -48,12 +49,12 @@ TOUCHED = "summaries_touched"
 CHUNK = 500
 # Raised when what the summaries hold changes (a migration adds a column): the stored
 # settings key no longer matches, so every summary is worked out again (``ensure_fresh``).
-SUMMARY_VERSION = 2
+SUMMARY_VERSION = 3
 
 # Which attribute of a flushed record names its order or its batch.
 ORDER_OF = {TreatmentOrder: "id", Sample: "order_id", Batch: "order_id"}
 BATCH_OF = {Batch: "id", CultureStep: "batch_id", CellCount: "batch_id", Dose: "batch_id",
-            Release: "batch_id"}
+            Release: "batch_id", QcResult: "batch_id"}
 
 
 @dataclass(frozen=True)
@@ -72,10 +73,6 @@ class SummarySettings:
     @property
     def key(self) -> str:
         return f"v{SUMMARY_VERSION}|{self.tz.key}|{self.lead_days}|{self.protocol!r}"
-
-    @property
-    def readiness(self) -> readiness.ReadinessSettings:
-        return readiness.ReadinessSettings(self.tz, self.lead_days)
 
 
 @dataclass
@@ -171,10 +168,12 @@ def refresh_orders(order_ids: Iterable[int], settings: SummarySettings,
     now = now or utcnow()
     for ids in _chunks(list(order_ids)):
         rows = []
-        for row in readiness.assess_orders(ids, settings.readiness, now):
-            stored = stored_status(row.readiness)
+        for row in readiness.facts_of_orders(ids):
+            stored = stored_status(assess(row.facts, now, settings.tz, settings.lead_days))
             rows.append({"order_id": row.order.id, "stage": stored.stage.value,
-                         "released_until": stored.released_until})
+                         "released_until": stored.released_until,
+                         "batch_id": row.batch.id if row.batch else None,
+                         "facts": facts_record(row.facts)})
         _upsert(OrderStatus, "order_id", rows)
 
 

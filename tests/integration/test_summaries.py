@@ -21,7 +21,7 @@ def stored() -> dict:
     db.session.expire_all()
     worklist = {row.batch_id: (row.due_on, row.overdue_on, row.at_risk, row.culture)
                 for row in db.session.scalars(select(BatchWorklist))}
-    statuses = {row.order_id: (row.stage, row.released_until)
+    statuses = {row.order_id: (row.stage, row.released_until, row.batch_id, row.facts)
                 for row in db.session.scalars(select(OrderStatus))}
     return {"worklist": worklist, "statuses": statuses}
 
@@ -97,6 +97,28 @@ def test_the_list_filters_and_pages_on_the_stored_status(app):
         assert all(row.readiness.status is status for row in shown), status
     assert len(readiness.readiness_list(
         ReadinessFilter(statuses=frozenset({Status.AT_RISK})), settings)) == 1
+
+
+def test_the_list_read_from_stored_facts_equals_readiness_worked_out_from_the_records(app):
+    clinician = a_lab_at_every_stage()
+    pending = builders.releasable_batch(builders.order(clinician), skip=("sterility",))
+    builders.release(pending)
+    settings = ReadinessSettings.from_config(current_app.config)
+
+    def listed_and_recomputed(now):
+        page = readiness.readiness_page(ReadinessFilter(clinician_id=clinician.id), settings,
+                                        1, 50, now)
+        return ([(row.order.id, row.batch, row.readiness) for row in page.items],
+                [(row.order.id, row.batch, row.readiness) for row in (
+                    readiness.order_readiness(row.order, settings, now) for row in page.items)])
+
+    for days in (0, 2, 30):
+        listed, recomputed = listed_and_recomputed(utcnow() + timedelta(days=days))
+        assert len(listed) == 9 and listed == recomputed
+    builders.qc_result(pending, "sterility", "growth")  # a late failure, after release
+    listed, recomputed = listed_and_recomputed(utcnow())
+    assert listed == recomputed
+    assert any(row.failed_after_release == ("Sterility",) for _, _, row in listed)
 
 
 def test_released_orders_move_to_expired_as_their_doses_expire(app):
