@@ -12,7 +12,8 @@ from markupsafe import Markup
 
 from labtrack.domain.isbt128 import Din, DinError, parse_din
 from labtrack.domain.roles import Area, may_use
-from labtrack.i18n import request_translations
+from labtrack.i18n import gettext as _
+from labtrack.i18n import ngettext, request_translations
 from labtrack.labels import (
     count_method_label,
     lot_status_label,
@@ -101,6 +102,31 @@ def cells_in_millions(value: int | None) -> str:
     return f"{value / 1_000_000:,.2f}".rstrip("0").rstrip(".")
 
 
+def step_measurements(step) -> list[str]:
+    """What was measured and seen at a culture step, as short phrases for one line."""
+    phrases = []
+    if step.cells is not None:
+        phrases.append(_("%(cells)s M cells", cells=cells_in_millions(step.cells)))
+    if step.flasks is not None:
+        phrases.append(ngettext("%(num)d flask", "%(num)d flasks", step.flasks))
+    if step.surface_cm2 is not None:
+        phrases.append(_("%(surface)s cm²", surface=step.surface_cm2))
+    if step.seeding_density is not None:
+        phrases.append(_("%(density)d cells/cm²", density=step.seeding_density))
+    if step.split_ratio:
+        phrases.append(_("split %(ratio)s", ratio=step.split_ratio))
+    if step.confluence_percent is not None:
+        phrases.append(_("confluence %(value)d %%", value=step.confluence_percent))
+    if step.morphology:
+        phrases.append(step.morphology)
+    return phrases
+
+
+def struck_through(value, struck: bool) -> Markup | str:
+    """A value of a replaced or withdrawn record: struck through (``<del>``) but readable."""
+    return Markup("<del>%s</del>") % value if struck else value
+
+
 def as_din(text: str) -> Din | str:
     """A stored DIN as a ``Din`` (for grouped display with its check character)."""
     try:
@@ -162,12 +188,14 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(sample_status_label, "sample_status")
     app.add_template_filter(state_label, "state_label")
     app.add_template_filter(as_din, "as_din")
+    app.add_template_filter(struck_through, "struck_through")
     app.add_template_filter(local_date, "local_date")
     app.add_template_filter(step_kind_label, "step_kind")
     app.add_template_filter(task_status_label, "task_status")
     app.add_template_filter(lot_status_label, "lot_status")
     app.add_template_filter(count_method_label, "count_method")
     app.add_template_global(batch_url, "batch_url")
+    app.add_template_global(step_measurements, "step_measurements")
     app.add_template_global(navigation_for_current_user, "navigation")
     app.add_template_global(lambda: current_app.config["LAB_NAME"], "lab_name")
     app.add_template_global(utcnow, "now_utc")

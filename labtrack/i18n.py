@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import g, has_request_context
-from flask_babel import get_translations, gettext
+from flask_babel import get_translations
 from flask_babel.speaklater import LazyString
 
 
@@ -21,9 +21,20 @@ def request_translations():
     return translations
 
 
+def gettext(message: str, **variables) -> str:
+    """Flask-Babel's ``gettext`` through :func:`request_translations`."""
+    text = request_translations().ugettext(message)
+    return text % variables if variables else text
+
+
+def ngettext(singular: str, plural: str, num: int, **variables) -> str:
+    """Flask-Babel's ``ngettext`` (``%(num)d`` filled in) through the request's translations."""
+    return request_translations().ungettext(singular, plural, num) % {"num": num, **variables}
+
+
 class LazyLabel(LazyString):
-    """A lazily translated label (like ``lazy_gettext``) that keeps its message id, so a
-    list of hundreds of labels is translated through :func:`request_translations`."""
+    """A label translated when shown (like ``lazy_gettext``) that keeps its message id, so
+    a list of hundreds of labels is translated through :func:`request_translations`."""
 
     def __init__(self, message: str) -> None:
         super().__init__(gettext, message)

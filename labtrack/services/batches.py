@@ -6,6 +6,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from labtrack.domain.batch_states import (
     INITIAL_STATE,
@@ -57,9 +58,13 @@ def active_batch_for(order: TreatmentOrder) -> Batch | None:
 
 
 def find_batch(batch_number: str) -> Batch | None:
-    """The batch with this number (case-insensitive)."""
+    """The batch with this number (case-insensitive), with the order, patient, treating
+    clinician and sample that every page about a batch shows."""
     return db.session.scalar(select(Batch).where(
-        Batch.batch_number == (batch_number or "").strip().upper()))
+        Batch.batch_number == (batch_number or "").strip().upper())
+        .options(joinedload(Batch.order).joinedload(TreatmentOrder.patient),
+                 joinedload(Batch.order).joinedload(TreatmentOrder.treating_clinician),
+                 joinedload(Batch.sample)))
 
 
 def ensure_editable(batch: Batch) -> None:

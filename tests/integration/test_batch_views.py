@@ -91,6 +91,11 @@ def test_an_amendment_keeps_the_original_visible_with_the_reason(bench):
     page = text(client.get(f"/batches/{batch.batch_number}"))
     replaced = re.search(rf'<tr id="count-{original.id}".*?</tr>', page, re.S).group(0)
     assert 'data-state="replaced"' in replaced and "<del>5</del>" in replaced
+    assert f"<del>P{original.passage_number}</del>" in replaced
+    assert replaced.count("<del>") == 5  # time, passage, viable, dead, viability
+    fixed = re.search(r'<tr id="count-\d+" data-testid="count-row" data-state="in-force".*?</tr>',
+                      page, re.S).group(0)
+    assert "<del>" not in fixed and "0.5" in fixed
     assert "Corrects the count above</strong>: Typo: one zero too many" in page
     assert "0.5 M of 40 M viable cells" in page
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.record_type == "cell_count",
