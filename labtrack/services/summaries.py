@@ -188,9 +188,18 @@ def refresh_all(settings: SummarySettings | None = None) -> None:
 
 
 def ensure_fresh() -> None:
-    """Make sure the summaries were worked out with today's settings; commits if not."""
+    """Make sure the summaries were worked out with today's settings; commits if not.
+
+    After a settings change or an upgrade, many requests may find them stale at once: the
+    first locks the state row (PostgreSQL) and works them out, the others wait for it and
+    then find them fresh.
+    """
     settings = SummarySettings.from_config(current_app.config)
     stored = db.session.scalar(select(SummaryState.settings_key).where(SummaryState.id == 1))
+    if stored == settings.key:
+        return
+    stored = db.session.scalar(select(SummaryState.settings_key)
+                               .where(SummaryState.id == 1).with_for_update())
     if stored != settings.key:
         refresh_all(settings)
-        db.session.commit()
+    db.session.commit()

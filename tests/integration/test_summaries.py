@@ -1,9 +1,11 @@
 """The stored summaries behind Today and the readiness list stay true to the records."""
 
+import threading
 from datetime import date, timedelta
 
+import pytest
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from labtrack.domain.protocol import culture_state, tasks_at, tasks_for
 from labtrack.domain.readiness import Status
@@ -14,6 +16,7 @@ from labtrack.models.summaries import BatchWorklist, OrderStatus, SummaryState
 from labtrack.services import culture, readiness, summaries
 from labtrack.services.readiness import ReadinessFilter, ReadinessSettings
 from tests import builders
+from tests.conftest import build_app
 from tests.integration.test_readiness import administer_all, growing_batch, released_batch
 
 
@@ -186,3 +189,43 @@ def test_refresh_summaries_command_fills_in_rows_loaded_without_the_application(
     assert result.exit_code == 0, result.output
     db.session.expire_all()
     assert db.session.get(OrderStatus, order.id).stage == Status.AWAITING_SAMPLE.value
+
+
+def test_stale_summaries_found_by_many_requests_at_once_are_worked_out_once(app, database_url,
+                                                                           monkeypatch):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("waiting for the first refresh needs PostgreSQL's row locks")
+    a_lab_at_every_stage()
+    summaries.ensure_fresh()  # the state row exists, as after any first page view
+    db.session.execute(update(SummaryState).values(settings_key="stale"))
+    db.session.commit()
+    refreshes, errors = [], []
+    real_refresh = summaries.refresh_all
+
+    def counted_refresh(*args, **kwargs):
+        refreshes.append(1)
+        real_refresh(*args, **kwargs)
+
+    monkeypatch.setattr(summaries, "refresh_all", counted_refresh)
+    workers = [build_app(database_url) for _ in range(3)]  # before the threads (CPython 3.11)
+    start = threading.Barrier(len(workers), timeout=30)
+
+    def look(worker):
+        with worker.app_context():
+            try:
+                start.wait()
+                summaries.ensure_fresh()
+            except Exception as error:  # noqa: BLE001 - reported by the assertion below
+                errors.append(repr(error))
+            finally:
+                db.session.remove()
+                db.engine.dispose()
+
+    threads = [threading.Thread(target=look, args=(worker,)) for worker in workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and len(refreshes) == 1
+    db.session.expire_all()
+    assert db.session.get(SummaryState, 1).settings_key != "stale"
