@@ -122,6 +122,17 @@ def step_measurements(step) -> list[str]:
     return phrases
 
 
+def task_window(task) -> str:
+    """When a protocol task is due: its confluence, or its culture day or days."""
+    if task.confluence is not None:
+        return _("confluence %(value)d %%", value=task.confluence)
+    if task.opens_day is None:
+        return _("before culture starts")
+    if task.opens_day == task.closes_day:
+        return _("day %(day)d", day=task.opens_day)
+    return _("days %(first)d–%(last)d", first=task.opens_day, last=task.closes_day)
+
+
 def struck_through(value, struck: bool) -> Markup | str:
     """A value of a replaced or withdrawn record: struck through (``<del>``) but readable."""
     return Markup("<del>%s</del>") % value if struck else value
@@ -196,6 +207,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(count_method_label, "count_method")
     app.add_template_global(batch_url, "batch_url")
     app.add_template_global(step_measurements, "step_measurements")
+    app.add_template_global(task_window, "task_window")
     app.add_template_global(navigation_for_current_user, "navigation")
     app.add_template_global(lambda: current_app.config["LAB_NAME"], "lab_name")
     app.add_template_global(utcnow, "now_utc")

@@ -20,6 +20,10 @@ from labtrack.models.quality import Deviation
 from labtrack.models.summaries import BatchWorklist
 from labtrack.pagination import Page, paginate
 
+# The at-risk notice above the worklist names this many batches (and says how many more);
+# longer, it would push the worklist off the screen. Each worklist row is marked too.
+AT_RISK_SHOWN = 10
+
 
 @dataclass(frozen=True)
 class BatchWork:
@@ -77,7 +81,7 @@ def today(now: datetime, tz: ZoneInfo, protocol: CultureProtocol, lead_days: int
                    page, per_page)
     due = replace(due, items=_work(due.items, now, tz, protocol))
     at_risk = paginate(select(BatchWorklist.batch_id).where(BatchWorklist.at_risk.is_(True))
-                       .order_by(BatchWorklist.batch_id), 1, per_page)
+                       .order_by(BatchWorklist.batch_id), 1, AT_RISK_SHOWN)
     return Worklist(
         page=due,
         at_risk=[AtRisk(batch, batch.order.planned_procedure_date - timedelta(days=lead_days))

@@ -13,6 +13,7 @@ from labtrack.models.base import utcnow
 from labtrack.models.batches import CellCount, CultureStep
 from labtrack.models.quality import Deviation
 from labtrack.services import batches, culture
+from labtrack.services import bench as bench_service
 from tests import builders
 from tests.helpers import PASSWORD, login
 from tests.integration.bench_forms import client_as, local, post, post_count, post_step, rows, text
@@ -382,6 +383,25 @@ def test_today_lists_due_and_overdue_tasks_and_batches_at_risk(signed_in):
     at_risk = re.search(r'data-testid="at-risk-batches">(.*?)</section>', page, re.S).group(1)
     assert risky.batch_number in at_risk and late.batch_number not in at_risk
     assert ended.batch_number not in page
+
+
+def test_the_at_risk_notice_names_the_first_batches_and_counts_the_rest(signed_in,
+                                                                        monkeypatch):
+    monkeypatch.setattr(bench_service, "AT_RISK_SHOWN", 2)
+    client, technician = signed_in("technician")
+    risky = []
+    for _ in range(3):
+        batch = builders.seeded_batch(
+            builders.order(planned_procedure_date=date.today() + timedelta(days=3)),
+            technician, seeded_days_ago=6)
+        builders.count(batch, 1_000_000, counted_at=utcnow() - timedelta(days=4))
+        builders.count(batch, 2_000_000, counted_at=utcnow() - timedelta(days=1))
+        risky.append(batch.batch_number)
+    page = text(client.get("/today"))
+    at_risk = re.search(r'data-testid="at-risk-batches">(.*?)</section>', page, re.S).group(1)
+    assert [number in at_risk for number in sorted(risky)] == [True, True, False]
+    assert "2 of 3 shown." in at_risk
+    assert page.count(">At risk</span>") == 3  # every worklist row is marked
 
 
 def test_today_loads_in_a_few_queries_whatever_the_number_of_batches(signed_in, app):
