@@ -115,6 +115,15 @@ class LevelProgress:
     fraction: float  # may exceed 1
     display_fraction: float  # clamped to 0..1 for a progress bar
 
+    @property
+    def percent(self) -> int:
+        return round(self.fraction * 100)
+
+    @property
+    def bar_percent(self) -> int:
+        """The progress bar's value, 0–100."""
+        return round(self.display_fraction * 100)
+
 
 @dataclass(frozen=True)
 class DoseState:

@@ -118,6 +118,7 @@ def test_progress_is_shared_between_levels_before_formulation():
     assert result.cells_now == 22e6
     assert [level.cells for level in result.levels] == [10e6, 10e6]
     assert [level.fraction for level in result.levels] == [0.5, 0.5]
+    assert [(level.percent, level.bar_percent) for level in result.levels] == [(50, 50)] * 2
     assert result.progress.fraction == pytest.approx(22 / 42)
 
 
@@ -145,6 +146,7 @@ def test_released_doses_in_date_are_released_and_ready_with_time_left():
     assert [level.cells for level in result.levels] == [22e6, 21e6]
     assert result.levels[0].fraction == pytest.approx(1.1)
     assert result.levels[0].display_fraction == 1.0
+    assert (result.levels[0].percent, result.levels[0].bar_percent) == (110, 100)
 
 
 def test_released_doses_all_expired_are_expired():
