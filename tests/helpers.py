@@ -1,6 +1,8 @@
 """Helpers shared by the tests."""
 
 import contextlib
+import threading
+from collections.abc import Callable
 
 from sqlalchemy import event
 
@@ -42,3 +44,32 @@ def statements_run():
         yield statements
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
+
+
+def run_together(apps: list, work: Callable[[int, threading.Barrier], None]) -> list[str]:
+    """Run ``work(index, start)`` in one thread per app, each inside its app's context.
+
+    ``work`` calls ``start.wait()`` when it is ready, so the threads do the part that
+    matters at the same moment. The apps must be built before (CPython 3.11 can fail
+    parsing in several threads at once: werkzeug compiles each route with ast.parse).
+    Returns the unexpected exceptions, as text; a thread cannot fail the test itself.
+    """
+    start, errors = threading.Barrier(len(apps), timeout=30), []
+
+    def run(index: int) -> None:
+        with apps[index].app_context():
+            try:
+                work(index, start)
+            except Exception as error:  # noqa: BLE001 - returned to the test
+                start.abort()  # never leave the other threads waiting at the barrier
+                errors.append(repr(error))
+            finally:
+                db.session.remove()
+                db.engine.dispose()
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(len(apps))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -30,6 +29,7 @@ from labtrack.models.users import User
 from labtrack.services import ServiceError, audit, audit_trail
 from labtrack.services.audit import NOT_AUDITED, ReasonRequired, jsonable
 from tests.conftest import build_app
+from tests.helpers import run_together
 
 NOT_AUDITED_TABLES = {model.__tablename__ for model in NOT_AUDITED}
 IMMUTABLE_TABLES = {"signature"}
@@ -230,31 +230,16 @@ def test_audit_verify_detects_a_removed_middle_event(app, make_user):
 
 def test_concurrent_writers_leave_a_valid_chain(app, database_url):
     writers, per_writer = 6, 8
-    errors = []
-    start = threading.Barrier(writers)
-    # Built one by one here: CPython 3.11 can fail parsing in several threads at once.
-    worker_apps = [build_app(database_url) for _ in range(writers)]
 
-    def write(index: int) -> None:
-        with worker_apps[index].app_context():
-            audit.set_actor(db.session, audit.Actor(None, f"writer{index}"))
-            start.wait()
-            try:
-                for n in range(per_writer):
-                    db.session.add(User(username=f"w{index}-{n}", full_name="W", role="qa",
-                                        password_hash="x"))
-                    db.session.commit()
-            except Exception as error:  # reported below; a thread cannot fail the test
-                errors.append(error)
-            finally:
-                db.session.remove()
-                db.engine.dispose()
+    def write(index: int, start) -> None:
+        audit.set_actor(db.session, audit.Actor(None, f"writer{index}"))
+        start.wait()
+        for n in range(per_writer):
+            db.session.add(User(username=f"w{index}-{n}", full_name="W", role="qa",
+                                password_hash="x"))
+            db.session.commit()
 
-    threads = [threading.Thread(target=write, args=(i,)) for i in range(writers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    errors = run_together([build_app(database_url) for _ in range(writers)], write)
     assert errors == []
     result = audit_trail.verify()
     assert result.ok, result.problem

@@ -2,7 +2,6 @@
 release, rejection, the lock, and the concurrent-release race (PostgreSQL)."""
 
 import hashlib
-import threading
 from datetime import date, timedelta
 
 import pytest
@@ -34,7 +33,7 @@ from labtrack.services.release import DecisionConflict, ExceptionalRequest
 from labtrack.services.signatures import SignatureRefused
 from tests import builders
 from tests.conftest import build_app
-from tests.helpers import statements_run
+from tests.helpers import run_together, statements_run
 
 EXCEPTIONAL = ExceptionalRequest(
     "Dr. Ortega, letter of 2026-03-02: no alternative before the planned procedure.",
@@ -302,34 +301,21 @@ def test_two_qa_users_releasing_at_the_same_moment_release_once(app, database_ur
     number, version, batch_id = batch.batch_number, batch.version, batch.id
     user_ids = [user.id for user in reviewers]
     db.session.remove()
-    start, outcomes = threading.Barrier(len(user_ids), timeout=30), []
-    # Built one by one here: CPython 3.11 can fail parsing in several threads at once.
-    workers = dict(zip(user_ids, (build_app(database_url) for _ in user_ids), strict=True))
+    outcomes = []
 
-    def decide(user_id):
-        with workers[user_id].app_context():
-            try:
-                user = db.session.get(User, user_id)
-                set_actor(db.session, Actor(user.id, user.username))
-                target = batches.find_batch(number)
-                start.wait()
-                release.release(user, target, builders.sign_as(user, Meaning.RELEASED),
-                                builders.release_settings(), version)
-                outcomes.append("released")
-            except DecisionConflict as error:
-                outcomes.append(error.message)
-            except Exception as error:  # noqa: BLE001 - reported by the assertion below
-                start.abort()  # never leave the other thread waiting at the barrier
-                outcomes.append(repr(error))
-            finally:
-                db.session.remove()
-                db.engine.dispose()
+    def decide(index: int, start) -> None:
+        user = db.session.get(User, user_ids[index])
+        set_actor(db.session, Actor(user.id, user.username))
+        target = batches.find_batch(number)
+        start.wait()
+        try:
+            release.release(user, target, builders.sign_as(user, Meaning.RELEASED),
+                            builders.release_settings(), version)
+            outcomes.append("released")
+        except DecisionConflict as error:
+            outcomes.append(error.message)
 
-    threads = [threading.Thread(target=decide, args=(user_id,)) for user_id in user_ids]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes += run_together([build_app(database_url) for _ in user_ids], decide)
 
     assert sorted(outcomes)[-1] == "released" and outcomes.count("released") == 1, outcomes
     loser = next(outcome for outcome in outcomes if outcome != "released")

@@ -1,6 +1,5 @@
 """The stored summaries behind Today and the readiness list stay true to the records."""
 
-import threading
 from datetime import date, timedelta
 
 import pytest
@@ -17,6 +16,7 @@ from labtrack.services import culture, readiness, summaries
 from labtrack.services.readiness import ReadinessFilter, ReadinessSettings
 from tests import builders
 from tests.conftest import build_app
+from tests.helpers import run_together
 from tests.integration.test_readiness import administer_all, growing_batch, released_batch
 
 
@@ -199,7 +199,7 @@ def test_stale_summaries_found_by_many_requests_at_once_are_worked_out_once(app,
     summaries.ensure_fresh()  # the state row exists, as after any first page view
     db.session.execute(update(SummaryState).values(settings_key="stale"))
     db.session.commit()
-    refreshes, errors = [], []
+    refreshes = []
     real_refresh = summaries.refresh_all
 
     def counted_refresh(*args, **kwargs):
@@ -207,25 +207,12 @@ def test_stale_summaries_found_by_many_requests_at_once_are_worked_out_once(app,
         real_refresh(*args, **kwargs)
 
     monkeypatch.setattr(summaries, "refresh_all", counted_refresh)
-    workers = [build_app(database_url) for _ in range(3)]  # before the threads (CPython 3.11)
-    start = threading.Barrier(len(workers), timeout=30)
 
-    def look(worker):
-        with worker.app_context():
-            try:
-                start.wait()
-                summaries.ensure_fresh()
-            except Exception as error:  # noqa: BLE001 - reported by the assertion below
-                errors.append(repr(error))
-            finally:
-                db.session.remove()
-                db.engine.dispose()
+    def look(_index: int, start) -> None:
+        start.wait()
+        summaries.ensure_fresh()
 
-    threads = [threading.Thread(target=look, args=(worker,)) for worker in workers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    errors = run_together([build_app(database_url) for _ in range(3)], look)
     assert errors == [] and len(refreshes) == 1
     db.session.expire_all()
     assert db.session.get(SummaryState, 1).settings_key != "stale"
