@@ -26,6 +26,11 @@ def _read_time(value: str | None) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value)
 
 
+def is_current(record: dict | None) -> bool:
+    """Whether ``record`` can be read back: a record of this version."""
+    return isinstance(record, dict) and record.get("version") == RECORD_VERSION
+
+
 def facts_record(facts: OrderFacts) -> dict:
     """What of ``facts`` does not come from the order itself, as JSON-ready values."""
     return {
@@ -47,8 +52,8 @@ def facts_record(facts: OrderFacts) -> dict:
 
 def facts_from_record(record: dict, order_facts: OrderFacts) -> OrderFacts:
     """``order_facts`` (the order's own fields) completed with a stored record."""
-    if record.get("version") != RECORD_VERSION:
-        raise ValueError(f"unknown readiness record version {record.get('version')!r}")
+    if not is_current(record):
+        raise ValueError(f"not a readiness record of version {RECORD_VERSION}")
     return replace(
         order_facts,
         sample_status=record["sample_status"],

@@ -25,7 +25,7 @@ from labtrack.domain.growth import (
     project_target_date,
 )
 from labtrack.domain.readiness import DoseFacts, OrderFacts, Readiness, ReadyDate, Status
-from labtrack.domain.readiness_record import facts_from_record
+from labtrack.domain.readiness_record import facts_from_record, is_current
 from labtrack.extensions import db
 from labtrack.models.base import not_superseded, utcnow
 from labtrack.models.batches import Batch, CellCount
@@ -138,15 +138,23 @@ def readiness_page(filters: ReadinessFilter, settings: ReadinessSettings, page: 
 
 def _assess_stored(orders: list[TreatmentOrder], settings: ReadinessSettings,
                    now: datetime) -> list[OrderReadiness]:
+    """Each order assessed from its stored facts; from its records where none are stored
+    in the current record version (rows loaded without the application)."""
     stored = {row.order_id: row for row in db.session.execute(
         select(OrderStatus.order_id, OrderStatus.batch_id, OrderStatus.facts)
         .where(OrderStatus.order_id.in_([order.id for order in orders])))} if orders else {}
     batch_ids = [row.batch_id for row in stored.values() if row.batch_id is not None]
     batches = {batch.id: batch for batch in db.session.scalars(
         select(Batch).where(Batch.id.in_(batch_ids)))} if batch_ids else {}
+    readable = {order_id: row for order_id, row in stored.items() if is_current(row.facts)}
+    from_records = {row.order.id: row for row in _assess(
+        [order for order in orders if order.id not in readable], settings, now)}
     rows = []
     for order in orders:
-        row = stored[order.id]
+        if order.id in from_records:
+            rows.append(from_records[order.id])
+            continue
+        row = readable[order.id]
         facts = facts_from_record(row.facts, _order_facts(order))
         rows.append(OrderReadiness(order, batches.get(row.batch_id), rules.assess(
             facts, now, settings.tz, settings.lead_days)))

@@ -124,6 +124,22 @@ def test_the_list_read_from_stored_facts_equals_readiness_worked_out_from_the_re
     assert any(row.failed_after_release == ("Sterility",) for _, _, row in listed)
 
 
+def test_an_order_whose_stored_facts_cannot_be_read_is_assessed_from_its_records(app):
+    clinician = a_lab_at_every_stage()
+    settings = ReadinessSettings.from_config(current_app.config)
+    everyone, now = ReadinessFilter(clinician_id=clinician.id), utcnow()
+
+    def listed():
+        return [row.readiness
+                for row in readiness.readiness_page(everyone, settings, 1, 50, now).items]
+
+    before = listed()
+    db.session.execute(update(OrderStatus).values(facts=None))
+    db.session.commit()
+    after = listed()
+    assert after == before and len(after) == 8
+
+
 def test_released_orders_move_to_expired_as_their_doses_expire(app):
     order = builders.order()
     released_batch(order)

@@ -52,3 +52,5 @@ def test_a_record_of_another_version_is_refused():
     facts = OrderFacts(date(2026, 4, 1), ("L4-L5",), 20_000_000)
     with pytest.raises(ValueError, match="version"):
         facts_from_record({**facts_record(facts), "version": 99}, facts)
+    with pytest.raises(ValueError, match="version"):
+        facts_from_record(None, facts)
