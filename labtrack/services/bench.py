@@ -56,14 +56,6 @@ class Worklist:
     in_culture: int | None  # counted only when nothing is due
 
 
-def _batches(ids: list[int]) -> list[Batch]:
-    """These batches with their order and patient, in the order of ``ids``."""
-    found = {batch.id: batch for batch in db.session.scalars(
-        select(Batch).where(Batch.id.in_(ids))
-        .options(joinedload(Batch.order).joinedload(TreatmentOrder.patient)))}
-    return [found[batch_id] for batch_id in ids]
-
-
 def today(now: datetime, tz: ZoneInfo, protocol: CultureProtocol, lead_days: int,
           page: int = 1, per_page: int = 50) -> Worklist:
     """The worklist at ``now``: batches with a task due, most urgent first, one page of them.
@@ -80,12 +72,14 @@ def today(now: datetime, tz: ZoneInfo, protocol: CultureProtocol, lead_days: int
                    .order_by(overdue_first, at_risk_first, BatchWorklist.batch_id),
                    page, per_page)
     due = replace(due, items=_work(due.items, now, tz, protocol))
-    at_risk = paginate(select(BatchWorklist.batch_id).where(BatchWorklist.at_risk.is_(True))
-                       .order_by(BatchWorklist.batch_id), 1, AT_RISK_SHOWN)
+    at_risk = paginate(select(Batch).join(BatchWorklist, BatchWorklist.batch_id == Batch.id)
+                       .where(BatchWorklist.at_risk.is_(True)).order_by(BatchWorklist.batch_id)
+                       .options(joinedload(Batch.order).joinedload(TreatmentOrder.patient)),
+                       1, AT_RISK_SHOWN)
     return Worklist(
         page=due,
         at_risk=[AtRisk(batch, batch.order.planned_procedure_date - timedelta(days=lead_days))
-                 for batch in _batches(at_risk.items)],
+                 for batch in at_risk.items],
         at_risk_total=at_risk.total,
         in_culture=db.session.scalar(
             select(func.count()).where(Batch.state == BatchState.IN_CULTURE.value))
