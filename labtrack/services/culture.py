@@ -233,11 +233,11 @@ def protocol_from_config(config) -> CultureProtocol:
 
 
 def steps_of(batch: Batch) -> list[CultureStep]:
-    """The batch's steps in the order they were performed, with who performed and verified
-    them (their lots and equipment: ``services.bench.step_links``)."""
+    """The batch's steps in the order they were performed, with who performed them (their
+    verification signatures, lots and equipment: ``services.bench.step_links``)."""
     return list(db.session.scalars(
         select(CultureStep).where(CultureStep.batch_id == batch.id)
-        .options(joinedload(CultureStep.performed_by), joinedload(CultureStep.verified_by))
+        .options(joinedload(CultureStep.performed_by))
         .order_by(CultureStep.performed_at, CultureStep.id)))
 
 
