@@ -33,7 +33,7 @@ def audited_writes(app: Flask, seconds: float = 5.0, threads: int = 8) -> dict:
             Batch.state == BatchState.IN_CULTURE.value).order_by(Batch.id).limit(threads)).all()
         writer_id = db.session.scalar(select(User.id).where(User.username == WRITER))
         events_before = db.session.scalar(select(func.count()).select_from(AuditEvent))
-    done, failed = [0] * threads, [0] * threads
+    done, failed, errors = [0] * threads, [0] * threads, set()
     deadline = time.monotonic() + seconds
 
     def write(index: int) -> None:
@@ -47,9 +47,10 @@ def audited_writes(app: Flask, seconds: float = 5.0, threads: int = 8) -> dict:
                         counted_at=utcnow(), method="automated", viable_cells=30_000_000,
                         dead_cells=1_500_000))
                     done[index] += 1
-                except Exception:  # noqa: BLE001  (a lock timeout counts as a failed write)
+                except Exception as error:  # noqa: BLE001  (counted, and named in the result)
                     db.session.rollback()
                     failed[index] += 1
+                    errors.add(f"{type(error).__name__}: {error}"[:200])
 
     started = time.perf_counter()
     workers = [threading.Thread(target=write, args=(i,)) for i in range(threads)]
@@ -62,5 +63,6 @@ def audited_writes(app: Flask, seconds: float = 5.0, threads: int = 8) -> dict:
         events = db.session.scalar(select(func.count()).select_from(AuditEvent)) - events_before
         db.engine.dispose()
     return {"threads": threads, "seconds": round(elapsed, 2), "commits": sum(done),
-            "failed": sum(failed), "commits_per_second": round(sum(done) / elapsed, 1),
+            "failed": sum(failed), "errors": sorted(errors),
+            "commits_per_second": round(sum(done) / elapsed, 1),
             "audit_events_per_second": round(events / elapsed, 1)}
