@@ -49,11 +49,14 @@ class Page:
     next_num = property(lambda self: self.page + 1)
 
 
-def paginate(query: Select, page: int, per_page: int, cap: int | None = COUNT_CAP) -> Page:
+def paginate(query: Select, page: int, per_page: int, cap: int | None = COUNT_CAP,
+             params: dict | None = None) -> Page:
     """Rows ``(page - 1) * per_page`` onwards of ``query`` (ORM entities), and a count
-    capped at ``cap`` (``None``: an exact count, for lists whose size is itself a fact)."""
+    capped at ``cap`` (``None``: an exact count, for lists whose size is itself a fact).
+    ``params``: values for the query's bound parameters."""
     page = max(page, 1)
-    rows = db.session.scalars(query.limit(per_page + 1).offset((page - 1) * per_page)).all()
+    rows = db.session.scalars(query.limit(per_page + 1).offset((page - 1) * per_page),
+                              params).all()
     items, has_next = list(rows[:per_page]), len(rows) > per_page
     if page == 1 and not has_next:
         total = len(items)
@@ -61,7 +64,7 @@ def paginate(query: Select, page: int, per_page: int, cap: int | None = COUNT_CA
         counted = query.order_by(None).options(lazyload("*"))
         if cap is not None:
             counted = counted.limit(cap + 1)
-        found = db.session.scalar(select(func.count()).select_from(counted.subquery()))
+        found = db.session.scalar(select(func.count()).select_from(counted.subquery()), params)
         total = found if cap is None or found <= cap else None
     return Page(items, page, per_page, total, has_next, cap)
 

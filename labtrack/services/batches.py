@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from labtrack.domain.batch_states import (
@@ -57,14 +57,19 @@ def active_batch_for(order: TreatmentOrder) -> Batch | None:
                                                  Batch.state.not_in(finished)))
 
 
+# Built once, as the pages about a batch run it on every view (building a statement
+# costs about as much as running it).
+BATCH_BY_NUMBER = (
+    select(Batch).where(Batch.batch_number == bindparam("number"))
+    .options(joinedload(Batch.order).joinedload(TreatmentOrder.patient),
+             joinedload(Batch.order).joinedload(TreatmentOrder.treating_clinician),
+             joinedload(Batch.sample)))
+
+
 def find_batch(batch_number: str) -> Batch | None:
     """The batch with this number (case-insensitive), with the order, patient, treating
     clinician and sample that every page about a batch shows."""
-    return db.session.scalar(select(Batch).where(
-        Batch.batch_number == (batch_number or "").strip().upper())
-        .options(joinedload(Batch.order).joinedload(TreatmentOrder.patient),
-                 joinedload(Batch.order).joinedload(TreatmentOrder.treating_clinician),
-                 joinedload(Batch.sample)))
+    return db.session.scalar(BATCH_BY_NUMBER, {"number": (batch_number or "").strip().upper()})
 
 
 def ensure_editable(batch: Batch) -> None:

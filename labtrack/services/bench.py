@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Row, Select, case, func, select
+from sqlalchemy import Date, Row, Select, bindparam, case, func, select
 from sqlalchemy.orm import joinedload
 
 from labtrack.domain.batch_states import BatchState
@@ -56,6 +56,23 @@ class Worklist:
     in_culture: int | None  # counted only when nothing is due
 
 
+# Built once, as Today runs them on every view (building a statement with its joins and
+# options costs about as much as running it). ``on``: the lab's date today.
+_ON = bindparam("on", type_=Date)
+DUE_FIRST_MOST_URGENT = (
+    select(BatchWorklist.batch_id).where(BatchWorklist.due_on <= _ON)
+    .order_by(case((BatchWorklist.overdue_on <= _ON, 0), else_=1),
+              case((BatchWorklist.at_risk, 0), else_=1), BatchWorklist.batch_id))
+AT_RISK_BY_NUMBER = (
+    select(Batch).join(BatchWorklist, BatchWorklist.batch_id == Batch.id)
+    .where(BatchWorklist.at_risk.is_(True)).order_by(BatchWorklist.batch_id)
+    .options(joinedload(Batch.order).joinedload(TreatmentOrder.patient)))
+WORK_OF_BATCHES = (
+    select(Batch, BatchWorklist).join(BatchWorklist, BatchWorklist.batch_id == Batch.id)
+    .where(Batch.id.in_(bindparam("ids", expanding=True)))
+    .options(joinedload(Batch.order).joinedload(TreatmentOrder.patient)))
+
+
 def today(now: datetime, tz: ZoneInfo, protocol: CultureProtocol, lead_days: int,
           page: int = 1, per_page: int = 50) -> Worklist:
     """The worklist at ``now``: batches with a task due, most urgent first, one page of them.
@@ -65,17 +82,10 @@ def today(now: datetime, tz: ZoneInfo, protocol: CultureProtocol, lead_days: int
     set only for batches in culture. They are ranked on the summary table alone, and the
     page's tasks are worked out from the culture state stored with them: no step is read.
     """
-    on = now.astimezone(tz).date()
-    overdue_first = case((BatchWorklist.overdue_on <= on, 0), else_=1)
-    at_risk_first = case((BatchWorklist.at_risk, 0), else_=1)
-    due = paginate(select(BatchWorklist.batch_id).where(BatchWorklist.due_on <= on)
-                   .order_by(overdue_first, at_risk_first, BatchWorklist.batch_id),
-                   page, per_page)
+    due = paginate(DUE_FIRST_MOST_URGENT, page, per_page,
+                   params={"on": now.astimezone(tz).date()})
     due = replace(due, items=_work(due.items, now, tz, protocol))
-    at_risk = paginate(select(Batch).join(BatchWorklist, BatchWorklist.batch_id == Batch.id)
-                       .where(BatchWorklist.at_risk.is_(True)).order_by(BatchWorklist.batch_id)
-                       .options(joinedload(Batch.order).joinedload(TreatmentOrder.patient)),
-                       1, AT_RISK_SHOWN)
+    at_risk = paginate(AT_RISK_BY_NUMBER, 1, AT_RISK_SHOWN)
     return Worklist(
         page=due,
         at_risk=[AtRisk(batch, batch.order.planned_procedure_date - timedelta(days=lead_days))
@@ -90,9 +100,7 @@ def _work(ids: list[int], now: datetime, tz: ZoneInfo,
           protocol: CultureProtocol) -> list[BatchWork]:
     """The work of these batches, in the order of ``ids``, from their stored summaries."""
     found = {batch.id: (batch, summary) for batch, summary in db.session.execute(
-        select(Batch, BatchWorklist).join(BatchWorklist, BatchWorklist.batch_id == Batch.id)
-        .where(Batch.id.in_(ids))
-        .options(joinedload(Batch.order).joinedload(TreatmentOrder.patient)))} if ids else {}
+        WORK_OF_BATCHES, {"ids": ids})} if ids else {}
     return [BatchWork(
         batch=batch,
         day=local_day(batch, now, tz),
@@ -163,22 +171,28 @@ def step_links(steps: list[CultureStep]) -> StepLinks:
     deviations = (db.session.scalars(select(Deviation).where(Deviation.id.in_(deviation_ids)))
                   if deviation_ids else [])
     step_ids = [step.id for step in steps]
-    lots = _by_step(step_ids, select(
-        CultureStepLot.step_id, ReagentLot.id.label("lot_id"), ReagentLot.material,
-        ReagentLot.lot_number, CultureStepLot.quantity)
-        .join(ReagentLot, ReagentLot.id == CultureStepLot.reagent_lot_id)
-        .where(CultureStepLot.step_id.in_(step_ids)).order_by(CultureStepLot.id))
-    equipment = _by_step(step_ids, select(
-        CultureStepEquipment.step_id, Equipment.id.label("item_id"), Equipment.identifier)
-        .join(Equipment, Equipment.id == CultureStepEquipment.equipment_id)
-        .where(CultureStepEquipment.step_id.in_(step_ids)).order_by(CultureStepEquipment.id))
     return StepLinks({s.id: s for s in signatures}, {d.id: d for d in deviations},
-                     lots, equipment)
+                     _by_step(step_ids, LOTS_OF_STEPS), _by_step(step_ids, EQUIPMENT_OF_STEPS))
+
+
+# Built once, as a batch page runs them on every view: building a statement costs more
+# than running these.
+LOTS_OF_STEPS = (
+    select(CultureStepLot.step_id, ReagentLot.id.label("lot_id"), ReagentLot.material,
+           ReagentLot.lot_number, CultureStepLot.quantity)
+    .join(ReagentLot, ReagentLot.id == CultureStepLot.reagent_lot_id)
+    .where(CultureStepLot.step_id.in_(bindparam("step_ids", expanding=True)))
+    .order_by(CultureStepLot.id))
+EQUIPMENT_OF_STEPS = (
+    select(CultureStepEquipment.step_id, Equipment.id.label("item_id"), Equipment.identifier)
+    .join(Equipment, Equipment.id == CultureStepEquipment.equipment_id)
+    .where(CultureStepEquipment.step_id.in_(bindparam("step_ids", expanding=True)))
+    .order_by(CultureStepEquipment.id))
 
 
 def _by_step(step_ids: list[int], query: Select) -> dict[int, list[Row]]:
     grouped: dict[int, list[Row]] = {}
     if step_ids:
-        for row in db.session.execute(query):
+        for row in db.session.execute(query, {"step_ids": step_ids}):
             grouped.setdefault(row.step_id, []).append(row)
     return grouped

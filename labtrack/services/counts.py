@@ -9,7 +9,7 @@ from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from labtrack.domain import counting, growth
@@ -194,12 +194,15 @@ class CountEntry:
         return self.replaced_by is None and not self.count.is_void
 
 
+# Built once, as every batch page runs it.
+COUNTS_OF_BATCH = (select(CellCount).where(CellCount.batch_id == bindparam("batch_id"))
+                   .options(joinedload(CellCount.entered_by))
+                   .order_by(CellCount.counted_at, CellCount.id))
+
+
 def count_history(batch: Batch) -> list[CountEntry]:
     """Every count of the batch, each original followed by its amendments, oldest first."""
-    every = list(db.session.scalars(
-        select(CellCount).where(CellCount.batch_id == batch.id)
-        .options(joinedload(CellCount.entered_by))
-        .order_by(CellCount.counted_at, CellCount.id)))
+    every = list(db.session.scalars(COUNTS_OF_BATCH, {"batch_id": batch.id}))
     successor = {count.supersedes_id: count for count in every if count.supersedes_id}
     entries = []
     for root in (count for count in every if count.supersedes_id is None):

@@ -8,7 +8,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
 
 from labtrack.domain.batch_states import BatchState
@@ -232,13 +232,16 @@ def protocol_from_config(config) -> CultureProtocol:
     return CultureProtocol.from_config(config)
 
 
+# Built once, as every batch page runs it.
+STEPS_OF_BATCH = (select(CultureStep).where(CultureStep.batch_id == bindparam("batch_id"))
+                  .options(joinedload(CultureStep.performed_by))
+                  .order_by(CultureStep.performed_at, CultureStep.id))
+
+
 def steps_of(batch: Batch) -> list[CultureStep]:
     """The batch's steps in the order they were performed, with who performed them (their
     verification signatures, lots and equipment: ``services.bench.step_links``)."""
-    return list(db.session.scalars(
-        select(CultureStep).where(CultureStep.batch_id == batch.id)
-        .options(joinedload(CultureStep.performed_by))
-        .order_by(CultureStep.performed_at, CultureStep.id)))
+    return list(db.session.scalars(STEPS_OF_BATCH, {"batch_id": batch.id}))
 
 
 def step_facts_by_batch(batch_ids: list[int]) -> dict[int, list[StepFact]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from labtrack.extensions import db
 from labtrack.models.notices import Notice
@@ -18,6 +18,10 @@ def notify(user_id: int, kind: str, message: str, severity: str = "info",
     return notice
 
 
+# Built once: every page's header runs it.
+UNREAD = (select(func.count()).select_from(Notice)
+          .where(Notice.user_id == bindparam("user_id"), Notice.read_at.is_(None)))
+
+
 def unread_count(user_id: int) -> int:
-    return db.session.scalar(select(func.count()).select_from(Notice).where(
-        Notice.user_id == user_id, Notice.read_at.is_(None)))
+    return db.session.scalar(UNREAD, {"user_id": user_id})

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Row, Select, and_, case, select
+from sqlalchemy import Row, Select, and_, bindparam, case, select
 from sqlalchemy.orm import joinedload
 
 from labtrack.domain import readiness as rules
@@ -107,20 +107,22 @@ def stored_status_column(now: datetime):
     return case((expired, Status.EXPIRED.value), else_=OrderStatus.stage)
 
 
-def _matching(filters: ReadinessFilter, now: datetime) -> Select:
-    query = (select(TreatmentOrder)
-             .join(OrderStatus, OrderStatus.order_id == TreatmentOrder.id)
-             .where(*_order_conditions(filters)))
+# Built once (with its loader options, the costly part to build); each view adds its
+# filters. Soonest planned procedure first.
+LISTED_ORDERS = (select(TreatmentOrder)
+                 .join(OrderStatus, OrderStatus.order_id == TreatmentOrder.id)
+                 .options(joinedload(TreatmentOrder.patient),
+                          joinedload(TreatmentOrder.treating_clinician))
+                 .order_by(TreatmentOrder.planned_procedure_date, TreatmentOrder.id))
+
+
+def _listed(filters: ReadinessFilter, now: datetime) -> Select:
+    """The orders matching ``filters``, with their patient and clinician, in list order."""
+    query = LISTED_ORDERS.where(*_order_conditions(filters))
     if filters.statuses is not None:
         query = query.where(stored_status_column(now).in_(
             sorted(status.value for status in filters.statuses)))
     return query
-
-
-def _listed(query: Select) -> Select:
-    return (query.options(joinedload(TreatmentOrder.patient),
-                          joinedload(TreatmentOrder.treating_clinician))
-            .order_by(TreatmentOrder.planned_procedure_date, TreatmentOrder.id))
 
 
 def readiness_page(filters: ReadinessFilter, settings: ReadinessSettings, page: int,
@@ -132,8 +134,14 @@ def readiness_page(filters: ReadinessFilter, settings: ReadinessSettings, page: 
     ``summaries.ensure_fresh`` first): four queries whatever the number of orders.
     """
     now = now or utcnow()
-    found = paginate(_listed(_matching(filters, now)), page, per_page)
+    found = paginate(_listed(filters, now), page, per_page)
     return replace(found, items=_assess_stored(found.items, settings, now))
+
+
+# Built once, as the readiness list runs them on every view.
+STORED_FACTS = (select(OrderStatus.order_id, OrderStatus.batch_id, OrderStatus.facts)
+                .where(OrderStatus.order_id.in_(bindparam("ids", expanding=True))))
+BATCHES_BY_ID = select(Batch).where(Batch.id.in_(bindparam("ids", expanding=True)))
 
 
 def _assess_stored(orders: list[TreatmentOrder], settings: ReadinessSettings,
@@ -141,11 +149,10 @@ def _assess_stored(orders: list[TreatmentOrder], settings: ReadinessSettings,
     """Each order assessed from its stored facts; from its records where none are stored
     in the current record version (rows loaded without the application)."""
     stored = {row.order_id: row for row in db.session.execute(
-        select(OrderStatus.order_id, OrderStatus.batch_id, OrderStatus.facts)
-        .where(OrderStatus.order_id.in_([order.id for order in orders])))} if orders else {}
+        STORED_FACTS, {"ids": [order.id for order in orders]})} if orders else {}
     batch_ids = [row.batch_id for row in stored.values() if row.batch_id is not None]
     batches = {batch.id: batch for batch in db.session.scalars(
-        select(Batch).where(Batch.id.in_(batch_ids)))} if batch_ids else {}
+        BATCHES_BY_ID, {"ids": batch_ids})} if batch_ids else {}
     readable = {order_id: row for order_id, row in stored.items() if is_current(row.facts)}
     from_records = {row.order.id: row for row in _assess(
         [order for order in orders if order.id not in readable], settings, now)}
@@ -165,7 +172,7 @@ def readiness_list(filters: ReadinessFilter, settings: ReadinessSettings,
                    now: datetime | None = None) -> list[OrderReadiness]:
     """Every matching order with its readiness, soonest planned procedure first."""
     now = now or utcnow()
-    return _assess(db.session.scalars(_listed(_matching(filters, now))).all(), settings, now)
+    return _assess(db.session.scalars(_listed(filters, now)).all(), settings, now)
 
 
 @dataclass(frozen=True)

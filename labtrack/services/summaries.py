@@ -187,6 +187,10 @@ def refresh_all(settings: SummarySettings | None = None) -> None:
     _upsert(SummaryState, "id", [{"id": 1, "settings_key": settings.key, "refreshed_at": now}])
 
 
+# Built once: the pages that read the summaries run it on every view.
+STORED_SETTINGS_KEY = select(SummaryState.settings_key).where(SummaryState.id == 1)
+
+
 def ensure_fresh() -> None:
     """Make sure the summaries were worked out with today's settings; commits if not.
 
@@ -195,11 +199,9 @@ def ensure_fresh() -> None:
     then find them fresh.
     """
     settings = SummarySettings.from_config(current_app.config)
-    stored = db.session.scalar(select(SummaryState.settings_key).where(SummaryState.id == 1))
-    if stored == settings.key:
+    if db.session.scalar(STORED_SETTINGS_KEY) == settings.key:
         return
-    stored = db.session.scalar(select(SummaryState.settings_key)
-                               .where(SummaryState.id == 1).with_for_update())
+    stored = db.session.scalar(STORED_SETTINGS_KEY.with_for_update())
     if stored != settings.key:
         refresh_all(settings)
     db.session.commit()
