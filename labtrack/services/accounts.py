@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from labtrack.domain.roles import Role
@@ -42,6 +42,15 @@ class AccountPolicy:
 
 class SignInFailed(ServiceError):
     """Wrong user name or password, or a locked or inactive account."""
+
+
+# Built once: every signed-in request loads its user.
+ACTIVE_USER = select(User).where(User.id == bindparam("user_id"), User.is_active_account)
+
+
+def active_user(user_id: int) -> User | None:
+    """The account with this id, if it is active (the session's user, on every request)."""
+    return db.session.scalar(ACTIVE_USER, {"user_id": user_id})
 
 
 def find_user(username: str) -> User | None:

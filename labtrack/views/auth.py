@@ -17,7 +17,6 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from labtrack.extensions import db
 from labtrack.forms.auth import ChangePasswordForm, LoginForm
 from labtrack.models.users import User
 from labtrack.security import client_addr
@@ -33,8 +32,7 @@ def load_user(user_id: str) -> User | None:
     """Flask-Login user loader; deactivated accounts are signed out."""
     if not user_id.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
-    return user if user is not None and user.is_active_account else None
+    return accounts.active_user(int(user_id))
 
 
 def _policy() -> AccountPolicy:
