@@ -32,13 +32,7 @@ def ngettext(singular: str, plural: str, num: int, **variables) -> str:
     return request_translations().ungettext(singular, plural, num) % {"num": num, **variables}
 
 
-class LazyLabel(LazyString):
-    """A label translated when shown (like ``lazy_gettext``) that keeps its message id, so
-    a list of hundreds of labels is translated through :func:`request_translations`."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(gettext, message)
-        self.message = message
-
-    def translated(self) -> str:
-        return request_translations().ugettext(self.message)
+def lazy_gettext(message: str) -> LazyString:
+    """Flask-Babel's ``lazy_gettext``, translated when shown through :func:`gettext`: the
+    label tables are read hundreds of times a page."""
+    return LazyString(gettext, message)

@@ -3,9 +3,7 @@
 from labtrack.domain.batch_states import BatchState
 from labtrack.domain.roles import Role
 from labtrack.domain.signatures import Meaning
-from labtrack.i18n import LazyLabel
-
-_l = LazyLabel  # marks the messages for pybabel (-k _l), as lazy_gettext would
+from labtrack.i18n import lazy_gettext as _l
 
 ROLE_LABELS = {
     Role.TECHNICIAN: _l("Lab technician"),
@@ -53,8 +51,7 @@ def label_for(labels: dict, key) -> str:
 
     Enum-keyed tables work with plain strings too: a StrEnum member equals its value.
     """
-    label = labels.get(str(key), key)
-    return label.translated() if isinstance(label, LazyLabel) else str(label)
+    return str(labels.get(str(key), key))
 
 
 def state_label(state: str) -> str:
