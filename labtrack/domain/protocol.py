@@ -141,10 +141,10 @@ class CultureState:
     isolated: bool
     seeded_at: datetime | None
     harvested: bool
-    passage: int
+    passages: int  # how many passages so far (0: the primary culture)
     non_adherent_removed: bool
-    last_feed: datetime | None
-    last_look: datetime | None
+    last_feed_at: datetime | None
+    last_look_at: datetime | None
     confluence: int | None  # latest observed in the current passage
 
 
@@ -161,10 +161,10 @@ def culture_state(steps: Iterable[StepFact]) -> CultureState:
         isolated=any(s.kind == "isolation" for s in ordered),
         seeded_at=seeded_at,
         harvested=any(s.kind == "harvest" for s in ordered),
-        passage=len(passages),
+        passages=len(passages),
         non_adherent_removed=any(s.kind == "non_adherent_removal" for s in ordered),
-        last_feed=max((s.at for s in ordered if s.kind in FEEDING_KINDS), default=None),
-        last_look=max((s.at for s in ordered if s.kind in LOOKING_KINDS), default=None),
+        last_feed_at=max((s.at for s in ordered if s.kind in FEEDING_KINDS), default=None),
+        last_look_at=max((s.at for s in ordered if s.kind in LOOKING_KINDS), default=None),
         confluence=readings[-1] if readings else None,
     )
 
@@ -181,13 +181,13 @@ def _day_windows(culture: CultureState, protocol: CultureProtocol,
                  tz: ZoneInfo) -> dict[str, tuple[int, int]]:
     """The culture-day windows of the time-driven steps (seeded cultures only)."""
     windows = {}
-    if culture.passage == 0 and not culture.non_adherent_removed:
+    if culture.passages == 0 and not culture.non_adherent_removed:
         windows["non_adherent_removal"] = protocol.non_adherent_removal_days
     else:
-        fed = _day(culture, culture.last_feed, tz)
+        fed = _day(culture, culture.last_feed_at, tz)
         first, last = protocol.medium_change_days
         windows["medium_change"] = (fed + first, fed + last)
-    looked = _day(culture, culture.last_look, tz)
+    looked = _day(culture, culture.last_look_at, tz)
     first, last = protocol.observation_days
     windows["observation"] = (looked + first, looked + last)
     windows["harvest"] = protocol.harvest_days

@@ -10,6 +10,7 @@ will from the audited records they summarise.
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import date, datetime
 
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String
@@ -44,20 +45,9 @@ class BatchWorklist(db.Model):
 
     @property
     def culture(self) -> CultureState:
-        return CultureState(
-            isolated=self.isolated, seeded_at=self.seeded_at, harvested=self.harvested,
-            passage=self.passages, non_adherent_removed=self.non_adherent_removed,
-            last_feed=self.last_feed_at, last_look=self.last_look_at,
-            confluence=self.confluence)
-
-    @staticmethod
-    def culture_columns(state: CultureState) -> dict:
-        """The columns that store ``state``."""
-        return {"isolated": state.isolated, "seeded_at": state.seeded_at,
-                "harvested": state.harvested, "passages": state.passage,
-                "non_adherent_removed": state.non_adherent_removed,
-                "last_feed_at": state.last_feed, "last_look_at": state.last_look,
-                "confluence": state.confluence}
+        """The stored culture state (its columns are named as its fields)."""
+        return CultureState(**{field.name: getattr(self, field.name)
+                               for field in fields(CultureState)})
 
 
 class OrderStatus(db.Model):

@@ -16,7 +16,7 @@ worked out again (:func:`ensure_fresh`, called by the pages that read them).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -151,7 +151,7 @@ def refresh_batches(batch_ids: Iterable[int], settings: SummarySettings,
         rows = []
         for batch in found:
             row = {"batch_id": batch.id, "due_on": None, "overdue_on": None, "at_risk": False,
-                   **BatchWorklist.culture_columns(culture_state(steps.get(batch.id, ())))}
+                   **asdict(culture_state(steps.get(batch.id, ())))}
             if batch.id in steps:
                 dates = work_dates(steps[batch.id], settings.tz, settings.protocol)
                 growth = counts.growth_of(batch, in_force[batch.id], now, settings.tz,
