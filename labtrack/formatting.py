@@ -160,6 +160,13 @@ def navigation_for_current_user() -> list[tuple[str, str]]:
             if may_use(current_user.role, area) and endpoint in current_app.view_functions]
 
 
+def user_may_use(*areas: str) -> bool:
+    """Whether the signed-in user may use one of ``areas``: the rule the routes check, so
+    a template shows a link only to those who may follow it."""
+    return current_user.is_authenticated and any(
+        may_use(current_user.role, Area(area)) for area in areas)
+
+
 def page_url(page: int) -> str:
     """The current page's URL with its filters kept and another page number."""
     args = request.args.to_dict()
@@ -209,6 +216,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_global(step_measurements, "step_measurements")
     app.add_template_global(task_window, "task_window")
     app.add_template_global(navigation_for_current_user, "navigation")
+    app.add_template_global(user_may_use, "may_use")
     app.add_template_global(lambda: current_app.config["LAB_NAME"], "lab_name")
     app.add_template_global(utcnow, "now_utc")
     app.add_template_global(page_url, "page_url")

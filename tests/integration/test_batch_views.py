@@ -326,6 +326,26 @@ def test_who_reads_and_who_writes(app):
         assert admin.get(url).status_code == 403, url
 
 
+def test_the_batch_page_links_only_to_what_the_reader_may_open(app):
+    clinician, performer = builders.user("clinician"), builders.user("technician")
+    batch = builders.seeded_batch(builders.order(clinician), technician=performer)
+    detail = f"/batches/{batch.batch_number}"
+    verify, sample = 'data-testid="verify-link"', f'href="/samples/{batch.sample.din}"'
+    treating = app.test_client()
+    login(treating, clinician.username)
+    own = app.test_client()
+    login(own, performer.username)
+    seen = {name: text(client.get(detail)) for name, client in (
+        ("clinician", treating), ("performer", own),
+        ("technician", client_as(app, "technician")[0]), ("qa", client_as(app, "qa")[0]))}
+    assert [verify in seen[name] for name in seen] == [False, False, True, True]
+    assert [sample in seen[name] for name in seen] == [False, True, True, True]
+    assert [">History</a>" in seen[name] for name in seen] == [False, False, False, True]
+    batches.change_state(builders.user("qa"), batch, "terminated", "Contamination seen")
+    db.session.commit()
+    assert verify not in text(client_as(app, "qa")[0].get(detail))  # a locked record
+
+
 # --- The batch page and the list ------------------------------------------------------------
 
 def test_the_batch_page_shows_growth_progress_and_the_timeline(bench):
