@@ -73,7 +73,7 @@ PAGES = (
 
 def prepare(app: Flask) -> Targets:
     """Pick the measured records: a batch in culture, a release."""
-    # The newest: the write benchmark (bench.writes) adds counts to the oldest ones.
+    # The newest: the write benchmark (bench.writes) never adds counts to it.
     in_culture = db.session.scalar(select(Batch.batch_number)
                                    .where(Batch.state == "in_culture").order_by(Batch.id.desc()))
     released = db.session.scalar(select(Release.batch_id).where(Release.decision == "released")
