@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, request, url_for
@@ -10,6 +10,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 
+from labtrack import clock
+from labtrack.clock import utcnow
 from labtrack.domain.isbt128 import Din, DinError, parse_din
 from labtrack.domain.roles import Area, may_use
 from labtrack.i18n import gettext as _
@@ -25,7 +27,6 @@ from labtrack.labels import (
     step_kind_label,
     task_status_label,
 )
-from labtrack.models.base import utcnow
 
 # (area, endpoint, label); shown only to roles that may use the area.
 NAVIGATION = (
@@ -52,7 +53,7 @@ NAVIGATION = (
 
 def lab_zone() -> ZoneInfo:
     """The lab's time zone (setting ``LAB_TIMEZONE``)."""
-    return ZoneInfo(current_app.config["LAB_TIMEZONE"])
+    return clock.zone_of(current_app.config)
 
 
 def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -74,25 +75,12 @@ def local_date(value: datetime | date | None) -> str:
 
 def lab_now() -> datetime:
     """The lab's local wall-clock time to the minute, naive (for datetime-local inputs)."""
-    return datetime.now(lab_zone()).replace(second=0, microsecond=0, tzinfo=None)
+    return clock.lab_now_minute(lab_zone())
 
 
 def lab_today() -> date:
     """Today's date in the lab's time zone."""
-    return datetime.now(lab_zone()).date()
-
-
-def lab_local_to_utc(value: datetime | None) -> datetime | None:
-    """A naive wall-clock time entered in the lab's zone as an aware UTC datetime.
-
-    Aware values are only converted. In the autumn overlap the earlier (summer) time is
-    taken; a time inside the spring gap is read with the offset from before the change.
-    """
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=lab_zone())
-    return value.astimezone(UTC)
+    return clock.lab_today(lab_zone())
 
 
 def cells_in_millions(value: int | None) -> str:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import functools
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask import Flask, abort, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from werkzeug.exceptions import BadRequest
 
+from labtrack.clock import utcnow
 from labtrack.domain.roles import Area, may_use
 from labtrack.extensions import db
 from labtrack.services.audit import Actor, set_actor
@@ -80,7 +81,7 @@ def _require_sign_in():
         flash(_("Your session expired after a period of inactivity. Please sign in again."),
               "warning")
         return redirect(url_for("auth.login"))
-    session["last_seen"] = datetime.now(UTC).isoformat()
+    session["last_seen"] = utcnow().isoformat()
     return None
 
 
@@ -89,7 +90,7 @@ def _idle_expired() -> bool:
     if not last_seen:
         return False
     limit = timedelta(minutes=current_app.config["IDLE_TIMEOUT_MINUTES"])
-    return datetime.now(UTC) - datetime.fromisoformat(last_seen) > limit
+    return utcnow() - datetime.fromisoformat(last_seen) > limit
 
 
 def _bind_audit_actor():

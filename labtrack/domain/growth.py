@@ -9,6 +9,8 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from labtrack import clock
+
 SECONDS_PER_DAY = 86_400.0
 
 
@@ -117,7 +119,7 @@ def culture_day(seeded_at: datetime, at: datetime, tz: ZoneInfo) -> int:
     """Culture day of ``at``: local calendar days in ``tz`` since seeding (seeding day = 0)."""
     if elapsed_days(seeded_at, at) < 0:
         raise ValueError("the time is before seeding")
-    return (at.astimezone(tz).date() - seeded_at.astimezone(tz).date()).days
+    return clock.culture_day(seeded_at, at, tz)
 
 
 def target_cells(cells_per_disc: float, disc_levels: int, qc_reserve: float = 0) -> float:

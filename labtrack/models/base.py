@@ -8,10 +8,9 @@ from functools import cache
 from sqlalchemy import ColumnElement, DateTime, TypeDecorator, select
 from sqlalchemy.orm import Mapped, aliased, mapped_column
 
+from labtrack.clock import utcnow
 
-def utcnow() -> datetime:
-    """The current time as an aware UTC datetime (pass the function, never its result)."""
-    return datetime.now(UTC)
+__all__ = ["PkMixin", "TimestampMixin", "UTCDateTime", "not_superseded", "utcnow"]
 
 
 class UTCDateTime(TypeDecorator):

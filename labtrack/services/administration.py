@@ -10,12 +10,13 @@ When the last dose of a batch is recorded, the system completes the batch.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from labtrack.clock import CLOCK_SKEW
 from labtrack.domain.batch_states import BatchState
 from labtrack.domain.disc_levels import DiscLevelError, normalise_level
 from labtrack.domain.roles import Role
@@ -30,7 +31,7 @@ from labtrack.services import PermissionDenied, ServiceError, audit, batches, or
 
 MAX_SCAN = 64
 MAX_NOTES = 2000
-CLOCK_SKEW = timedelta(minutes=5)
+
 GIVEN_STATES = (BatchState.RELEASED.value, BatchState.COMPLETED.value)
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
+from labtrack import clock
 from labtrack.domain.batch_states import (
     INITIAL_STATE,
     BatchState,
@@ -34,14 +36,15 @@ def start_batch(order: TreatmentOrder, sample: Sample, now: datetime) -> Batch:
     Refused when the order's authorisation is missing, expired or does not cover its
     disc levels, or when the order already has a batch that is not finished.
     """
-    problems = orders.authorisation_issues(order, now.date())
+    problems = orders.authorisation_issues(
+        order, clock.local_date(now, clock.zone_of(current_app.config)))
     if problems:
         raise ServiceError(_("No batch can start: %(problems)s",
                              problems="; ".join(p.message for p in problems)))
     if active_batch_for(order) is not None:
         raise ServiceError(_("This order already has a batch in progress."))
     batch = Batch(
-        batch_number=numbering.yearly_number("MSC", now.year), order_id=order.id,
+        batch_number=numbering.yearly_number("MSC", numbering.lab_year(now)), order_id=order.id,
         sample_id=sample.id, specification_id=specifications.current_specification().id,
         state=INITIAL_STATE.value, started_at=now,
     )

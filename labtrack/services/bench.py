@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Date, Row, Select, bindparam, case, func, select
 from sqlalchemy.orm import joinedload
 
+from labtrack import clock
 from labtrack.domain.batch_states import BatchState
 from labtrack.domain.protocol import CultureProtocol, Task, TaskStatus, tasks_at
 from labtrack.extensions import db
@@ -126,7 +127,7 @@ def local_day(batch: Batch, moment: datetime, tz: ZoneInfo) -> int | None:
     """Culture day of ``moment`` in local calendar days (day 0 = seeding; negative before)."""
     if batch.seeded_at is None:
         return None
-    return (moment.astimezone(tz).date() - batch.seeded_at.astimezone(tz).date()).days
+    return clock.culture_day(batch.seeded_at, moment, tz)
 
 
 @dataclass(frozen=True)

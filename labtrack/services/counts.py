@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
+from labtrack.clock import CLOCK_SKEW
 from labtrack.domain import counting, growth
 from labtrack.domain.batch_states import BatchState
 from labtrack.domain.roles import Role
@@ -22,7 +23,7 @@ from labtrack.models.users import User
 from labtrack.services import PermissionDenied, ServiceError, audit, batches, culture
 
 METHODS = ("haemocytometer", "automated")
-CLOCK_SKEW = timedelta(minutes=5)
+
 COUNT_MESSAGES = {
     "negative": lambda: _("Counts cannot be negative or empty."),
     "missing": lambda: _("Give the dead cells or the total."),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
 
+from labtrack.clock import CLOCK_SKEW
 from labtrack.domain.batch_states import BatchState
 from labtrack.domain.protocol import (
     CultureProtocol,
@@ -39,7 +40,7 @@ from labtrack.services import PermissionDenied, ServiceError, audit, batches, de
 
 STEP_KINDS = ("isolation", "seeding", "non_adherent_removal", "medium_change", "observation",
               "passage")  # the harvest has its own use case (services/harvest.py)
-CLOCK_SKEW = timedelta(minutes=5)
+
 # A step outside its protocol window is a process deviation (services/deviations.py
 # accepts only its own kinds; "protocol_window" would need adding there).
 WINDOW_DEVIATION_KIND = "protocol_window"

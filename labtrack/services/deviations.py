@@ -76,7 +76,7 @@ def open_deviation(acting: User, batch: Batch | None, kind: str, severity: str, 
         raise ServiceError(_("Describe what happened."), field="description")
     now = utcnow()
     deviation = Deviation(
-        number=numbering.yearly_number("DEV", now.year),
+        number=numbering.yearly_number("DEV", numbering.lab_year(now)),
         batch_id=batch.id if batch else None, order_id=batch.order_id if batch else None,
         sample_id=batch.sample_id if batch else None, kind=kind, severity=severity,
         status=OPEN, title=title, description=description,

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from labtrack.clock import CLOCK_SKEW
 from labtrack.domain import isbt128
 from labtrack.domain.batch_states import BatchState
 from labtrack.domain.disc_levels import level_code
@@ -25,7 +26,6 @@ from labtrack.reports.labels import LabelData, label_pdf
 from labtrack.services import PermissionDenied, ServiceError, audit, batches, counts, culture
 from labtrack.services.counts import CountData
 
-CLOCK_SKEW = timedelta(minutes=5)
 MAX_VOLUME_ML = Decimal("20")
 
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from flask import current_app
 from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from labtrack import clock
 from labtrack.extensions import db
 from labtrack.models.sequences import Counter
 
@@ -26,7 +30,13 @@ def next_value(name: str) -> int:
     ).scalar_one()
 
 
+def lab_year(now: datetime) -> int:
+    """The lab's calendar year at ``now``: on 31 December at 23:30 UTC Madrid is in the next."""
+    return clock.lab_year(clock.zone_of(current_app.config), now)
+
+
 def yearly_number(prefix: str, year: int, width: int = 4) -> str:
-    """E.g. ``MSC26-0007``: prefix, two-digit year, a per-year sequence."""
+    """E.g. ``MSC26-0007``: prefix, two-digit year (the lab's, see :func:`lab_year`), a
+    per-year sequence."""
     value = next_value(f"{prefix}:{year}")
     return f"{prefix}{year % 100:02d}-{value:0{width}d}"

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from labtrack.clock import CLOCK_SKEW
 from labtrack.domain.batch_states import BatchState
 from labtrack.domain.roles import Role
 from labtrack.domain.signatures import Meaning
@@ -44,7 +45,7 @@ from labtrack.services import specifications as versions
 
 QC_ROLES = (Role.TECHNICIAN, Role.QA)
 AFTER_RELEASE_STATES = (BatchState.RELEASED.value, BatchState.COMPLETED.value)
-CLOCK_SKEW = timedelta(minutes=5)
+
 MAX_TEXT = 200
 MAX_SUMMARY = 2000
 

@@ -6,12 +6,13 @@ import dataclasses
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, exists, func, select
 
+from labtrack.clock import CLOCK_SKEW
 from labtrack.domain import isbt128
 from labtrack.domain.acceptance import AcceptanceRules, FailedRule, SampleFacts, evaluate_sample
 from labtrack.domain.batch_states import BatchState
@@ -27,7 +28,7 @@ from labtrack.reports.labels import LAYOUTS, LabelData, label_pdf
 from labtrack.services import PermissionDenied, ServiceError, audit, batches, numbering
 
 ACCEPTED, REJECTED, ACCEPTED_WITH_DEVIATION = "accepted", "rejected", "accepted_with_deviation"
-CLOCK_SKEW = timedelta(minutes=5)
+
 
 
 @dataclass(frozen=True)
@@ -152,8 +153,9 @@ def _din_for(text: str | None, facility_id: str, now: datetime) -> isbt128.Din:
         except isbt128.DinError as error:
             raise ServiceError(din_error_message(error), field="din") from None
     else:
-        sequence = numbering.next_value(f"din:{facility_id}:{now.year}")
-        din = isbt128.make_din(facility_id, now.year, sequence)
+        year = numbering.lab_year(now)
+        sequence = numbering.next_value(f"din:{facility_id}:{year}")
+        din = isbt128.make_din(facility_id, year, sequence)
     if db.session.scalar(select(func.count()).select_from(Sample).where(Sample.din == din.text)):
         raise ServiceError(_("DIN %(din)s is already in use: a DIN is unique forever.",
                              din=din.grouped), field="din")
@@ -197,7 +199,7 @@ def _acceptance_deviation(acting, order, sample, batch, failed, data, now) -> De
     if not failed:
         return None
     deviation = Deviation(
-        number=numbering.yearly_number("DEV", now.year), batch_id=batch.id,
+        number=numbering.yearly_number("DEV", numbering.lab_year(now)), batch_id=batch.id,
         order_id=order.id, sample_id=sample.id, kind="sample_acceptance", severity="major",
         status="open", title=_("Sample accepted outside acceptance rules"),
         description=data.deviation_description.strip(), opened_by_id=acting.id, opened_at=now,

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import functools
-from datetime import UTC, datetime
 
 from flask import abort, current_app, url_for
 from flask_login import current_user
 
 from labtrack.domain.roles import Area, may_use
-from labtrack.formatting import lab_zone
-from labtrack.models.base import utcnow
 from labtrack.models.batches import Batch
 from labtrack.services import batches
 
@@ -29,21 +26,6 @@ def requires_any_area(*areas: Area):
         return wrapped
 
     return decorator
-
-
-def lab_local_to_utc(value: datetime | None) -> datetime | None:
-    """A wall-clock time typed in the lab's zone as aware UTC; None when it cannot be one."""
-    if value is None:
-        return None
-    try:
-        return value.replace(tzinfo=lab_zone()).astimezone(UTC)
-    except (OverflowError, ValueError):
-        return None
-
-
-def lab_now_local() -> datetime:
-    """Now in the lab's zone, to the minute, naive (a datetime-local input's value)."""
-    return utcnow().astimezone(lab_zone()).replace(second=0, microsecond=0, tzinfo=None)
 
 
 def batch_or_404(batch_number: str) -> Batch:
