@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from labtrack.domain.readiness import Status
+from labtrack.forms.fields import lab_time_field
 from labtrack.labels import readiness_label
 
 SCAN = {"autocomplete": "off", "spellcheck": "false", "autocapitalize": "off"}
@@ -51,9 +52,8 @@ class ConfirmAdministrationForm(FlaskForm):
     wristband = HiddenField(validators=[DataRequired(), Length(max=64)])
     disc_level = HiddenField(validators=[DataRequired(), Length(max=8)])
     dose_code = HiddenField(validators=[DataRequired(), Length(max=64)])
-    administered_at = DateTimeLocalField(
-        _l("Time of injection (optional)"), validators=[Optional()],
-        format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
+    administered_at = lab_time_field(
+        _l("Time of injection (optional)"), required=False, validators=[Optional()],
         description=_l("Leave empty for now."))
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
 

@@ -13,7 +13,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateTimeLocalField,
     DecimalField,
     IntegerField,
     RadioField,
@@ -24,12 +23,11 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, StopValidation
 
-from labtrack.formatting import lab_local_to_utc
+from labtrack.forms.fields import lab_time_field
 from labtrack.labels import COUNT_METHOD_LABELS
 from labtrack.services.counts import CountData
 from labtrack.services.culture import StepData
 
-LOCAL_MINUTES = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
 MILLION = Decimal(1_000_000)
 MAX_MILLIONS = 100_000  # 10¹¹ cells: far beyond any culture, well inside the column
 SCAN_BOX = {"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters",
@@ -82,11 +80,6 @@ def _integer(label, maximum, description=None):
                         render_kw={"inputmode": "numeric"})
 
 
-def _local_time(label):
-    return DateTimeLocalField(label, format=LOCAL_MINUTES, validators=[InputRequired()],
-                              description=_l("Local time in the lab."))
-
-
 def cells(millions: Decimal | None) -> int | None:
     """Cells from millions: Decimal('2.5') → 2500000."""
     return None if millions is None else int((millions * MILLION).to_integral_value())
@@ -104,7 +97,7 @@ def _text(value: str | None) -> str | None:
 class StepForm(FlaskForm):
     """One culture step; only the fields of its kind are shown and read."""
 
-    performed_at = _local_time(_l("Performed at"))
+    performed_at = lab_time_field(_l("Performed at"))
     confluence_percent = _integer(_l("Confluence (%)"), 1000)
     morphology = StringField(_l("Morphology"), validators=[Optional(), Length(max=200)],
                              description=_l("E.g. spindle-shaped, fibroblast-like."))
@@ -163,7 +156,7 @@ class StepForm(FlaskForm):
         for name in ("morphology", "split_ratio"):
             if name in shown:
                 values[name] = _text(self[name].data)
-        return StepData(kind=kind, performed_at=lab_local_to_utc(self.performed_at.data),
+        return StepData(kind=kind, performed_at=self.performed_at.utc,
                         notes=_text(self.notes.data), lots=lots, equipment_ids=equipment_ids,
                         **values)
 
@@ -176,7 +169,7 @@ class StepForm(FlaskForm):
 class CountForm(FlaskForm):
     """A cell count: totals, or chamber counts with dilution and volume."""
 
-    counted_at = _local_time(_l("Counted at"))
+    counted_at = lab_time_field(_l("Counted at"))
     method = RadioField(_l("Method"), validators=[InputRequired(_l("Choose the method."))],
                         choices=[SelectChoice(code, label)
                                  for code, label in COUNT_METHOD_LABELS.items()])
@@ -201,7 +194,7 @@ class CountForm(FlaskForm):
 
     def count_data(self) -> CountData:
         """The count as the service takes it, in the chosen entry mode."""
-        common = {"counted_at": lab_local_to_utc(self.counted_at.data),
+        common = {"counted_at": self.counted_at.utc,
                   "method": self.method.data, "passage_number": self.passage_number.data,
                   "viability_percent": self.viability_percent.data}
         if self.mode.data == "chamber":

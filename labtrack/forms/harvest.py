@@ -5,7 +5,6 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateTimeLocalField,
     DecimalField,
     IntegerField,
     SelectChoice,
@@ -23,7 +22,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from labtrack.forms.quality import DATETIME_FORMAT
+from labtrack.forms.fields import lab_time_field
 
 MAX_CELLS = 10**12
 MIN_VOLUME, MAX_VOLUME = Decimal("0.01"), Decimal("20")
@@ -38,8 +37,7 @@ class _MaterialsForm(FlaskForm):
 
 
 class HarvestForm(_MaterialsForm):
-    harvested_at = DateTimeLocalField(_l("Harvested (date and time)"), format=DATETIME_FORMAT,
-                                      validators=[InputRequired()])
+    harvested_at = lab_time_field(_l("Harvested (date and time)"))
     method = SelectField(_l("Counting method"), choices=[
         SelectChoice("automated", _l("Automated counter")),
         SelectChoice("haemocytometer", _l("Haemocytometer (trypan blue)"))])
@@ -50,8 +48,7 @@ class HarvestForm(_MaterialsForm):
 
 
 class FormulationForm(_MaterialsForm):
-    formulated_at = DateTimeLocalField(_l("Formulated (date and time)"), format=DATETIME_FORMAT,
-                                       validators=[InputRequired()])
+    formulated_at = lab_time_field(_l("Formulated (date and time)"))
     volume_ml = DecimalField(_l("Volume per dose (mL)"), places=2, validators=[InputRequired()])
     container = StringField(_l("Container"), default="1 mL syringe, Luer lock",
                             validators=[DataRequired(), Length(max=100)])

@@ -3,20 +3,18 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateTimeLocalField,
     HiddenField,
     SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
+from labtrack.forms.fields import lab_time_field
 from labtrack.forms.signature import SignatureForm
 from labtrack.labels import DEVIATION_KIND_LABELS, SEVERITY_LABELS
 from labtrack.services.deviations import KINDS
-
-DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
 
 class ResultForm(FlaskForm):
@@ -30,8 +28,7 @@ class ResultForm(FlaskForm):
     instrument = StringField(_l("Instrument"), validators=[Optional(), Length(max=100)])
     analyst = StringField(_l("Analyst (who ran the test)"),
                           validators=[DataRequired(), Length(max=200)])
-    tested_at = DateTimeLocalField(_l("Tested (date and time)"), format=DATETIME_FORMAT,
-                                   validators=[InputRequired()])
+    tested_at = lab_time_field(_l("Tested (date and time)"))
 
 
 class AmendResultForm(ResultForm):

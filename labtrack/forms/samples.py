@@ -6,7 +6,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateTimeLocalField,
     DecimalField,
     HiddenField,
     RadioField,
@@ -24,18 +23,12 @@ from wtforms.validators import (
 )
 
 from labtrack.domain import isbt128
-from labtrack.formatting import lab_local_to_utc
+from labtrack.forms.fields import lab_time_field
 from labtrack.forms.orders import NO_AUTOCOMPLETE, finite_decimal
 from labtrack.services.samples import ReceiptData, din_error_message
 
-LOCAL_MINUTES = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
 DIN_INPUT = {**NO_AUTOCOMPLETE, "autofocus": True, "autocapitalize": "characters",
              "data-testid": "din-input"}
-
-
-def _local_time(label):
-    return DateTimeLocalField(label, format=LOCAL_MINUTES, validators=[InputRequired()],
-                              description=_l("Local time in the lab."))
 
 
 def _text(label, length, description=None):
@@ -50,13 +43,13 @@ class ReceiptForm(FlaskForm):
         _l("DIN (scan or type)"), validators=[Length(max=40)], render_kw=DIN_INPUT,
         description=_l("Scan the tube's barcode, or type the DIN and its check character."))
     generate_din = BooleanField(_l("The tube has no DIN: generate one"))
-    collected_at = _local_time(_l("Collected at"))
+    collected_at = lab_time_field(_l("Collected at"))
     collection_site = _text(_l("Collection site"), 100, _l("E.g. right posterior iliac crest."))
     volume_ml = DecimalField(_l("Volume (mL)"), places=None, validators=[
         InputRequired(), finite_decimal(1), NumberRange(min=0, max=99_999)])
     anticoagulant = _text(_l("Anticoagulant"), 50, _l("E.g. heparin."))
     collected_by = _text(_l("Collected by"), 200)
-    received_at = _local_time(_l("Received at"))
+    received_at = lab_time_field(_l("Received at"))
     temperature_c = DecimalField(_l("Temperature on arrival (°C)"), places=None, validators=[
         InputRequired(), finite_decimal(1), NumberRange(min=-99, max=99)])
     container_intact = RadioField(
@@ -88,10 +81,10 @@ class ReceiptForm(FlaskForm):
         """The form as the receipt service takes it: times in aware UTC."""
         return ReceiptData(
             din=None if self.generate_din.data else self.din.data,
-            collected_at=lab_local_to_utc(self.collected_at.data),
+            collected_at=self.collected_at.utc,
             collection_site=self.collection_site.data, volume_ml=self.volume_ml.data,
             anticoagulant=self.anticoagulant.data, collected_by=self.collected_by.data,
-            received_at=lab_local_to_utc(self.received_at.data),
+            received_at=self.received_at.utc,
             temperature_c=self.temperature_c.data,
             container_intact=self.container_intact.data == "yes",
             tube_record_number=self.tube_record_number.data,

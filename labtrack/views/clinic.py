@@ -18,7 +18,7 @@ from wtforms import SelectChoice
 from labtrack.domain.disc_levels import DISC_LEVELS
 from labtrack.domain.readiness import Status
 from labtrack.domain.roles import Area
-from labtrack.formatting import lab_local_to_utc, lab_zone
+from labtrack.formatting import lab_zone
 from labtrack.forms.clinic import (
     ALL,
     MINE,
@@ -172,12 +172,16 @@ def record(record_number: str):
     patient = _patient_or_404(record_number)
     form = ConfirmAdministrationForm()
     if not form.validate_on_submit():
+        dose = administration.find_dose(form.dose_code.data or "")
+        if set(form.errors) == {"administered_at"} and dose is not None:
+            return render_template("clinic/confirm.html", patient=patient, dose=dose,
+                                   level=form.disc_level.data, form=form, now=utcnow()), 422
         return _scan_page(patient, _("The administration could not be read; scan the dose "
                                      "again."), form.disc_level.data, 400)
     try:
         given = administration.record_administration(
             current_user, form.wristband.data, form.dose_code.data, form.disc_level.data,
-            form.notes.data, lab_local_to_utc(form.administered_at.data))
+            form.notes.data, form.administered_at.utc)
     except ServiceError as error:
         dose = administration.find_dose(form.dose_code.data)
         if error.field in ("administered_at", "notes") and dose is not None:

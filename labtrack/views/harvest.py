@@ -8,9 +8,8 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from labtrack.domain.roles import Area
-from labtrack.formatting import lab_zone
+from labtrack.formatting import lab_now, lab_today, lab_zone
 from labtrack.forms.harvest import FormulationForm, HarvestForm
-from labtrack.models.base import utcnow
 from labtrack.security import requires_area
 from labtrack.services import ServiceError, harvest
 from labtrack.services.harvest import FormulationData, HarvestData
@@ -18,15 +17,13 @@ from labtrack.views import show_service_error
 from labtrack.views.access import (
     batch_or_404,
     batch_page_url,
-    lab_local_to_utc,
-    lab_now_local,
 )
 
 bp = Blueprint("harvest", __name__, url_prefix="/harvest")
 
 
 def _materials(form) -> None:
-    today = utcnow().astimezone(lab_zone()).date()
+    today = lab_today()
     form.lot_ids.choices = [SelectChoice(lot.id, f"{lot.material} · {lot.lot_number} "
                                                  f"({lot.expiry_date.isoformat()})")
                             for lot in harvest.usable_lots(today)]
@@ -41,10 +38,10 @@ def harvest_batch(batch_number: str):
     form = HarvestForm()
     _materials(form)
     if not form.is_submitted():
-        form.harvested_at.data = lab_now_local()
+        form.harvested_at.data = lab_now()
     if form.validate_on_submit():
         data = HarvestData(
-            harvested_at=lab_local_to_utc(form.harvested_at.data),
+            harvested_at=form.harvested_at.utc,
             viable_cells=form.viable_cells.data, dead_cells=form.dead_cells.data,
             method=form.method.data, notes=form.notes.data,
             lot_ids=form.lot_ids.data or [], equipment_ids=form.equipment_ids.data or [])
@@ -72,10 +69,10 @@ def formulate(batch_number: str):
     form = FormulationForm()
     _materials(form)
     if not form.is_submitted():
-        form.formulated_at.data = lab_now_local()
+        form.formulated_at.data = lab_now()
     if form.validate_on_submit():
         data = FormulationData(
-            formulated_at=lab_local_to_utc(form.formulated_at.data), volume_ml=form.volume_ml.data,
+            formulated_at=form.formulated_at.utc, volume_ml=form.volume_ml.data,
             container=form.container.data, cells_per_dose=form.cells_per_dose.data,
             notes=form.notes.data, lot_ids=form.lot_ids.data or [],
             equipment_ids=form.equipment_ids.data or [])

@@ -9,7 +9,7 @@ from wtforms import SelectChoice
 
 from labtrack.domain.roles import Area
 from labtrack.extensions import db
-from labtrack.formatting import lab_zone
+from labtrack.formatting import lab_now, lab_zone
 from labtrack.forms.quality import AmendResultForm, ResultForm
 from labtrack.models.batches import Batch
 from labtrack.models.quality import QcResult
@@ -20,8 +20,6 @@ from labtrack.views import show_service_error
 from labtrack.views.access import (
     batch_or_404,
     batch_page_url,
-    lab_local_to_utc,
-    lab_now_local,
     requires_any_area,
 )
 
@@ -31,7 +29,7 @@ bp = Blueprint("qc", __name__, url_prefix="/qc")
 def _data(form: ResultForm) -> ResultData:
     return ResultData(test_code=form.test_code.data, value=form.value.data,
                       method=form.method.data, analyst=form.analyst.data,
-                      tested_at=lab_local_to_utc(form.tested_at.data),
+                      tested_at=form.tested_at.utc,
                       instrument=form.instrument.data)
 
 
@@ -68,7 +66,7 @@ def results(batch_number: str):
 
 
 def _prefill(form: ResultForm, lines, code: str | None) -> None:
-    form.tested_at.data = lab_now_local()
+    form.tested_at.data = lab_now()
     form.analyst.data = current_user.full_name
     line = next((line for line in lines if line.test.code == code),
                 lines[0] if lines else None)

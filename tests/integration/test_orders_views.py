@@ -1,23 +1,24 @@
 """Patients and treatment orders through the web forms; who may see and change them."""
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
 
+from labtrack.clock import NonexistentLocalTime, lab_local_to_utc
 from labtrack.extensions import db
-from labtrack.formatting import cells_in_millions, lab_local_to_utc
+from labtrack.formatting import cells_in_millions, lab_zone
 from labtrack.forms.orders import cells_from_millions, millions_from_cells
 from labtrack.models.audit import AuditEvent
 from labtrack.models.patients import Patient, TreatmentOrder
 from labtrack.services import ServiceError, orders
 from labtrack.services.orders import OrderData
 from tests import builders
-from tests.helpers import csrf_token_from, login
+from tests.helpers import csrf_token_from, lab_today, login
 
-TODAY = date.today()
+TODAY = lab_today()
 
 
 def _count(model):
@@ -64,12 +65,12 @@ def test_cells_are_shown_in_millions():
 
 def test_local_lab_times_become_aware_utc(app):
     app.config["LAB_TIMEZONE"] = "Europe/Madrid"
-    winter = lab_local_to_utc(datetime(2026, 1, 15, 10, 0))
-    summer = lab_local_to_utc(datetime(2026, 7, 15, 10, 0))
+    winter = lab_local_to_utc(datetime(2026, 1, 15, 10, 0), lab_zone())
+    summer = lab_local_to_utc(datetime(2026, 7, 15, 10, 0), lab_zone())
     assert winter == datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
     assert summer == datetime(2026, 7, 15, 8, 0, tzinfo=UTC)
-    assert lab_local_to_utc(datetime(2026, 3, 29, 2, 30)).tzinfo is UTC  # in the spring gap
-    assert lab_local_to_utc(None) is None
+    with pytest.raises(NonexistentLocalTime):  # in the spring gap: refused, never shifted
+        lab_local_to_utc(datetime(2026, 3, 29, 2, 30), lab_zone())
 
 
 # --- patients ----------------------------------------------------------------------------
