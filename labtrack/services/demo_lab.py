@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from labtrack import clock
 from labtrack.domain.protocol import CultureProtocol
 from labtrack.domain.signatures import Meaning
 from labtrack.extensions import db
@@ -129,9 +130,11 @@ class _Context:
     lots: dict[str, int] = field(default_factory=dict)
     equipment: dict[str, int] = field(default_factory=dict)
 
+    now: datetime = field(default_factory=clock.utcnow)  # one instant for the whole demo
+
     @property
     def today(self) -> date:
-        return datetime.now(self.tz).date()
+        return clock.local_date(self.now, self.tz)
 
     @property
     def protocol(self) -> CultureProtocol:
@@ -223,6 +226,11 @@ def cells_on(plan: DemoCulture, day: int) -> int:
     """Viable cells in the culture: exponential from day 4, with a little counting noise."""
     grown = 500_000 * 2 ** ((day - 4) / plan.doubling)
     return int(grown * (1 + 0.05 * math.sin(day * 1.7)))
+
+
+def grown_from(cells: int, days: float, plan: DemoCulture) -> int:
+    """``cells`` after ``days`` of growth at the plan's doubling time (no counting noise)."""
+    return int(cells * 2 ** (days / plan.doubling))
 
 
 def _confluence(plan: DemoCulture, day: int) -> int:

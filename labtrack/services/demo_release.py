@@ -7,15 +7,15 @@ Built through the same services as the bench demo (labtrack/services/demo_lab.py
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from labtrack.domain.growth import elapsed_days
 from labtrack.domain.signatures import Meaning
 from labtrack.extensions import db
-from labtrack.models.base import utcnow
-from labtrack.services import harvest, quality, release, signatures
+from labtrack.services import counts, harvest, quality, release, signatures
 from labtrack.services.audit import Actor
-from labtrack.services.demo_lab import DemoCulture, cells_on, grow_culture
+from labtrack.services.demo_lab import DemoCulture, grow_culture, grown_from
 from labtrack.services.harvest import FormulationData, HarvestData
 from labtrack.services.quality import ResultData
 from labtrack.services.release import RecordSettings
@@ -52,31 +52,42 @@ RELEASE_STAGE = (
 
 
 def seed_release_stage(ctx, qa_password: str) -> None:
-    """Grow, harvest, formulate and test each release-stage batch; release the last one."""
+    """Grow, harvest, formulate and test each release-stage batch; release the last one.
+
+    The harvest is two hours before now, whatever the hour: its cells are the last
+    count's grown at the plan's doubling time for the time really elapsed, so the demo
+    grows as realistically at 00:30 as at 18:00.
+    """
+    now = ctx.now
     for item in RELEASE_STAGE:
         batch = grow_culture(ctx, item.plan)
-        _harvest_and_formulate(ctx, batch, cells_on(item.plan, item.plan.age))
-        _test(ctx, batch, item.results)
+        harvested_at = now - timedelta(hours=2)
+        _harvest_and_formulate(ctx, batch, harvested_at,
+                               _cells_at_harvest(batch, item.plan, harvested_at))
+        _test(ctx, batch, item.results, now - timedelta(minutes=30))
         if item.release:
             _release(ctx, batch, qa_password)
 
 
-def _harvest_and_formulate(ctx, batch, viable: int) -> None:
+def _cells_at_harvest(batch, plan: DemoCulture, harvested_at: datetime) -> int:
+    last = counts.current_counts(batch)[-1]
+    return grown_from(last.viable_cells, elapsed_days(last.counted_at, harvested_at), plan)
+
+
+def _harvest_and_formulate(ctx, batch, harvested_at: datetime, viable: int) -> None:
     harvest.harvest(ctx.tech, batch, HarvestData(
-        harvested_at=utcnow() - timedelta(hours=2), viable_cells=viable,
-        dead_cells=viable // 16), ctx.tz)
+        harvested_at=harvested_at, viable_cells=viable, dead_cells=viable // 16), ctx.tz)
     harvest.formulate(ctx.tech, batch, FormulationData(
-        formulated_at=utcnow() - timedelta(hours=1), volume_ml=Decimal("2.00"),
+        formulated_at=harvested_at + timedelta(hours=1), volume_ml=Decimal("2.00"),
         container="3 mL syringe, Luer lock"), ctx.tz, ctx.config["DOSE_SHELF_LIFE_HOURS"])
 
 
-def _test(ctx, batch, results: dict) -> None:
+def _test(ctx, batch, results: dict, tested_at: datetime) -> None:
     tests = {test.code: test for test in quality.specification_tests(batch)}
     for code, value in results.items():
         quality.record_result(ctx.tech2, batch, ResultData(
             test_code=code, value=value, method=tests[code].method or "as specified",
-            analyst=ctx.tech2.full_name, tested_at=utcnow() - timedelta(minutes=30),
-            instrument="QC-01"))
+            analyst=ctx.tech2.full_name, tested_at=tested_at, instrument="QC-01"))
 
 
 def _release(ctx, batch, qa_password: str) -> None:
