@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint install clean-db messages bench
+.PHONY: run test lint install clean-db messages bench system-packages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,9 +22,14 @@ run: $(STAMP)
 	$(BIN)/labtrack seed-demo --if-empty
 	$(BIN)/labtrack run --host $(HOST) --port $(PORT)
 
+## The Debian packages the tests use (Chromium, zbar, poppler); installs only what is missing.
+system-packages:
+	bash .ci/system-packages
+
 ## Run the whole suite (PostgreSQL too when LABTRACK_TEST_DATABASE_URL is set).
+## LABTRACK_TEST_NOW=2026-10-25T00:30:00Z runs it as on that date and hour.
 PYTEST_ARGS ?= -n auto --dist loadfile
-test: $(STAMP)
+test: $(STAMP) system-packages
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 ## Benchmark at BATCHES batches (default 10000; SQLite, or PostgreSQL via LABTRACK_BENCH_DATABASE_URL).
