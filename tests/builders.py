@@ -36,7 +36,7 @@ from labtrack.services.orders import OrderData, PatientData
 from labtrack.services.quality import ResultData
 from labtrack.services.release import RecordSettings
 from labtrack.services.samples import ReceiptData
-from tests.helpers import PASSWORD
+from tests.helpers import PASSWORD, lab_today
 
 _serial = itertools.count(1)
 
@@ -54,7 +54,7 @@ def patient(clinician=None, **overrides):
     data = PatientData(**{"record_number": f"HC{n:06d}", "given_name": "Ana",
                           "family_name": f"García{n}", "date_of_birth": date(1970, 5, 17),
                           "sex": "F", **overrides})
-    result = orders.register_patient(clinician, data, date.today())
+    result = orders.register_patient(clinician, data, lab_today())
     db.session.commit()
     return result
 
@@ -64,7 +64,7 @@ def order(clinician=None, patient_=None, levels=("L4-L5", "L5-S1"), authorised=T
     """A treatment order; authorised for its levels unless ``authorised`` is False."""
     clinician = clinician or user("clinician")
     patient_ = patient_ or patient(clinician)
-    today = date.today()
+    today = lab_today()
     auth = ({"authorisation_reference": f"AEMPS-PEI-{next(_serial):04d}",
              "authorisation_granted_on": today - timedelta(days=10),
              "authorisation_levels": levels} if authorised else {})
@@ -240,7 +240,7 @@ def lot(material="α-MEM", lot_number=None, released=True, expires_in=365, regis
     registrar = registrar or user("technician")
     result = inventory.register_lot(registrar, LotData(
         material, "Gibco", lot_number or f"LOT{next(_serial):05d}",
-        date.today() + timedelta(days=expires_in)))
+        lab_today() + timedelta(days=expires_in)))
     if released:
         inventory.decide_lot(qa or user("qa"), result, "released", "Certificate reviewed")
     return result
@@ -251,4 +251,4 @@ def equipment(identifier=None, kind="Biosafety cabinet", calibration_due_in=180,
     """A piece of equipment in service (committed)."""
     return inventory.register_equipment(registrar or user("technician"), EquipmentData(
         identifier or f"EQ-{next(_serial):03d}", kind,
-        date.today() + timedelta(days=calibration_due_in)))
+        lab_today() + timedelta(days=calibration_due_in)))

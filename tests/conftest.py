@@ -13,6 +13,7 @@ import shutil
 import uuid
 
 import pytest
+import time_machine
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
@@ -31,8 +32,25 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 _counter = itertools.count()
 
 
+SUITE_NOW = os.environ.get("LABTRACK_TEST_NOW")  # e.g. 2026-03-29T00:30:00Z: the suite's "now"
+
+
+def pytest_configure(config):
+    """With ``LABTRACK_TEST_NOW``, the whole run (every xdist worker) starts at that instant.
+
+    The clock then ticks on from there, so the suite runs on any date and hour chosen,
+    as it would on that day: ``make test LABTRACK_TEST_NOW=2026-10-25T00:30:00Z``.
+    """
+    if SUITE_NOW:
+        traveller = time_machine.travel(SUITE_NOW, tick=True)
+        traveller.start()
+        config.add_cleanup(traveller.stop)
+
+
 def pytest_report_header(config):
-    return f"databases: sqlite{' + postgresql' if PG_URL else ' (PostgreSQL not configured)'}"
+    now = f"; clock set to {SUITE_NOW}" if SUITE_NOW else ""
+    return (f"databases: sqlite{' + postgresql' if PG_URL else ' (PostgreSQL not configured)'}"
+            f"{now}")
 
 
 def build_app(database_url: str, **overrides):

@@ -3,12 +3,22 @@
 import contextlib
 import threading
 from collections.abc import Callable
+from datetime import date
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import event
 
+from config import TestConfig
+from labtrack import clock
 from labtrack.extensions import db
 
 PASSWORD = "correct horse battery"
+LAB_ZONE = ZoneInfo(TestConfig.LAB_TIMEZONE)
+
+
+def lab_today() -> date:
+    """Today in the lab (not the machine's date: at 23:30 UTC Madrid is already tomorrow)."""
+    return clock.lab_today(LAB_ZONE)
 
 
 def login(client, username, password=PASSWORD, follow=False):

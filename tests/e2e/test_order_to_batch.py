@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import random
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -15,6 +15,7 @@ from pypdf import PdfReader
 from labtrack.domain.isbt128 import make_din
 from labtrack.services.demo import DEMO_ACCOUNTS
 from tests.e2e.conftest import expect, sign_in
+from tests.helpers import lab_today
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -25,7 +26,7 @@ DEMO = {account.username: account for account in DEMO_ACCOUNTS}
 
 def _create_order(page: Page, record_number: str) -> str:
     """As the clinician: a new order registering a new patient; returns the order number."""
-    today = date.today()
+    today = lab_today()
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Orders").click()
     page.get_by_role("link", name="New order").first.click()
     page.get_by_label("Hospital record number").fill(record_number)
@@ -69,7 +70,7 @@ def test_clinician_orders_technician_receives_batch_starts_label_downloads(page:
                                                                           live_server):
     clinician, technician = DEMO["clinician"], DEMO["tech"]
     record_number = f"HC-E2E-{random.randrange(10**6):06d}"  # noqa: S311
-    din = make_din("A9999", date.today().year, random.randrange(500_000, 999_999))  # noqa: S311
+    din = make_din("A9999", lab_today().year, random.randrange(500_000, 999_999))  # noqa: S311
 
     sign_in(page, clinician.username, clinician.password)
     order_number = _create_order(page, record_number)

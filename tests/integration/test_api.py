@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from jsonschema import Draft202012Validator
@@ -21,7 +21,7 @@ from labtrack.models.batches import CellCount
 from labtrack.models.notices import Notice
 from labtrack.services import accounts, api_tokens
 from tests import builders
-from tests.helpers import login
+from tests.helpers import lab_today, login
 
 DOC = openapi_document()
 BASE = "urn:labtrack:openapi"
@@ -162,7 +162,7 @@ def test_an_administrators_token_may_not_read_patient_data(api):
 def test_orders_with_their_readiness(api):
     clinician = builders.user("clinician")
     waiting = builders.order(clinician)
-    released = builders.order(clinician, planned_procedure_date=date.today() + timedelta(days=2))
+    released = builders.order(clinician, planned_procedure_date=lab_today() + timedelta(days=2))
     batch = builders.releasable_batch(released)
     builders.release(batch)
     token = token_for("clinician", clinician)
@@ -238,7 +238,7 @@ def test_a_wrong_method_is_405_json(api):
 def culture(app):
     """A batch in culture for an order whose procedure is in three days."""
     clinician = builders.user("clinician")
-    order = builders.order(clinician, planned_procedure_date=date.today() + timedelta(days=3))
+    order = builders.order(clinician, planned_procedure_date=lab_today() + timedelta(days=3))
     batch = builders.seeded_batch(order)
     builders.count(batch, 3_000_000, counted_at=utcnow() - timedelta(days=4))
     return batch

@@ -4,7 +4,6 @@ import csv
 import html as html_text
 import io
 import re
-from datetime import date
 from urllib.parse import urlsplit
 
 import pytest
@@ -13,7 +12,7 @@ from sqlalchemy import event, select
 from labtrack.extensions import db
 from labtrack.models.audit import AuditEvent
 from labtrack.services import accounts, audit_trail
-from tests.helpers import login
+from tests.helpers import lab_today, login
 
 EVENT_SEQ = re.compile(r'data-testid="audit-event">\s*<td>(\d+)</td>')
 
@@ -131,7 +130,7 @@ FILTERS = {
                               AuditEvent.record_id == str(users[3].id),
                               AuditEvent.action == "login_success"]),
     "user": ("username=root", lambda admin, users: [AuditEvent.username == "root"]),
-    "date range": (f"since=2000-01-01&until={date.today().year + 1}-01-01",
+    "date range": (f"since=2000-01-01&until={lab_today().year + 1}-01-01",
                    lambda admin, users: []),
 }
 

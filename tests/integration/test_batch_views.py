@@ -2,7 +2,7 @@
 changes of state, access per role and the Today worklist."""
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import event, select
@@ -15,7 +15,7 @@ from labtrack.models.quality import Deviation
 from labtrack.services import batches, culture
 from labtrack.services import bench as bench_service
 from tests import builders
-from tests.helpers import PASSWORD, login
+from tests.helpers import PASSWORD, lab_today, login
 from tests.integration.bench_forms import client_as, local, post, post_count, post_step, rows, text
 
 
@@ -385,7 +385,7 @@ def test_today_lists_due_and_overdue_tasks_and_batches_at_risk(signed_in):
     client, technician = signed_in("technician")
     late = builders.seeded_batch(technician=technician, seeded_days_ago=7)
     fresh = builders.seeded_batch(technician=technician, seeded_days_ago=2)
-    soon = builders.order(planned_procedure_date=date.today() + timedelta(days=3))
+    soon = builders.order(planned_procedure_date=lab_today() + timedelta(days=3))
     risky = builders.seeded_batch(soon, technician, seeded_days_ago=6)
     builders.count(risky, 1_000_000, counted_at=utcnow() - timedelta(days=4))
     builders.count(risky, 2_000_000, counted_at=utcnow() - timedelta(days=1))
@@ -412,7 +412,7 @@ def test_the_at_risk_notice_names_the_first_batches_and_counts_the_rest(signed_i
     risky = []
     for _ in range(3):
         batch = builders.seeded_batch(
-            builders.order(planned_procedure_date=date.today() + timedelta(days=3)),
+            builders.order(planned_procedure_date=lab_today() + timedelta(days=3)),
             technician, seeded_days_ago=6)
         builders.count(batch, 1_000_000, counted_at=utcnow() - timedelta(days=4))
         builders.count(batch, 2_000_000, counted_at=utcnow() - timedelta(days=1))

@@ -1,6 +1,5 @@
 """Demo data: batches at several stages with realistic growth, built once."""
 
-from datetime import date
 from itertools import pairwise
 
 from sqlalchemy import func, select
@@ -12,6 +11,7 @@ from labtrack.models import Batch, CellCount, CultureStep, Deviation, Equipment,
 from labtrack.models.base import utcnow
 from labtrack.services import bench, counts, culture, summaries
 from labtrack.services.demo_lab import BENCH_JOURNEY, CULTURES
+from tests.helpers import lab_today
 
 MODELS = (Batch, CultureStep, CellCount, ReagentLot, Equipment, Deviation)
 
@@ -21,10 +21,25 @@ def _totals():
             for model in MODELS}
 
 
-def _worklist(app):
+def worklist_at(app, now=None):
+    """Today's worklist at ``now`` (default: the clock), from fresh summaries."""
     summaries.ensure_fresh()
-    return bench.today(utcnow(), lab_zone(), culture.protocol_from_config(app.config),
+    return bench.today(now or utcnow(), lab_zone(), culture.protocol_from_config(app.config),
                        app.config["RELEASE_LEAD_DAYS"])
+
+
+def assert_growth_realistic():
+    """Every batch grows as bone-marrow MSC do: doubling in 1.4–3.2 days within a passage,
+    viability 90–97 %."""
+    for batch in db.session.scalars(select(Batch)):
+        in_force = counts.current_counts(batch)
+        for earlier, later in pairwise(in_force):
+            if earlier.passage_number != later.passage_number:
+                continue
+            days = elapsed_days(earlier.counted_at, later.counted_at)
+            doubling = doubling_time_days(earlier.viable_cells, later.viable_cells, days)
+            assert 1.4 <= doubling <= 3.2, (batch.batch_number, doubling)
+        assert all(90 <= count.viability_percent <= 97 for count in in_force)
 
 
 def test_seed_demo_builds_batches_at_several_stages_once(runner, app):
@@ -36,7 +51,7 @@ def test_seed_demo_builds_batches_at_several_stages_once(runner, app):
     terminated = db.session.scalar(select(Batch).where(Batch.state == "terminated"))
     assert "contamination" in terminated.state_reason.lower()
 
-    worklist = _worklist(app)
+    worklist = worklist_at(app)
     days = sorted(work.day for work in worklist.page.items)
     assert days == sorted(plan.age for plan in CULTURES if plan.contamination_day is None)
     assert len(worklist.at_risk) == 1
@@ -46,7 +61,7 @@ def test_seed_demo_builds_batches_at_several_stages_once(runner, app):
                    if work.batch.order.patient.record_number == BENCH_JOURNEY.record_number)
     assert "medium_change" in {task.kind for task in journey.tasks}
 
-    today = date.today()
+    today = lab_today()
     assert db.session.scalar(select(ReagentLot).where(ReagentLot.expiry_date < today,
                                                       ReagentLot.status == "released"))
     assert db.session.scalar(select(ReagentLot).where(ReagentLot.status == "quarantine"))
@@ -65,12 +80,4 @@ def test_seed_demo_builds_batches_at_several_stages_once(runner, app):
 
 def test_demo_growth_is_realistic(runner):
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
-    for batch in db.session.scalars(select(Batch)):
-        in_force = counts.current_counts(batch)
-        for earlier, later in pairwise(in_force):
-            if earlier.passage_number != later.passage_number:
-                continue
-            days = elapsed_days(earlier.counted_at, later.counted_at)
-            doubling = doubling_time_days(earlier.viable_cells, later.viable_cells, days)
-            assert 1.4 <= doubling <= 3.2, (batch.batch_number, doubling)
-        assert all(90 <= count.viability_percent <= 97 for count in in_force)
+    assert_growth_realistic()

@@ -1,7 +1,7 @@
 """Reagent lots and equipment: registration, QA decisions, calibration, refusals at the
 bench, and the recall list of a lot."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -13,6 +13,7 @@ from labtrack.models.inventory import Equipment, ReagentLot
 from labtrack.services import PermissionDenied, ServiceError, inventory
 from labtrack.services.inventory import EquipmentData, LotData
 from tests import builders
+from tests.helpers import lab_today
 from tests.integration.bench_forms import client_as, post, post_step, rows, text
 
 
@@ -28,7 +29,7 @@ def test_lab_staff_register_a_lot_in_quarantine(signed_in, role):
     client, user = signed_in(role)
     response = post(client, "/inventory/lots/new", {
         "material": "α-MEM", "manufacturer": "Gibco", "lot_number": " 2751234 ",
-        "expiry_date": (date.today() + timedelta(days=300)).isoformat()})
+        "expiry_date": (lab_today() + timedelta(days=300)).isoformat()})
     assert response.status_code == 302
     lot = db.session.scalar(select(ReagentLot))
     assert (lot.lot_number, lot.status) == ("2751234", "quarantine")
@@ -71,22 +72,22 @@ def test_a_rejected_lot_stays_rejected(app):
     with pytest.raises(ServiceError, match="cannot become"):
         inventory.decide_lot(qa, lot, "released", "Changed my mind")
     with pytest.raises(PermissionDenied):
-        inventory.register_lot(builders.user("clinician"), LotData("X", "Y", "Z", date.today()))
+        inventory.register_lot(builders.user("clinician"), LotData("X", "Y", "Z", lab_today()))
 
 
 def test_equipment_identifiers_are_unique_and_calibration_is_audited(signed_in):
     client, _ = signed_in("technician")
     created = post(client, "/inventory/equipment/new", {
         "identifier": "bsc-01", "kind": "Biosafety cabinet",
-        "calibration_due": (date.today() + timedelta(days=30)).isoformat()})
+        "calibration_due": (lab_today() + timedelta(days=30)).isoformat()})
     assert created.status_code == 302
     again = post(client, "/inventory/equipment/new", {
         "identifier": "BSC-01", "kind": "Biosafety cabinet",
-        "calibration_due": date.today().isoformat()})
+        "calibration_due": lab_today().isoformat()})
     assert "Equipment BSC-01 is already registered." in text(again)
     item = db.session.scalar(select(Equipment))
     page = f"/inventory/equipment/{item.id}"
-    new_due = (date.today() + timedelta(days=365)).isoformat()
+    new_due = (lab_today() + timedelta(days=365)).isoformat()
     no_reason = post(client, f"{page}/calibration", {"cal-calibration_due": new_due}, page)
     assert no_reason.status_code == 400
     done = post(client, f"{page}/calibration",
@@ -209,4 +210,4 @@ def test_registering_needs_the_required_fields(app):
     with pytest.raises(ServiceError, match="expiry"):
         inventory.register_lot(technician, LotData("DPBS", "Gibco", "X1", None))
     with pytest.raises(ServiceError, match="required"):
-        inventory.register_equipment(technician, EquipmentData(" ", "Cabinet", date.today()))
+        inventory.register_equipment(technician, EquipmentData(" ", "Cabinet", lab_today()))

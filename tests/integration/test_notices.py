@@ -1,6 +1,6 @@
 """In-app notices: sent by the use cases, counted in the header, listed and marked read."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -8,7 +8,7 @@ from labtrack.extensions import db
 from labtrack.models.notices import Notice
 from labtrack.services import inbox, notices
 from tests import builders
-from tests.helpers import csrf_token_from, login
+from tests.helpers import csrf_token_from, lab_today, login
 
 
 def test_a_release_notice_shows_in_the_header_badge_and_list(app, client, make_user):
@@ -67,7 +67,7 @@ def test_the_at_risk_notice_reaches_the_treating_clinician(app, client, make_use
     from labtrack.services import readiness
 
     clinician = make_user("clinician")
-    order = builders.order(clinician, planned_procedure_date=date.today() + timedelta(days=3))
+    order = builders.order(clinician, planned_procedure_date=lab_today() + timedelta(days=3))
     batch = builders.seeded_batch(order)
     builders.count(batch, 3_000_000, counted_at=utcnow() - timedelta(days=4))
     builders.count(batch, 4_000_000, counted_at=utcnow() - timedelta(days=1))

@@ -1,6 +1,6 @@
 """Dose readiness from real data: every status, the at-risk flag and notice, the home page."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -14,7 +14,7 @@ from labtrack.models.notices import Notice
 from labtrack.services import administration, readiness
 from labtrack.services.readiness import ReadinessFilter, ReadinessSettings
 from tests import builders
-from tests.helpers import login
+from tests.helpers import lab_today, login
 
 
 def settings() -> ReadinessSettings:
@@ -73,7 +73,7 @@ def test_a_growing_culture_is_in_culture_with_its_day_and_projection(app):
 
 
 def test_a_culture_too_slow_for_the_date_is_at_risk(app):
-    order = builders.order(planned_procedure_date=date.today() + timedelta(days=3))
+    order = builders.order(planned_procedure_date=lab_today() + timedelta(days=3))
     growing_batch(order, cells=(3_000_000, 4_000_000))
     result = readiness.order_readiness(order, settings()).readiness
     assert result.status is Status.AT_RISK
@@ -146,8 +146,8 @@ def test_pending_results_after_release_and_a_late_failure_are_reported(app):
 
 def test_the_list_filters_by_clinician_and_status_and_sorts_by_date(app):
     mine, other = builders.user("clinician"), builders.user("clinician")
-    later = builders.order(mine, planned_procedure_date=date.today() + timedelta(days=40))
-    sooner = builders.order(mine, planned_procedure_date=date.today() + timedelta(days=20))
+    later = builders.order(mine, planned_procedure_date=lab_today() + timedelta(days=40))
+    sooner = builders.order(mine, planned_procedure_date=lab_today() + timedelta(days=20))
     theirs = builders.order(other)
     growing_batch(sooner)
     rows = readiness.readiness_list(ReadinessFilter(clinician_id=mine.id), settings())
@@ -181,7 +181,7 @@ def test_the_list_takes_a_fixed_number_of_queries(app):
 
 def test_a_count_that_puts_a_batch_at_risk_notifies_the_clinician_once(app):
     clinician = builders.user("clinician")
-    order = builders.order(clinician, planned_procedure_date=date.today() + timedelta(days=3))
+    order = builders.order(clinician, planned_procedure_date=lab_today() + timedelta(days=3))
     batch = growing_batch(order, cells=(3_000_000, 4_000_000))
     notice = readiness.check_at_risk(batch)
     db.session.commit()
@@ -203,7 +203,7 @@ def test_a_batch_on_track_sends_no_notice(app):
 
 def test_the_home_page_shows_each_order_with_its_status(app, client, make_user):
     clinician = make_user("clinician")
-    at_risk = builders.order(clinician, planned_procedure_date=date.today() + timedelta(days=3))
+    at_risk = builders.order(clinician, planned_procedure_date=lab_today() + timedelta(days=3))
     growing_batch(at_risk, cells=(3_000_000, 4_000_000))
     waiting = builders.order(clinician)
     login(client, clinician.username)

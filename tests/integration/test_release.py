@@ -2,7 +2,7 @@
 release, rejection, the lock, and the concurrent-release race (PostgreSQL)."""
 
 import hashlib
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -33,7 +33,7 @@ from labtrack.services.release import DecisionConflict, ExceptionalRequest
 from labtrack.services.signatures import SignatureRefused
 from tests import builders
 from tests.conftest import build_app
-from tests.helpers import run_together, statements_run
+from tests.helpers import lab_today, run_together, statements_run
 
 EXCEPTIONAL = ExceptionalRequest(
     "Dr. Ortega, letter of 2026-03-02: no alternative before the planned procedure.",
@@ -102,7 +102,7 @@ def _open_major(batch, qa):
 
 def _expire_authorisation(batch, qa):
     with audit.reason(db.session, "Authorisation lapsed"):
-        batch.order.authorisation_expires_on = date.today() - timedelta(days=1)
+        batch.order.authorisation_expires_on = lab_today() - timedelta(days=1)
         db.session.commit()
 
 

@@ -1,6 +1,6 @@
 """Orders, sample receipt, acceptance rules and the start of a batch."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -15,6 +15,7 @@ from labtrack.models.samples import ChainOfIdentityEvent, Sample
 from labtrack.services import ServiceError
 from labtrack.services.samples import IdentityMismatch
 from tests import builders
+from tests.helpers import lab_today
 
 
 def _count(model):
@@ -121,7 +122,7 @@ def test_a_tube_for_another_patient_is_refused_and_recorded(app):
 @pytest.mark.parametrize("auth", [
     {"authorised": False},
     {"authorisation_levels": ("L4-L5",)},
-    {"authorisation_expires_on": date.today() - timedelta(days=1)},
+    {"authorisation_expires_on": lab_today() - timedelta(days=1)},
 ])
 def test_the_authorisation_check_blocks_a_batch_start(app, auth):
     order = builders.order(**auth)

@@ -1,6 +1,6 @@
 """The stored summaries behind Today and the readiness list stay true to the records."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from flask import current_app
@@ -16,7 +16,7 @@ from labtrack.services import culture, readiness, summaries
 from labtrack.services.readiness import ReadinessFilter, ReadinessSettings
 from tests import builders
 from tests.conftest import build_app
-from tests.helpers import run_together
+from tests.helpers import lab_today, run_together
 from tests.integration.test_readiness import administer_all, growing_batch, released_batch
 
 
@@ -35,7 +35,7 @@ def a_lab_at_every_stage():
     builders.order(clinician)
     builders.receive(builders.order(clinician), volume_ml=5)  # sample rejected
     growing_batch(builders.order(clinician))
-    late = builders.order(clinician, planned_procedure_date=date.today() + timedelta(days=3))
+    late = builders.order(clinician, planned_procedure_date=lab_today() + timedelta(days=3))
     growing_batch(late, cells=(3_000_000, 4_000_000))
     due = builders.seeded_batch(builders.order(clinician), technician, seeded_days_ago=5)
     builders.step(due, "medium_change", technician)
@@ -152,7 +152,7 @@ def test_released_orders_move_to_expired_as_their_doses_expire(app):
 
 
 def test_changed_settings_have_every_summary_worked_out_again(app):
-    order = builders.order(planned_procedure_date=date.today() + timedelta(days=12))
+    order = builders.order(planned_procedure_date=lab_today() + timedelta(days=12))
     batch = growing_batch(order)
     summaries.ensure_fresh()
     key = db.session.scalar(select(SummaryState.settings_key))
@@ -186,11 +186,11 @@ def worklist_row(page: str, batch_number: str) -> str:
 
 def test_today_marks_at_risk_exactly_the_batches_their_summary_says(signed_in, app):
     client, technician = signed_in("technician")
-    soon = builders.order(planned_procedure_date=date.today() + timedelta(days=3))
+    soon = builders.order(planned_procedure_date=lab_today() + timedelta(days=3))
     late = growing_batch(soon, cells=(3_000_000, 4_000_000))
     on_track = growing_batch(builders.order())
     for batch in (late, on_track):  # both have an observation due
-        assert db.session.get(BatchWorklist, batch.id).due_on <= date.today()
+        assert db.session.get(BatchWorklist, batch.id).due_on <= lab_today()
     page = client.get("/today").get_data(as_text=True)
     assert "At risk" in worklist_row(page, late.batch_number)
     assert "At risk" not in worklist_row(page, on_track.batch_number)
