@@ -32,33 +32,27 @@ from flask import current_app
 from sqlalchemy import func, inspect, select
 from werkzeug.security import generate_password_hash
 
-from labtrack.domain.disc_levels import DISC_LEVELS, level_code
-from labtrack.domain.signatures import signature_hash
-from labtrack.domain.specification import DEFAULT_SPECIFICATION, evaluate
-from labtrack.extensions import db
-from labtrack.models import (
-    Administration,
-    AuditEvent,
+from labtrack.accounts.models import Signature, User
+from labtrack.accounts.signature_rules import signature_hash
+from labtrack.audit import capture as audit
+from labtrack.audit.models import AuditEvent
+from labtrack.culture.dose_models import Administration, Dose
+from labtrack.culture.models import (
     Batch,
     CellCount,
     CultureStep,
     CultureStepEquipment,
     CultureStepLot,
-    Dose,
-    Equipment,
-    Patient,
-    QcResult,
-    ReagentLot,
-    Release,
-    Sample,
-    Signature,
-    Specification,
-    SpecificationTest,
-    TreatmentOrder,
-    User,
 )
-from labtrack.models.base import utcnow
-from labtrack.services import audit, specifications
+from labtrack.database import utcnow
+from labtrack.extensions import db
+from labtrack.inventory.models import Equipment, ReagentLot
+from labtrack.orders.disc_levels import DISC_LEVELS, level_code
+from labtrack.orders.models import Patient, TreatmentOrder
+from labtrack.quality import specifications
+from labtrack.quality.models import QcResult, Release, Specification, SpecificationTest
+from labtrack.quality.specification_rules import DEFAULT_SPECIFICATION, evaluate
+from labtrack.samples.models import Sample
 
 STEPS_PER_BATCH, COUNTS_PER_BATCH, QC_PER_BATCH = 30, 20, 10
 STATES = (("completed", 55), ("released", 8), ("awaiting_release", 5), ("harvested", 2),

@@ -2,7 +2,7 @@
 
 The rows are the ones ``bench.build_db.Plan`` makes (same tables, same detail, same ids
 for the same seed). Instead of passing them through the ORM session, each row gets the
-event the central audit capture would write for it (``labtrack.services.audit.
+event the central audit capture would write for it (``labtrack.audit.capture.
 create_event``: the same ``changes``, actor and reason), and the events are chained
 with the application's ``event_hash`` in the order the rows were made, one
 ``occurred_at`` per chunk as the capture gives one per commit. Rows and events go in
@@ -26,11 +26,11 @@ from psycopg import sql
 from sqlalchemy import Table, inspect, select, text, update
 
 from bench.build_db import ACTOR, MODELS, Ids, Plan, Row, reset_sequences
-from labtrack.domain.audit_chain import event_hash
+from labtrack.audit import capture as audit
+from labtrack.audit.chain import event_hash
+from labtrack.audit.models import AuditChainHead, AuditEvent
+from labtrack.database import utcnow
 from labtrack.extensions import db
-from labtrack.models import AuditChainHead, AuditEvent
-from labtrack.models.base import utcnow
-from labtrack.services import audit
 
 CHUNK_BATCHES = 1_000
 

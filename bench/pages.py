@@ -11,11 +11,13 @@ from dataclasses import dataclass
 from flask import Flask
 from sqlalchemy import select
 
+from labtrack.accounts.models import User
+from labtrack.culture.models import Batch
 from labtrack.extensions import db
-from labtrack.models import Batch, Release, User
-from labtrack.reports.release_record import render_record
-from labtrack.services import release, release_records
-from labtrack.services.release import RecordSettings
+from labtrack.quality import release, release_records
+from labtrack.quality.models import Release
+from labtrack.quality.record_pdf.release_record import render_record
+from labtrack.quality.release import RecordSettings
 
 PASSWORD = "bench-password-1"  # noqa: S105  (the benchmark's own throwaway accounts)
 USERS = {"technician": "technician0", "qa": "qa0", "clinician": "clinician0"}

@@ -32,12 +32,12 @@ from bench.pages import PAGES, prepare, release_record_pdf
 from bench.writes import audited_writes
 from config import DevelopmentConfig
 from labtrack.app import create_app
+from labtrack.audit import trail as audit_trail
 from labtrack.extensions import db
-from labtrack.services import audit_trail
 
 # Derived summaries to fill after a bulk load, where the application has them.
-summaries = (importlib.import_module("labtrack.services.summaries")
-             if importlib.util.find_spec("labtrack.services.summaries") else None)
+summaries = (importlib.import_module("labtrack.culture.summaries")
+             if importlib.util.find_spec("labtrack.culture.summaries") else None)
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"

@@ -18,12 +18,15 @@ import time
 from flask import Flask
 from sqlalchemy import func, select
 
-from labtrack.domain.batch_states import BatchState
+from labtrack.accounts.models import User
+from labtrack.audit import capture as audit
+from labtrack.audit.models import AuditEvent
+from labtrack.culture import count_entry
+from labtrack.culture.counts import CountData
+from labtrack.culture.models import Batch, CellCount
+from labtrack.culture.states import BatchState
+from labtrack.database import utcnow
 from labtrack.extensions import db
-from labtrack.models import AuditEvent, Batch, CellCount, User
-from labtrack.models.base import utcnow
-from labtrack.services import audit, count_entry
-from labtrack.services.counts import CountData
 
 WRITER = "technician1"
 

@@ -9,32 +9,32 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import BaseConfig, load_config
-from labtrack import models  # noqa: F401  (registers every model with the metadata)
-from labtrack.cli import register_cli
-from labtrack.extensions import babel, csrf, db, login_manager, migrate
-from labtrack.formatting import register_template_helpers
-from labtrack.security import UnstorableText, register_security
-from labtrack.views import (
-    admin,
-    api,
-    audit,
-    auth,
-    batches,
-    clinic,
-    culture,
-    deviations,
-    harvest,
-    inventory,
-    main,
-    notices,
-    orders,
-    qc,
-    quality,
-    samples,
+from labtrack import home as main
+from labtrack import (
+    models,  # noqa: F401  (registers every model with the metadata)
     scan,
-    specifications,
-    tokens,
 )
+from labtrack.accounts import admin_views as admin
+from labtrack.accounts import auth_views as auth
+from labtrack.accounts import notice_views as notices
+from labtrack.accounts import token_views as tokens
+from labtrack.api import views as api
+from labtrack.audit import views as audit
+from labtrack.cli import register_cli
+from labtrack.clinic import views as clinic
+from labtrack.culture import batch_views as batches
+from labtrack.culture import bench_views as culture
+from labtrack.culture import harvest_views as harvest
+from labtrack.extensions import babel, csrf, db, login_manager, migrate
+from labtrack.inventory import views as inventory
+from labtrack.orders import views as orders
+from labtrack.quality import deviation_views as deviations
+from labtrack.quality import qc_views as qc
+from labtrack.quality import review_views as quality
+from labtrack.quality import specification_views as specifications
+from labtrack.samples import views as samples
+from labtrack.web.security import UnstorableText, register_security
+from labtrack.web.templating import register_template_helpers
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 

@@ -9,11 +9,16 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from labtrack.domain.roles import Role
+from labtrack import backup
+from labtrack.accounts import users as accounts
+from labtrack.accounts.users import AccountPolicy
+from labtrack.audit import trail as audit_trail
+from labtrack.audit.capture import Actor, set_actor
+from labtrack.culture import summaries
+from labtrack.demo import seed as demo
+from labtrack.errors import ServiceError
 from labtrack.extensions import db
-from labtrack.services import ServiceError, accounts, audit_trail, backup, demo, summaries
-from labtrack.services.accounts import AccountPolicy
-from labtrack.services.audit import Actor, set_actor
+from labtrack.web.policy import Role
 
 CLI_ACTOR = Actor(None, "cli")
 

@@ -8,34 +8,31 @@ from decimal import Decimal
 
 from flask import current_app
 
-from labtrack.domain.signatures import Meaning
+from labtrack.accounts import signatures
+from labtrack.accounts import users as accounts
+from labtrack.accounts.signature_rules import Meaning
+from labtrack.accounts.users import AccountPolicy
+from labtrack.audit import capture as audit
+from labtrack.audit.capture import Actor
+from labtrack.culture import counts, harvest
+from labtrack.culture import steps as culture
+from labtrack.culture.counts import CountData
+from labtrack.culture.harvest import FormulationData, HarvestData
+from labtrack.culture.models import CultureStep
+from labtrack.culture.steps import StepData
+from labtrack.database import utcnow
 from labtrack.extensions import db
-from labtrack.formatting import lab_zone
-from labtrack.models.base import utcnow
-from labtrack.models.batches import CultureStep
-from labtrack.services import (
-    accounts,
-    audit,
-    counts,
-    culture,
-    harvest,
-    inventory,
-    orders,
-    quality,
-    samples,
-    signatures,
-)
-from labtrack.services import release as releasing
-from labtrack.services.accounts import AccountPolicy
-from labtrack.services.audit import Actor
-from labtrack.services.counts import CountData
-from labtrack.services.culture import StepData
-from labtrack.services.harvest import FormulationData, HarvestData
-from labtrack.services.inventory import EquipmentData, LotData
-from labtrack.services.orders import OrderData, PatientData
-from labtrack.services.quality import ResultData
-from labtrack.services.release import RecordSettings
-from labtrack.services.samples import ReceiptData
+from labtrack.inventory import inventory
+from labtrack.inventory.inventory import EquipmentData, LotData
+from labtrack.orders import orders
+from labtrack.orders.orders import OrderData, PatientData
+from labtrack.quality import qc as quality
+from labtrack.quality import release as releasing
+from labtrack.quality.qc import ResultData
+from labtrack.quality.release import RecordSettings
+from labtrack.samples import receipt as samples
+from labtrack.samples.receipt import ReceiptData
+from labtrack.web.templating import lab_zone
 from tests.helpers import PASSWORD, lab_today
 
 _serial = itertools.count(1)

@@ -20,11 +20,11 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from config import TestConfig
+from labtrack.accounts import users as accounts
+from labtrack.accounts.users import AccountPolicy
 from labtrack.app import create_app
+from labtrack.audit.capture import SYSTEM, set_actor
 from labtrack.extensions import db
-from labtrack.services import accounts
-from labtrack.services.accounts import AccountPolicy
-from labtrack.services.audit import SYSTEM, set_actor
 from tests.helpers import PASSWORD, login
 
 PG_URL = os.environ.get("LABTRACK_TEST_DATABASE_URL")

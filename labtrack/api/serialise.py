@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from labtrack.domain.growth import NoProjection, Progress, Projection
-from labtrack.domain.readiness import DoseState, ReadyDate
-from labtrack.labels import readiness_alert, readiness_label, state_label
-from labtrack.models.batches import Batch, CellCount
-from labtrack.models.doses import Administration, Dose
-from labtrack.services.readiness import BatchGrowth, OrderReadiness
+from labtrack.clinic.readiness import BatchGrowth, OrderReadiness
+from labtrack.clinic.readiness_rules import DoseState, ReadyDate
+from labtrack.culture.dose_models import Administration, Dose
+from labtrack.culture.growth import NoProjection, Progress, Projection
+from labtrack.culture.models import Batch, CellCount
+from labtrack.web.terms import readiness_alert, readiness_label, state_label
 
 
 def _time(value: datetime | None) -> str | None:

@@ -8,7 +8,7 @@ Create Date: 2026-11-25 02:43:13.779005
 from alembic import op
 import sqlalchemy as sa
 
-import labtrack.models.base
+import labtrack.database
 
 
 # revision identifiers, used by Alembic.
@@ -27,7 +27,7 @@ def upgrade():
     )
     op.create_table('audit_event',
     sa.Column('seq', sa.Integer(), nullable=False),
-    sa.Column('occurred_at', labtrack.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('occurred_at', labtrack.database.UTCDateTime(timezone=True), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=True),
     sa.Column('username', sa.String(length=64), nullable=True),
     sa.Column('action', sa.String(length=40), nullable=False),
@@ -54,12 +54,12 @@ def upgrade():
     sa.Column('password_hash', sa.String(length=255), nullable=False),
     sa.Column('is_active_account', sa.Boolean(), nullable=False),
     sa.Column('failed_login_count', sa.Integer(), nullable=False),
-    sa.Column('locked_until', labtrack.models.base.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('last_login_at', labtrack.models.base.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('password_changed_at', labtrack.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('locked_until', labtrack.database.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_login_at', labtrack.database.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('password_changed_at', labtrack.database.UTCDateTime(timezone=True), nullable=True),
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('created_at', labtrack.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', labtrack.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', labtrack.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', labtrack.database.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_user_account')),
     sa.UniqueConstraint('username', name=op.f('uq_user_account_username'))
     )
@@ -67,7 +67,7 @@ def upgrade():
     sa.Column('signer_id', sa.Integer(), nullable=False),
     sa.Column('printed_name', sa.String(length=200), nullable=False),
     sa.Column('meaning', sa.String(length=40), nullable=False),
-    sa.Column('signed_at', labtrack.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('signed_at', labtrack.database.UTCDateTime(timezone=True), nullable=False),
     sa.Column('record_type', sa.String(length=64), nullable=False),
     sa.Column('record_id', sa.String(length=64), nullable=False),
     sa.Column('content_hash', sa.String(length=64), nullable=False),

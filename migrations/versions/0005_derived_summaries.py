@@ -10,7 +10,7 @@ settings they depend on change), see labtrack/services/summaries.py.
 import sqlalchemy as sa
 from alembic import op
 
-from labtrack.models.base import UTCDateTime
+from labtrack.database import UTCDateTime
 
 revision = '0005'
 down_revision = '0004'

@@ -11,7 +11,7 @@ reads them after this upgrade works every summary out again.
 import sqlalchemy as sa
 from alembic import op
 
-from labtrack.models.base import UTCDateTime
+from labtrack.database import UTCDateTime
 
 revision = '0008'
 down_revision = '0007'

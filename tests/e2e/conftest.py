@@ -19,11 +19,11 @@ import pytest
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
+from labtrack.accounts import users as accounts
+from labtrack.accounts.users import AccountPolicy
+from labtrack.audit.capture import SYSTEM, set_actor
+from labtrack.demo.seed import seed_demo
 from labtrack.extensions import db
-from labtrack.services import accounts
-from labtrack.services.accounts import AccountPolicy
-from labtrack.services.audit import SYSTEM, set_actor
-from labtrack.services.demo import seed_demo
 from tests.conftest import IN_CI, build_app
 from tests.helpers import PASSWORD
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from labtrack.services.demo import DEMO_ACCOUNTS
+from labtrack.demo.seed import DEMO_ACCOUNTS
 from tests.e2e.conftest import expect, sign_in
 
 pytestmark = pytest.mark.e2e

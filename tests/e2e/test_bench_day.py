@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from labtrack.services.demo import DEMO_ACCOUNTS
-from labtrack.services.demo_lab import BENCH_JOURNEY, LOTS
+from labtrack.demo.lab import BENCH_JOURNEY, LOTS
+from labtrack.demo.seed import DEMO_ACCOUNTS
 from tests.e2e.conftest import expect, sign_in
 
 if TYPE_CHECKING:

@@ -7,12 +7,13 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from labtrack.accounts import users as accounts
+from labtrack.audit.capture import SYSTEM, set_actor
+from labtrack.clinic.readiness import ReadinessFilter, ReadinessSettings, readiness_list
+from labtrack.culture import harvest
+from labtrack.demo.lab import CULTURES
+from labtrack.demo.seed import DEMO_ACCOUNTS
 from labtrack.extensions import db
-from labtrack.services import accounts, harvest
-from labtrack.services.audit import SYSTEM, set_actor
-from labtrack.services.demo import DEMO_ACCOUNTS
-from labtrack.services.demo_lab import CULTURES
-from labtrack.services.readiness import ReadinessFilter, ReadinessSettings, readiness_list
 from tests import builders
 from tests.e2e.conftest import expect, sign_in
 

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from pypdf import PdfReader
 
-from labtrack.domain.isbt128 import make_din
-from labtrack.services.demo import DEMO_ACCOUNTS
+from labtrack.demo.seed import DEMO_ACCOUNTS
+from labtrack.samples.isbt128 import make_din
 from tests.e2e.conftest import expect, sign_in
 from tests.helpers import lab_today
 

@@ -7,11 +7,11 @@ import re
 
 import pytest
 
+from labtrack.audit.capture import SYSTEM, set_actor
+from labtrack.culture import batches
+from labtrack.demo.seed import DEMO_ACCOUNTS
 from labtrack.extensions import db
-from labtrack.models.quality import Release
-from labtrack.services import batches
-from labtrack.services.audit import SYSTEM, set_actor
-from labtrack.services.demo import DEMO_ACCOUNTS
+from labtrack.quality.models import Release
 from tests import builders
 from tests.e2e.conftest import expect, sign_in
 

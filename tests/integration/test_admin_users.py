@@ -2,9 +2,9 @@
 
 from sqlalchemy import func, select
 
+from labtrack.accounts.models import User
+from labtrack.audit.models import AuditEvent
 from labtrack.extensions import db
-from labtrack.models.audit import AuditEvent
-from labtrack.models.users import User
 from tests.helpers import csrf_token_from, login
 
 

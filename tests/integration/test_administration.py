@@ -5,12 +5,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from labtrack.clinic import administration
+from labtrack.clinic.administration import AdministrationRefused
+from labtrack.culture import harvest
+from labtrack.culture.dose_models import Administration
+from labtrack.database import utcnow
+from labtrack.errors import PermissionDenied, ServiceError
 from labtrack.extensions import db
-from labtrack.models.base import utcnow
-from labtrack.models.doses import Administration
-from labtrack.models.samples import ChainOfIdentityEvent
-from labtrack.services import PermissionDenied, ServiceError, administration, harvest
-from labtrack.services.administration import AdministrationRefused
+from labtrack.samples.models import ChainOfIdentityEvent
 from tests import builders
 from tests.helpers import csrf_token_from, login
 

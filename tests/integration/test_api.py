@@ -14,12 +14,13 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 from sqlalchemy import select
 
+from labtrack.accounts import api_tokens
+from labtrack.accounts import users as accounts
+from labtrack.accounts.models import Notice
 from labtrack.api.openapi import openapi_document
+from labtrack.culture.models import CellCount
+from labtrack.database import utcnow
 from labtrack.extensions import db
-from labtrack.models.base import utcnow
-from labtrack.models.batches import CellCount
-from labtrack.models.notices import Notice
-from labtrack.services import accounts, api_tokens
 from tests import builders
 from tests.helpers import lab_today, login
 

@@ -3,11 +3,13 @@
 import pytest
 from sqlalchemy import select
 
+from labtrack.accounts import api_tokens
+from labtrack.accounts import users as accounts
+from labtrack.accounts.models import ApiToken
+from labtrack.audit.capture import ReasonRequired
+from labtrack.audit.models import AuditEvent
+from labtrack.errors import PermissionDenied, ServiceError
 from labtrack.extensions import db
-from labtrack.models.audit import AuditEvent
-from labtrack.models.notices import ApiToken
-from labtrack.services import PermissionDenied, ServiceError, accounts, api_tokens
-from labtrack.services.audit import ReasonRequired
 from tests import builders
 from tests.helpers import csrf_token_from, login
 

@@ -5,8 +5,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, select
 
+from labtrack.accounts.models import User
 from labtrack.extensions import db
-from labtrack.models.users import User
 from tests.conftest import build_app
 from tests.helpers import login
 

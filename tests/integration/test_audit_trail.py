@@ -22,12 +22,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DBAPIError
 
+from labtrack.accounts.models import User
+from labtrack.audit import capture as audit
+from labtrack.audit import trail as audit_trail
+from labtrack.audit.capture import NOT_AUDITED, ReasonRequired, jsonable
+from labtrack.audit.models import AuditEvent
+from labtrack.database import utcnow
+from labtrack.errors import ServiceError
 from labtrack.extensions import db
-from labtrack.models.audit import AuditEvent
-from labtrack.models.base import utcnow
-from labtrack.models.users import User
-from labtrack.services import ServiceError, audit, audit_trail
-from labtrack.services.audit import NOT_AUDITED, ReasonRequired, jsonable
 from tests.conftest import build_app
 from tests.helpers import run_together
 

@@ -9,9 +9,10 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import event, select
 
+from labtrack.accounts import users as accounts
+from labtrack.audit import trail as audit_trail
+from labtrack.audit.models import AuditEvent
 from labtrack.extensions import db
-from labtrack.models.audit import AuditEvent
-from labtrack.services import accounts, audit_trail
 from tests.helpers import lab_today, login
 
 EVENT_SEQ = re.compile(r'data-testid="audit-event">\s*<td>(\d+)</td>')

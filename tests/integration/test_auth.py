@@ -5,10 +5,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from labtrack.accounts import users as accounts
+from labtrack.audit.models import AuditEvent
+from labtrack.database import utcnow
 from labtrack.extensions import db
-from labtrack.models.audit import AuditEvent
-from labtrack.models.base import utcnow
-from labtrack.services import accounts
 from tests.helpers import csrf_token_from, login
 
 HOMES = {"technician": "/today", "qa": "/review", "clinician": "/readiness",

@@ -3,8 +3,9 @@
 import pytest
 from sqlalchemy import create_engine
 
+from labtrack import backup
+from labtrack.audit import trail as audit_trail
 from labtrack.extensions import db
-from labtrack.services import audit_trail, backup
 from tests import builders
 from tests.conftest import build_app
 

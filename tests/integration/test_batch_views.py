@@ -7,13 +7,15 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event, select
 
+from labtrack.accounts.models import Signature
+from labtrack.audit.models import AuditEvent
+from labtrack.culture import batches
+from labtrack.culture import steps as culture
+from labtrack.culture import worklist as bench_service
+from labtrack.culture.models import CellCount, CultureStep
+from labtrack.database import utcnow
 from labtrack.extensions import db
-from labtrack.models.audit import AuditEvent, Signature
-from labtrack.models.base import utcnow
-from labtrack.models.batches import CellCount, CultureStep
-from labtrack.models.quality import Deviation
-from labtrack.services import batches, culture
-from labtrack.services import bench as bench_service
+from labtrack.quality.models import Deviation
 from tests import builders
 from tests.helpers import PASSWORD, lab_today, login
 from tests.integration.bench_forms import client_as, local, post, post_count, post_step, rows, text

@@ -10,25 +10,22 @@ from decimal import Decimal
 from sqlalchemy import Numeric, func, select
 
 from bench import build_db, bulk_build
-from labtrack.extensions import db
-from labtrack.models import (
-    Administration,
-    AuditChainHead,
-    AuditEvent,
+from labtrack.accounts.models import Signature
+from labtrack.audit import capture as audit
+from labtrack.audit import trail as audit_trail
+from labtrack.audit.models import AuditChainHead, AuditEvent
+from labtrack.culture.dose_models import Administration, Dose
+from labtrack.culture.models import (
     Batch,
     CellCount,
     CultureStep,
     CultureStepEquipment,
     CultureStepLot,
-    Dose,
-    Patient,
-    QcResult,
-    Release,
-    Sample,
-    Signature,
-    TreatmentOrder,
 )
-from labtrack.services import audit, audit_trail
+from labtrack.extensions import db
+from labtrack.orders.models import Patient, TreatmentOrder
+from labtrack.quality.models import QcResult, Release
+from labtrack.samples.models import Sample
 from tests.conftest import build_app
 
 # One batch in each state, so every branch of the data is made.

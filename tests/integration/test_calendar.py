@@ -18,16 +18,16 @@ from flask import current_app
 from sqlalchemy import select
 
 from labtrack import clock
-from labtrack.domain.isbt128 import parse_din
-from labtrack.domain.readiness import Status
+from labtrack.clinic import readiness
+from labtrack.clinic.readiness import ReadinessSettings
+from labtrack.clinic.readiness_rules import Status
+from labtrack.culture.dose_models import Dose
+from labtrack.culture.models import Batch, CellCount
+from labtrack.demo.lab import CULTURES
 from labtrack.extensions import db
-from labtrack.formatting import lab_zone
-from labtrack.models import Batch, CellCount
-from labtrack.models.doses import Dose
-from labtrack.models.patients import TreatmentOrder
-from labtrack.services import readiness
-from labtrack.services.demo_lab import CULTURES
-from labtrack.services.readiness import ReadinessSettings
+from labtrack.orders.models import TreatmentOrder
+from labtrack.samples.isbt128 import parse_din
+from labtrack.web.templating import lab_zone
 from tests import builders
 from tests.integration.bench_forms import post_count, rows, text
 from tests.integration.test_demo import assert_growth_realistic, worklist_at

@@ -4,13 +4,14 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from labtrack.accounts.models import User
+from labtrack.audit import trail as audit_trail
+from labtrack.audit.capture import Actor, set_actor
+from labtrack.culture import counts
+from labtrack.culture.counts import CountData
+from labtrack.culture.models import Batch, CellCount
+from labtrack.database import utcnow
 from labtrack.extensions import db
-from labtrack.models.base import utcnow
-from labtrack.models.batches import Batch, CellCount
-from labtrack.models.users import User
-from labtrack.services import audit_trail, counts
-from labtrack.services.audit import Actor, set_actor
-from labtrack.services.counts import CountData
 from tests import builders
 from tests.conftest import build_app
 from tests.helpers import run_together

@@ -24,10 +24,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from labtrack.accounts.models import User
+from labtrack.audit import trail as audit_trail
+from labtrack.audit.models import AuditEvent
 from labtrack.extensions import db
-from labtrack.models.audit import AuditEvent
-from labtrack.models.users import User
-from labtrack.services import audit_trail
 from tests import builders
 from tests.helpers import PASSWORD
 

@@ -3,8 +3,8 @@
 from sqlalchemy import func, select
 from werkzeug.routing import AnyConverter, IntegerConverter
 
+from labtrack.audit.models import AuditEvent
 from labtrack.extensions import db
-from labtrack.models.audit import AuditEvent
 from tests.helpers import login
 
 

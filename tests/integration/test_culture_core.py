@@ -5,15 +5,18 @@ from decimal import Decimal
 
 import pytest
 
-from labtrack.domain.signatures import Meaning
+from labtrack.accounts import signatures
+from labtrack.accounts.signature_rules import Meaning
+from labtrack.accounts.users import AccountPolicy
+from labtrack.audit.capture import Actor
+from labtrack.culture import batches, counts
+from labtrack.culture import steps as culture
+from labtrack.culture.counts import CountData
+from labtrack.culture.steps import StepData
+from labtrack.database import utcnow
+from labtrack.errors import ServiceError
 from labtrack.extensions import db
-from labtrack.formatting import lab_zone
-from labtrack.models.base import utcnow
-from labtrack.services import ServiceError, batches, counts, culture, signatures
-from labtrack.services.accounts import AccountPolicy
-from labtrack.services.audit import Actor
-from labtrack.services.counts import CountData
-from labtrack.services.culture import StepData
+from labtrack.web.templating import lab_zone
 from tests import builders
 from tests.helpers import PASSWORD
 

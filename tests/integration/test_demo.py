@@ -4,13 +4,17 @@ from itertools import pairwise
 
 from sqlalchemy import func, select
 
-from labtrack.domain.growth import doubling_time_days, elapsed_days
+from labtrack.culture import counts, summaries
+from labtrack.culture import steps as culture
+from labtrack.culture import worklist as bench
+from labtrack.culture.growth import doubling_time_days, elapsed_days
+from labtrack.culture.models import Batch, CellCount, CultureStep
+from labtrack.database import utcnow
+from labtrack.demo.lab import BENCH_JOURNEY, CULTURES
 from labtrack.extensions import db
-from labtrack.formatting import lab_zone
-from labtrack.models import Batch, CellCount, CultureStep, Deviation, Equipment, ReagentLot
-from labtrack.models.base import utcnow
-from labtrack.services import bench, counts, culture, summaries
-from labtrack.services.demo_lab import BENCH_JOURNEY, CULTURES
+from labtrack.inventory.models import Equipment, ReagentLot
+from labtrack.quality.models import Deviation
+from labtrack.web.templating import lab_zone
 from tests.helpers import lab_today
 
 MODELS = (Batch, CultureStep, CellCount, ReagentLot, Equipment, Deviation)

@@ -3,12 +3,13 @@
 import pytest
 from sqlalchemy import select
 
-from labtrack.domain.signatures import Meaning
+from labtrack.accounts.signature_rules import Meaning
+from labtrack.audit.models import AuditEvent
+from labtrack.errors import ServiceError
 from labtrack.extensions import db
-from labtrack.models.audit import AuditEvent
-from labtrack.models.quality import Deviation
-from labtrack.services import ServiceError, deviations
-from labtrack.services.deviations import Investigation
+from labtrack.quality import deviations
+from labtrack.quality.deviations import Investigation
+from labtrack.quality.models import Deviation
 from tests import builders
 
 FINDINGS = Investigation("Door left ajar during transfer", "No impact: temperature in range",

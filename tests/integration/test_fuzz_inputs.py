@@ -10,10 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from labtrack.accounts import api_tokens
+from labtrack.audit.models import AuditEvent
+from labtrack.culture.models import CellCount
 from labtrack.extensions import db
-from labtrack.models.audit import AuditEvent
-from labtrack.models.batches import CellCount
-from labtrack.services import api_tokens
 from tests import builders
 from tests.helpers import csrf_token_from, login
 

@@ -8,13 +8,14 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from labtrack.audit.models import AuditEvent
+from labtrack.culture import counts, harvest
+from labtrack.culture.harvest import FormulationData, HarvestData, LabelSettings
+from labtrack.culture.models import CultureStep
+from labtrack.database import utcnow
+from labtrack.errors import ServiceError
 from labtrack.extensions import db
-from labtrack.formatting import lab_zone
-from labtrack.models.audit import AuditEvent
-from labtrack.models.base import utcnow
-from labtrack.models.batches import CultureStep
-from labtrack.services import ServiceError, counts, harvest
-from labtrack.services.harvest import FormulationData, HarvestData, LabelSettings
+from labtrack.web.templating import lab_zone
 from tests import builders
 
 

@@ -6,12 +6,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from labtrack.audit.models import AuditEvent
+from labtrack.culture.models import CultureStep, CultureStepLot
+from labtrack.errors import PermissionDenied, ServiceError
 from labtrack.extensions import db
-from labtrack.models.audit import AuditEvent
-from labtrack.models.batches import CultureStep, CultureStepLot
-from labtrack.models.inventory import Equipment, ReagentLot
-from labtrack.services import PermissionDenied, ServiceError, inventory
-from labtrack.services.inventory import EquipmentData, LotData
+from labtrack.inventory import inventory
+from labtrack.inventory.inventory import EquipmentData, LotData
+from labtrack.inventory.models import Equipment, ReagentLot
 from tests import builders
 from tests.helpers import lab_today
 from tests.integration.bench_forms import client_as, post, post_step, rows, text

@@ -4,9 +4,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from labtrack.accounts import notices
+from labtrack.accounts import notices as inbox
+from labtrack.accounts.models import Notice
 from labtrack.extensions import db
-from labtrack.models.notices import Notice
-from labtrack.services import inbox, notices
 from tests import builders
 from tests.helpers import csrf_token_from, lab_today, login
 
@@ -63,8 +64,8 @@ def test_reading_a_notice_needs_no_reason_and_leaves_no_audit_change(app):
 
 
 def test_the_at_risk_notice_reaches_the_treating_clinician(app, client, make_user):
-    from labtrack.models.base import utcnow
-    from labtrack.services import readiness
+    from labtrack.clinic import readiness
+    from labtrack.database import utcnow
 
     clinician = make_user("clinician")
     order = builders.order(clinician, planned_procedure_date=lab_today() + timedelta(days=3))
@@ -83,7 +84,8 @@ def test_the_order_page_shows_the_whole_timeline(app, client, make_user):
     order = builders.order(clinician)
     batch = builders.releasable_batch(order)
     builders.release(batch)
-    from labtrack.services import administration, harvest
+    from labtrack.clinic import administration
+    from labtrack.culture import harvest
 
     dose = harvest.batch_doses(batch)[0]
     administration.record_administration(clinician, order.patient.record_number,

@@ -7,14 +7,15 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from labtrack.audit.models import AuditEvent
 from labtrack.clock import NonexistentLocalTime, lab_local_to_utc
+from labtrack.errors import ServiceError
 from labtrack.extensions import db
-from labtrack.formatting import cells_in_millions, lab_zone
-from labtrack.forms.orders import cells_from_millions, millions_from_cells
-from labtrack.models.audit import AuditEvent
-from labtrack.models.patients import Patient, TreatmentOrder
-from labtrack.services import ServiceError, orders
-from labtrack.services.orders import OrderData
+from labtrack.orders import orders
+from labtrack.orders.forms import cells_from_millions, millions_from_cells
+from labtrack.orders.models import Patient, TreatmentOrder
+from labtrack.orders.orders import OrderData
+from labtrack.web.templating import cells_in_millions, lab_zone
 from tests import builders
 from tests.helpers import csrf_token_from, lab_today, login
 

@@ -2,8 +2,8 @@
 
 from sqlalchemy import select
 
-from labtrack.models.users import User
-from labtrack.pagination import paginate
+from labtrack.accounts.models import User
+from labtrack.web.pagination import paginate
 from tests import builders
 
 

@@ -7,15 +7,17 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from labtrack.domain.signatures import Meaning
-from labtrack.domain.specification import DEFAULT_SPECIFICATION
+from labtrack.accounts.signature_rules import Meaning
+from labtrack.audit.models import AuditEvent
+from labtrack.culture import batches
+from labtrack.database import utcnow
+from labtrack.errors import ServiceError
 from labtrack.extensions import db
-from labtrack.models.audit import AuditEvent
-from labtrack.models.base import utcnow
-from labtrack.models.quality import Specification
-from labtrack.services import ServiceError, batches, quality
-from labtrack.services import specifications as versions
-from labtrack.services.quality import ResultData
+from labtrack.quality import qc as quality
+from labtrack.quality import specifications as versions
+from labtrack.quality.models import Specification
+from labtrack.quality.qc import ResultData
+from labtrack.quality.specification_rules import DEFAULT_SPECIFICATION
 from tests import builders
 
 

@@ -5,10 +5,10 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from labtrack.culture.models import Batch
 from labtrack.extensions import db
-from labtrack.models.batches import Batch
-from labtrack.models.quality import Deviation, Release, Specification
-from labtrack.services import deviations
+from labtrack.quality import deviations
+from labtrack.quality.models import Deviation, Release, Specification
 from tests import builders
 from tests.helpers import PASSWORD, csrf_token_from, login
 

@@ -7,12 +7,12 @@ import pytest
 from flask import current_app
 from sqlalchemy import event, select
 
-from labtrack.domain.readiness import Alert, Status
+from labtrack.accounts.models import Notice
+from labtrack.clinic import administration, readiness
+from labtrack.clinic.readiness import ReadinessFilter, ReadinessSettings
+from labtrack.clinic.readiness_rules import Alert, Status
+from labtrack.database import utcnow
 from labtrack.extensions import db
-from labtrack.models.base import utcnow
-from labtrack.models.notices import Notice
-from labtrack.services import administration, readiness
-from labtrack.services.readiness import ReadinessFilter, ReadinessSettings
 from tests import builders
 from tests.helpers import lab_today, login
 
@@ -117,8 +117,8 @@ def test_every_dose_administered_is_administered(app):
 
 
 def test_a_batch_rejected_by_qa_needs_a_new_sample(app):
-    from labtrack.domain.signatures import Meaning
-    from labtrack.services import release
+    from labtrack.accounts.signature_rules import Meaning
+    from labtrack.quality import release
 
     order = builders.order()
     batch = builders.releasable_batch(order)

@@ -8,29 +8,25 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from labtrack.domain.signatures import Meaning
+from labtrack.accounts import signatures
+from labtrack.accounts.models import Notice, Signature, User
+from labtrack.accounts.signature_rules import Meaning
+from labtrack.accounts.signatures import SignatureRefused
+from labtrack.accounts.users import AccountPolicy
+from labtrack.audit import capture as audit
+from labtrack.audit import trail as audit_trail
+from labtrack.audit.capture import Actor, set_actor
+from labtrack.audit.models import AuditEvent
+from labtrack.culture import batches
+from labtrack.culture.models import Batch, CultureStep
+from labtrack.errors import ServiceError
 from labtrack.extensions import db
-from labtrack.formatting import lab_zone
-from labtrack.models.audit import AuditEvent, Signature
-from labtrack.models.batches import Batch, CultureStep
-from labtrack.models.notices import Notice
-from labtrack.models.quality import Deviation, Release
-from labtrack.models.users import User
-from labtrack.services import (
-    ServiceError,
-    audit,
-    audit_trail,
-    batches,
-    deviations,
-    quality,
-    release,
-    signatures,
-)
-from labtrack.services.accounts import AccountPolicy
-from labtrack.services.audit import Actor, set_actor
-from labtrack.services.quality import ResultData
-from labtrack.services.release import DecisionConflict, ExceptionalRequest
-from labtrack.services.signatures import SignatureRefused
+from labtrack.quality import deviations, release
+from labtrack.quality import qc as quality
+from labtrack.quality.models import Deviation, Release
+from labtrack.quality.qc import ResultData
+from labtrack.quality.release import DecisionConflict, ExceptionalRequest
+from labtrack.web.templating import lab_zone
 from tests import builders
 from tests.conftest import build_app
 from tests.helpers import lab_today, run_together, statements_run

@@ -6,13 +6,14 @@ import re
 
 from pypdf import PdfReader
 
-from labtrack.domain import isbt128
+from labtrack.culture.models import Batch
 from labtrack.extensions import db
-from labtrack.formatting import lab_zone
-from labtrack.models.batches import Batch
-from labtrack.models.quality import Release
-from labtrack.services import quality, record_facts, release
-from labtrack.services.quality import ResultData
+from labtrack.quality import qc as quality
+from labtrack.quality import record_facts, release
+from labtrack.quality.models import Release
+from labtrack.quality.qc import ResultData
+from labtrack.samples import isbt128
+from labtrack.web.templating import lab_zone
 from tests import builders
 from tests.helpers import login, statements_run
 from tests.unit.test_labels_pdf import decode_code128, rasterise

@@ -6,14 +6,14 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from labtrack.domain import isbt128
+from labtrack.culture.models import Batch
+from labtrack.database import utcnow
+from labtrack.errors import ServiceError
 from labtrack.extensions import db
-from labtrack.models.base import utcnow
-from labtrack.models.batches import Batch
-from labtrack.models.quality import Deviation
-from labtrack.models.samples import ChainOfIdentityEvent, Sample
-from labtrack.services import ServiceError
-from labtrack.services.samples import IdentityMismatch
+from labtrack.quality.models import Deviation
+from labtrack.samples import isbt128
+from labtrack.samples.models import ChainOfIdentityEvent, Sample
+from labtrack.samples.receipt import IdentityMismatch
 from tests import builders
 from tests.helpers import lab_today
 

@@ -9,15 +9,15 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from labtrack.domain import isbt128
+from labtrack.audit.models import AuditEvent
+from labtrack.culture.dose_models import Dose
+from labtrack.culture.models import Batch
+from labtrack.database import utcnow
 from labtrack.extensions import db
-from labtrack.formatting import batch_url
-from labtrack.models.audit import AuditEvent
-from labtrack.models.base import utcnow
-from labtrack.models.batches import Batch
-from labtrack.models.doses import Dose
-from labtrack.models.quality import Deviation
-from labtrack.models.samples import ChainOfIdentityEvent, Sample
+from labtrack.quality.models import Deviation
+from labtrack.samples import isbt128
+from labtrack.samples.models import ChainOfIdentityEvent, Sample
+from labtrack.web.templating import batch_url
 from tests import builders
 from tests.helpers import csrf_token_from
 

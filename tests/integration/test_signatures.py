@@ -5,14 +5,17 @@ from flask import render_template_string
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
-from labtrack.domain.signatures import Meaning
+from labtrack.accounts import signatures
+from labtrack.accounts.models import Signature
+from labtrack.accounts.signature_rules import Meaning
+from labtrack.accounts.signatures import SignatureRefused
+from labtrack.accounts.signing import sign_from_form, signature_form
+from labtrack.accounts.users import AccountPolicy
+from labtrack.audit import capture as audit
+from labtrack.audit.capture import Actor
+from labtrack.audit.models import AuditEvent
+from labtrack.errors import ServiceError
 from labtrack.extensions import db
-from labtrack.models.audit import AuditEvent, Signature
-from labtrack.services import ServiceError, audit, signatures
-from labtrack.services.accounts import AccountPolicy
-from labtrack.services.audit import Actor
-from labtrack.services.signatures import SignatureRefused
-from labtrack.views.signing import sign_from_form, signature_form
 from tests.helpers import PASSWORD, csrf_token_from
 
 CONTENT = {"batch": "LT-26-0001", "verdict": "conforms"}

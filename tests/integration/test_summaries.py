@@ -6,14 +6,16 @@ import pytest
 from flask import current_app
 from sqlalchemy import select, update
 
-from labtrack.domain.protocol import culture_state, tasks_at, tasks_for
-from labtrack.domain.readiness import Status
+from labtrack.clinic import readiness
+from labtrack.clinic.readiness import ReadinessFilter, ReadinessSettings
+from labtrack.clinic.readiness_rules import Status
+from labtrack.culture import steps as culture
+from labtrack.culture import summaries
+from labtrack.culture.models import Batch
+from labtrack.culture.protocol import culture_state, tasks_at, tasks_for
+from labtrack.culture.summary_models import BatchWorklist, OrderStatus, SummaryState
+from labtrack.database import utcnow
 from labtrack.extensions import db
-from labtrack.models.base import utcnow
-from labtrack.models.batches import Batch
-from labtrack.models.summaries import BatchWorklist, OrderStatus, SummaryState
-from labtrack.services import culture, readiness, summaries
-from labtrack.services.readiness import ReadinessFilter, ReadinessSettings
 from tests import builders
 from tests.conftest import build_app
 from tests.helpers import lab_today, run_together

@@ -2,7 +2,7 @@
 
 import pytest
 
-from labtrack.domain.batch_states import (
+from labtrack.culture.states import (
     LOCKED_STATES,
     TERMINAL_STATES,
     TRANSITIONS,
@@ -15,7 +15,7 @@ from labtrack.domain.batch_states import (
     is_terminal,
     requires_reason,
 )
-from labtrack.domain.roles import Role
+from labtrack.web.policy import Role
 
 S = BatchState
 TECH, QA, CLINICIAN, ADMIN = Role.TECHNICIAN, Role.QA, Role.CLINICIAN, Role.ADMIN

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from labtrack.domain.growth import (
+from labtrack.culture.growth import (
     CountPoint,
     FitMethod,
     NoProjection,

@@ -8,8 +8,8 @@ from flask import g, render_template_string
 
 from config import TestConfig
 from labtrack.app import create_app
-from labtrack.formatting import step_measurements
-from labtrack.labels import STATE_LABELS, label_for, state_label
+from labtrack.web.templating import step_measurements
+from labtrack.web.terms import STATE_LABELS, label_for, state_label
 
 SPANISH = {"In culture": "En cultivo", "Day %(day)d": "Día %(day)d", "Today": "Hoy",
            "%(num)d flask": "%(num)d frasco", "%(num)d flasks": "%(num)d frascos"}

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from labtrack.domain.isbt128 import (
+from labtrack.samples.isbt128 import (
     Din,
     DinError,
     ProductCodeError,

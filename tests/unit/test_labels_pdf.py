@@ -13,8 +13,8 @@ from pypdf import PdfReader
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 
-from labtrack.domain.isbt128 import make_din
-from labtrack.reports.labels import (
+from labtrack.samples.isbt128 import make_din
+from labtrack.samples.label_pdf import (
     AUTOLOGOUS_WARNING,
     LABEL_HEIGHT,
     LABEL_WIDTH,

@@ -6,8 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from labtrack.domain.growth import CountPoint, NoProjection, Projection
-from labtrack.domain.readiness import (
+from labtrack.clinic.readiness_rules import (
     Alert,
     DoseFacts,
     OrderFacts,
@@ -16,6 +15,7 @@ from labtrack.domain.readiness import (
     assess,
     stored_status,
 )
+from labtrack.culture.growth import CountPoint, NoProjection, Projection
 
 TZ = ZoneInfo("Europe/Madrid")
 NOW = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)

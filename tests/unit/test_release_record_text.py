@@ -11,9 +11,9 @@ import pytest
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Paragraph
 
-from labtrack.reports import record_text
-from labtrack.reports.record_chart import register_fonts
-from labtrack.reports.record_text import BASE, CELL, HEAD, lines_of
+from labtrack.quality.record_pdf import record_text
+from labtrack.quality.record_pdf.record_chart import register_fonts
+from labtrack.quality.record_pdf.record_text import BASE, CELL, HEAD, lines_of
 
 TEXTS = (
     "Viability",

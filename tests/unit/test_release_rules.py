@@ -5,8 +5,8 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from labtrack.domain.batch_states import BatchState
-from labtrack.domain.release import (
+from labtrack.culture.states import BatchState
+from labtrack.quality.release_rules import (
     AuthorisationInput,
     DoseInput,
     ItemKind,
@@ -23,7 +23,11 @@ from labtrack.domain.release import (
     pending_items,
     release_checklist,
 )
-from labtrack.domain.specification import DEFAULT_SPECIFICATION, EvaluatedResult, evaluate_all
+from labtrack.quality.specification_rules import (
+    DEFAULT_SPECIFICATION,
+    EvaluatedResult,
+    evaluate_all,
+)
 
 MADRID_WINTER = timezone(timedelta(hours=1))
 NOW = datetime(2026, 3, 10, 9, 30, tzinfo=MADRID_WINTER)

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from labtrack.domain.specification import (
+from labtrack.quality.specification_rules import (
     DEFAULT_SPECIFICATION,
     InvalidResult,
     ResultKind,

@@ -1,0 +1,1 @@
+"""Accounts: people, sign-in, electronic signatures, API tokens and in-app notices."""

@@ -1,0 +1,289 @@
+"""JSON API /api/v1 for hospital systems: personal API tokens, JSON errors, no cookies.
+
+Every request but the OpenAPI document needs ``Authorization: Bearer <token>``; a session
+cookie is never enough. Reads are open to clinicians, QA and technicians; posting a count
+to technicians (an automated counter runs under a technician's account). Errors are JSON
+``{"error": {"code", "message", "field"}}`` with 400/401/403/404/405/409/422.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from decimal import Decimal
+
+from flask import Blueprint, current_app, g, jsonify, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
+
+from labtrack.accounts import api_tokens
+from labtrack.api.openapi import MAX_CELLS, openapi_document
+from labtrack.api.serialise import batch_json, count_json, dose_json, order_json
+from labtrack.audit.capture import Actor, set_actor
+from labtrack.clinic import readiness as readiness_service
+from labtrack.clinic.administration import find_dose
+from labtrack.clinic.readiness import ReadinessFilter, ReadinessSettings
+from labtrack.clinic.readiness_rules import Status
+from labtrack.culture import batches, count_entry, counts, summaries
+from labtrack.culture.counts import CountData
+from labtrack.culture.dose_models import Administration, Dose
+from labtrack.culture.models import Batch
+from labtrack.database import utcnow
+from labtrack.errors import PermissionDenied, ServiceError
+from labtrack.extensions import db
+from labtrack.orders import orders
+from labtrack.web.policy import Role
+from labtrack.web.security import client_addr
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+API_PREFIX = "/api/"
+READ_ROLES = frozenset({Role.CLINICIAN, Role.QA, Role.TECHNICIAN})
+PUBLIC_ENDPOINTS = frozenset({"api.openapi"})
+CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+         405: "method_not_allowed", 409: "conflict", 422: "validation_error",
+         500: "internal_error"}
+COUNT_FIELDS = ("viable_cells", "dead_cells", "total_cells", "viability_percent", "counted_at",
+                "method", "passage_number")
+MAX_PASSAGE = 100
+
+
+class ApiError(Exception):
+    """An API refusal: HTTP status, a clear message and the input field concerned."""
+
+    def __init__(self, status: int, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.status, self.message, self.field = status, message, field
+
+
+def is_api_request() -> bool:
+    """True for any path under /api/ (errors there are JSON, never HTML)."""
+    return request.path.startswith(API_PREFIX)
+
+
+def error_response(status: int, message: str, field: str | None = None):
+    response = jsonify(error={"code": CODES.get(status, "bad_request"), "message": message,
+                              "field": field})
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="LabTrack API"'
+    return response
+
+
+def http_error(error: HTTPException):
+    """A JSON response for an HTTP error under /api/ (unknown path, wrong method…)."""
+    status = error.code or 500
+    messages = {404: _("There is no such API resource."),
+                405: _("This method is not allowed on this API resource."),
+                500: _("Something went wrong on the server; nothing was changed.")}
+    response = error_response(status if status in CODES else 400,
+                              messages.get(status, error.description or error.name))
+    if status == 405 and getattr(error, "valid_methods", None):
+        response.headers["Allow"] = ", ".join(error.valid_methods)
+    return response
+
+
+@bp.errorhandler(ApiError)
+def _refused(error: ApiError):
+    db.session.rollback()
+    return error_response(error.status, error.message, error.field)
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(error: HTTPException):
+    return http_error(error)
+
+
+@bp.errorhandler(500)
+def _server_error(error):
+    db.session.rollback()
+    return http_error(error)
+
+
+@bp.before_request
+def authenticate():
+    """The bearer token's user acts; cookies are ignored."""
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return
+    scheme, _space, secret = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        raise ApiError(401, _("Send a personal API token: Authorization: Bearer <token>."))
+    user = api_tokens.authenticate(secret)
+    if user is None:
+        raise ApiError(401, _("This API token is not valid: it is unknown or revoked, or its "
+                              "account is deactivated."))
+    g.api_user = user
+    set_actor(db.session, Actor(user.id, user.username, client_addr()))
+    if user.role not in READ_ROLES:
+        raise ApiError(403, _("Your role may not use the API."))
+
+
+@bp.after_request
+def _no_store(response):
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _settings() -> ReadinessSettings:
+    return ReadinessSettings.from_config(current_app.config)
+
+
+def _int_arg(name: str, default: int | None = None, minimum: int | None = None) -> int | None:
+    text = request.args.get(name)
+    if text is None or text == "":
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        raise ApiError(400, _("%(name)s must be a whole number.", name=name), name) from None
+    if minimum is not None and value < minimum:
+        raise ApiError(400, _("%(name)s must be at least %(minimum)d.", name=name,
+                              minimum=minimum), name)
+    return value
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(openapi_document(url_for(".openapi").rsplit("/", 1)[0]))
+
+
+@bp.get("/orders")
+def order_list():
+    status = request.args.get("status") or None
+    if status is not None and status not in {member.value for member in Status}:
+        raise ApiError(400, _("Unknown status %(status)s.", status=status[:40]), "status")
+    filters = ReadinessFilter(clinician_id=_int_arg("clinician_id"),
+                              statuses=frozenset({Status(status)}) if status else None)
+    page, per_page = _int_arg("page", 1, minimum=1), current_app.config["PAGE_SIZE"]
+    summaries.ensure_fresh()
+    found = readiness_service.readiness_page(filters, _settings(), page, per_page)
+    return jsonify(items=[order_json(row) for row in found.items], page=page, per_page=per_page,
+                   has_next=found.has_next, total=found.total)
+
+
+def _order(order_number: str):
+    order = orders.find_order(order_number[:40])
+    if order is None:
+        raise ApiError(404, _("No order has the number %(number)s.", number=order_number[:40]))
+    return order
+
+
+@bp.get("/orders/<order_number>")
+def order_detail(order_number: str):
+    return jsonify(order_json(readiness_service.order_readiness(_order(order_number),
+                                                                _settings())))
+
+
+@bp.get("/orders/<order_number>/doses")
+def order_doses(order_number: str):
+    order, now = _order(order_number), utcnow()
+    rows = db.session.execute(
+        select(Dose, Batch, Administration).join(Batch, Batch.id == Dose.batch_id)
+        .outerjoin(Administration, Administration.dose_id == Dose.id)
+        .where(Batch.order_id == order.id).order_by(Batch.id, Dose.id))
+    return jsonify(items=[dose_json(dose, batch, given, now) for dose, batch, given in rows])
+
+
+@bp.get("/doses/<dose_code>")
+def dose_detail(dose_code: str):
+    dose = find_dose(dose_code)
+    if dose is None:
+        raise ApiError(404, _("No dose has the code %(code)s.", code=dose_code[:40]))
+    given = db.session.scalar(select(Administration).where(Administration.dose_id == dose.id))
+    return jsonify(dose_json(dose, db.session.get(Batch, dose.batch_id), given, utcnow()))
+
+
+def _batch(batch_number: str) -> Batch:
+    batch = batches.find_batch(batch_number[:40])
+    if batch is None:
+        raise ApiError(404, _("No batch has the number %(number)s.", number=batch_number[:40]))
+    return batch
+
+
+@bp.get("/batches/<batch_number>")
+def batch_detail(batch_number: str):
+    batch = _batch(batch_number)
+    return jsonify(batch_json(batch, readiness_service.batch_growth(batch, _settings())))
+
+
+@bp.post("/batches/<batch_number>/counts")
+def log_count(batch_number: str):
+    """Log a count (source "api"), then check whether the batch has become at risk."""
+    if g.api_user.role != Role.TECHNICIAN:
+        raise ApiError(403, _("Only a lab technician's token may log cell counts."))
+    batch = _batch(batch_number)
+    data = count_data(_json_object())
+    try:
+        count = count_entry.log(g.api_user, batch, data)
+    except PermissionDenied as error:
+        raise ApiError(403, error.message) from None
+    except batches.BatchLocked as error:
+        raise ApiError(409, error.message) from None
+    except ServiceError as error:
+        raise ApiError(422 if error.field else 409, error.message, error.field) from None
+    growth = readiness_service.batch_growth(batch, _settings())
+    response = jsonify(count=count_json(count), batch=batch_json(batch, growth))
+    response.status_code = 201
+    response.headers["Location"] = url_for(".batch_detail", batch_number=batch.batch_number)
+    return response
+
+
+def _json_object() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(400, _("Send a JSON object with Content-Type: application/json."))
+    return body
+
+
+def _whole(body: dict, name: str, maximum: int, required: bool = False) -> int | None:
+    value = body.get(name)
+    if value is None and not required:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= maximum:
+        raise ApiError(422, _("%(name)s must be a whole number from 0 to %(maximum)s.",
+                              name=name, maximum=maximum), name)
+    return value
+
+
+def _viability(body: dict) -> Decimal | None:
+    value = body.get("viability_percent")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) \
+            or not 0 <= value <= 100:
+        raise ApiError(422, _("viability_percent must be a number from 0 to 100."),
+                       "viability_percent")
+    return Decimal(str(value))
+
+
+def _counted_at(body: dict) -> datetime:
+    text = body.get("counted_at")
+    if text is None:
+        return utcnow()
+    try:
+        moment = datetime.fromisoformat(text) if isinstance(text, str) else None
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None or moment.utcoffset() is None:
+        raise ApiError(422, _("counted_at must be an ISO 8601 date and time with a UTC offset, "
+                              "e.g. 2026-05-04T09:30:00+02:00."), "counted_at")
+    return moment
+
+
+def count_data(body: dict) -> CountData:
+    """A count from the JSON body, or a 422 naming the field that is wrong."""
+    unknown = sorted(set(body) - set(COUNT_FIELDS))
+    if unknown:
+        raise ApiError(422, _("Unknown field %(name)s.", name=str(unknown[0])[:40]),
+                       str(unknown[0])[:40])
+    method = body.get("method", "automated")
+    if method not in counts.METHODS:
+        raise ApiError(422, _("method must be one of: %(methods)s.",
+                              methods=", ".join(counts.METHODS)), "method")
+    return CountData(
+        counted_at=_counted_at(body), method=method,
+        viable_cells=_whole(body, "viable_cells", MAX_CELLS, required=True),
+        dead_cells=_whole(body, "dead_cells", MAX_CELLS),
+        total_cells=_whole(body, "total_cells", MAX_CELLS),
+        viability_percent=_viability(body),
+        passage_number=_whole(body, "passage_number", MAX_PASSAGE), source="api")

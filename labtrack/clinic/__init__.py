@@ -1,0 +1,1 @@
+"""The clinic: dose readiness, the bedside administration check and the patient timeline."""

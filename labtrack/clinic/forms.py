@@ -1,0 +1,84 @@
+"""Clinician forms: the readiness filter, scanning at the procedure, API tokens."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from labtrack.clinic.readiness_rules import Status
+from labtrack.web.fields import lab_time_field
+from labtrack.web.terms import readiness_label
+
+SCAN = {"autocomplete": "off", "spellcheck": "false", "autocapitalize": "off"}
+OPEN, ALL, MINE = "open", "all", "mine"
+
+
+class ReadinessFilterForm(FlaskForm):
+    """Filter the readiness list (GET: it changes nothing, so no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    status = SelectField(_l("Status"), choices=[], validate_choice=True, default=OPEN)
+    clinician = SelectField(_l("Treating clinician"), choices=[], validate_choice=True,
+                            default=MINE)
+
+
+class WristbandForm(FlaskForm):
+    """Step 1 at the procedure: scan the patient's wristband."""
+
+    wristband = StringField(_l("Patient wristband"), validators=[DataRequired(), Length(max=64)],
+                            description=_l("Scan the wristband, or type the hospital record "
+                                           "number and press Enter."),
+                            render_kw={**SCAN, "autofocus": True})
+
+
+class DoseScanForm(FlaskForm):
+    """Step 2: the disc level being treated, then scan the dose label."""
+
+    wristband = HiddenField(validators=[DataRequired(), Length(max=64)])
+    disc_level = SelectField(_l("Disc level being treated"), choices=[],
+                             validators=[DataRequired()], validate_choice=False)
+    dose_code = StringField(_l("Dose label"), validators=[DataRequired(), Length(max=64)],
+                            description=_l("Scan the dose label; the scanner's Enter checks it."),
+                            render_kw=SCAN)
+
+
+class ConfirmAdministrationForm(FlaskForm):
+    """Step 3: the verified dose is given; record when, and any notes."""
+
+    wristband = HiddenField(validators=[DataRequired(), Length(max=64)])
+    disc_level = HiddenField(validators=[DataRequired(), Length(max=8)])
+    dose_code = HiddenField(validators=[DataRequired(), Length(max=64)])
+    administered_at = lab_time_field(
+        _l("Time of injection (optional)"), required=False, validators=[Optional()],
+        description=_l("Leave empty for now."))
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
+
+
+class ApiTokenForm(FlaskForm):
+    """Create an API token."""
+
+    name = StringField(_l("What will use the token"), validators=[DataRequired(),
+                                                                  Length(max=100)],
+                       description=_l("For example: hospital EHR, automated cell counter 2."))
+
+
+class AdminApiTokenForm(ApiTokenForm):
+    """An administrator creates a token for an account (e.g. the counter's technician)."""
+
+    user_id = SelectField(_l("Account"), coerce=int, choices=[], validators=[DataRequired()])
+
+
+class RevokeTokenForm(FlaskForm):
+    """Revoke an API token (an administrator revoking another user's gives a reason)."""
+
+    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=1000)])
+
+
+def status_choices() -> list[tuple[str, str]]:
+    """The status filter's choices: open orders, all, then each status."""
+    return [(OPEN, str(_l("Not yet administered"))), (ALL, str(_l("All statuses")))] + [
+        (status.value, readiness_label(status)) for status in Status]

@@ -1,0 +1,197 @@
+"""Clinicians: the dose readiness list, and recording administrations by scanning.
+
+At the procedure a keyboard-wedge scanner types each code and presses Enter: the
+wristband (step 1), then, with the disc level chosen, each dose label (step 2). A
+verified dose is confirmed and recorded (step 3); a refused one is shown loudly and the
+scan field comes back empty and focused for the next scan.
+"""
+
+from __future__ import annotations
+
+import math
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from wtforms import SelectChoice
+
+from labtrack.clinic import administration, readiness, timeline
+from labtrack.clinic.forms import (
+    ALL,
+    MINE,
+    OPEN,
+    ConfirmAdministrationForm,
+    DoseScanForm,
+    ReadinessFilterForm,
+    WristbandForm,
+    status_choices,
+)
+from labtrack.clinic.readiness import ReadinessFilter, ReadinessSettings
+from labtrack.clinic.readiness_rules import Status
+from labtrack.culture import summaries
+from labtrack.database import utcnow
+from labtrack.errors import ServiceError
+from labtrack.orders import orders
+from labtrack.orders.disc_levels import DISC_LEVELS
+from labtrack.orders.models import Patient
+from labtrack.web.forms import show_service_error
+from labtrack.web.pagination import page_number
+from labtrack.web.policy import Area
+from labtrack.web.security import requires_area
+from labtrack.web.templating import lab_zone
+from labtrack.web.terms import readiness_alert, readiness_label, timeline_stage_label
+
+bp = Blueprint("clinic", __name__)
+
+STATUS_TONES = {
+    Status.AWAITING_SAMPLE: "muted", Status.SAMPLE_REJECTED: "bad", Status.IN_CULTURE: "info",
+    Status.AT_RISK: "warn", Status.AWAITING_RELEASE: "info", Status.RELEASED: "ok",
+    Status.EXPIRED: "bad", Status.ADMINISTERED: "muted",
+}
+
+
+@bp.app_template_global()
+def order_timeline(order):
+    """The order's timeline entries (for ``_partials/timeline.html``)."""
+    return timeline.order_timeline(order, lab_zone())
+
+
+@bp.app_context_processor
+def readiness_helpers() -> dict:
+    return {"readiness_label": readiness_label, "readiness_alert": readiness_alert,
+            "status_tone": lambda status: STATUS_TONES.get(status, "muted"),
+            "stage_label": timeline_stage_label, "hours_left": hours_left}
+
+
+def hours_left(delta) -> str:
+    """Time left before expiry as hours and minutes: '5 h 07 min', or 'expired'."""
+    minutes = math.floor(delta.total_seconds() / 60)
+    if minutes <= 0:
+        return _("expired")
+    return _("%(hours)d h %(minutes)02d min", hours=minutes // 60, minutes=minutes % 60)
+
+
+def _readiness_form() -> ReadinessFilterForm:
+    form = ReadinessFilterForm(request.args)
+    form.status.choices = status_choices()
+    form.clinician.choices = [(MINE, _("My patients")), (ALL, _("All clinicians"))] + [
+        (str(user.id), user.full_name) for user in orders.active_clinicians()]
+    if request.args and not form.validate():
+        form.status.data, form.clinician.data = OPEN, MINE
+    return form
+
+
+def _filters(form: ReadinessFilterForm) -> ReadinessFilter:
+    status, clinician = form.status.data or OPEN, form.clinician.data or MINE
+    statuses = (frozenset(Status) - {Status.ADMINISTERED} if status == OPEN
+                else None if status == ALL else frozenset({Status(status)}))
+    clinician_id = (current_user.id if clinician == MINE
+                    else None if clinician == ALL else int(clinician))
+    return ReadinessFilter(clinician_id=clinician_id, statuses=statuses)
+
+
+def readiness_page():
+    """The clinician's home page (``main.readiness``): one row per order."""
+    form = _readiness_form()
+    summaries.ensure_fresh()
+    settings = ReadinessSettings.from_config(current_app.config)
+    page = readiness.readiness_page(_filters(form), settings, page_number(),
+                                    current_app.config["PAGE_SIZE"])
+    return render_template("main/readiness.html", form=form, page=page,
+                           lead_days=current_app.config["RELEASE_LEAD_DAYS"], now=utcnow())
+
+
+# --- administration by scanning --------------------------------------------------------------
+
+
+@bp.route("/administer", methods=["GET", "POST"])
+@requires_area(Area.CLINIC)
+def administer():
+    """Step 1: scan the patient's wristband."""
+    form = WristbandForm()
+    if form.validate_on_submit():
+        patient = administration.find_patient_by_wristband(form.wristband.data)
+        if patient is not None:
+            return redirect(url_for("clinic.administer_patient",
+                                    record_number=patient.record_number))
+        form.wristband.errors = [_("No patient has this wristband identifier. Scan it again.")]
+        form.wristband.raw_data, form.wristband.data = None, ""
+        return render_template("clinic/wristband.html", form=form), 404
+    return render_template("clinic/wristband.html", form=form)
+
+
+def _patient_or_404(record_number: str) -> Patient:
+    return administration.find_patient_by_wristband(record_number) or abort(404)
+
+
+def _scan_page(patient: Patient, refusal: str | None = None, level: str | None = None,
+               status: int = 200):
+    """The patient's doses and an empty, focused dose scan field."""
+    now = utcnow()
+    doses = administration.patient_doses(patient)
+    levels = list(dict.fromkeys(row.dose.disc_level for row in doses)) or [
+        level for level in DISC_LEVELS
+        if any(level in order.levels for order in orders.patient_orders(patient))]
+    chosen = level if level in levels else administration.next_level(doses, now)
+    form = DoseScanForm(formdata=None, wristband=patient.record_number, disc_level=chosen)
+    form.disc_level.choices = [SelectChoice(value, value) for value in levels or DISC_LEVELS]
+    return render_template("clinic/patient.html", patient=patient, doses=doses, form=form,
+                           refusal=refusal, now=now), status
+
+
+@bp.route("/administer/<record_number>")
+@requires_area(Area.CLINIC)
+def administer_patient(record_number: str):
+    """Step 2: the patient's doses; choose the disc level and scan a dose label."""
+    return _scan_page(_patient_or_404(record_number))
+
+
+@bp.route("/administer/<record_number>/check", methods=["POST"])
+@requires_area(Area.CLINIC)
+def check_dose(record_number: str):
+    """Check the scanned dose; show the confirmation, or the refusal."""
+    patient = _patient_or_404(record_number)
+    form = DoseScanForm()
+    form.disc_level.choices = [SelectChoice(value, value) for value in DISC_LEVELS]
+    if not form.validate_on_submit():
+        return _scan_page(patient, _("The scan could not be read: scan the dose label again."),
+                          form.disc_level.data, 400)
+    try:
+        verified = administration.verify(current_user, form.wristband.data, form.dose_code.data,
+                                         form.disc_level.data)
+    except ServiceError as error:
+        return _scan_page(patient, error.message, form.disc_level.data, 422)
+    confirm = ConfirmAdministrationForm(formdata=None, wristband=form.wristband.data,
+                                        disc_level=verified.disc_level,
+                                        dose_code=verified.dose.dose_code)
+    return render_template("clinic/confirm.html", patient=patient, dose=verified.dose,
+                           level=verified.disc_level, form=confirm, now=utcnow())
+
+
+@bp.route("/administer/<record_number>/record", methods=["POST"])
+@requires_area(Area.CLINIC)
+def record(record_number: str):
+    """Step 3: record the administration of the verified dose."""
+    patient = _patient_or_404(record_number)
+    form = ConfirmAdministrationForm()
+    if not form.validate_on_submit():
+        dose = administration.find_dose(form.dose_code.data or "")
+        if set(form.errors) == {"administered_at"} and dose is not None:
+            return render_template("clinic/confirm.html", patient=patient, dose=dose,
+                                   level=form.disc_level.data, form=form, now=utcnow()), 422
+        return _scan_page(patient, _("The administration could not be read; scan the dose "
+                                     "again."), form.disc_level.data, 400)
+    try:
+        given = administration.record_administration(
+            current_user, form.wristband.data, form.dose_code.data, form.disc_level.data,
+            form.notes.data, form.administered_at.utc)
+    except ServiceError as error:
+        dose = administration.find_dose(form.dose_code.data)
+        if error.field in ("administered_at", "notes") and dose is not None:
+            show_service_error(form, error)
+            return render_template("clinic/confirm.html", patient=patient, dose=dose,
+                                   level=form.disc_level.data, form=form, now=utcnow()), 422
+        return _scan_page(patient, error.message, form.disc_level.data, 422)
+    flash(_("Dose %(code)s recorded as administered into %(level)s.",
+            code=given.dose.dose_code, level=given.disc_level), "success")
+    return redirect(url_for("clinic.administer_patient", record_number=patient.record_number))

@@ -1,0 +1,41 @@
+"""Guards and small helpers shared by the quality, deviation and harvest blueprints."""
+
+from __future__ import annotations
+
+import functools
+
+from flask import abort, current_app, url_for
+from flask_login import current_user
+
+from labtrack.culture import batches
+from labtrack.culture.models import Batch
+from labtrack.web.policy import Area, may_use
+
+
+def requires_any_area(*areas: Area):
+    """View decorator: signed-in user whose role may use one of ``areas``, else 403."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            if not any(may_use(current_user.role, area) for area in areas):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.labtrack_area = areas[0]
+        return wrapped
+
+    return decorator
+
+
+def batch_or_404(batch_number: str) -> Batch:
+    return batches.find_batch(batch_number) or abort(404)
+
+
+def batch_page_url(batch: Batch) -> str:
+    """Where a batch is shown to the current user: QA's review page, else the batch page."""
+    if may_use(current_user.role, Area.QUALITY):
+        return url_for("quality.batch", batch_number=batch.batch_number)
+    if "batches.detail" in current_app.view_functions:
+        return url_for("batches.detail", batch_number=batch.batch_number)
+    return url_for("qc.results", batch_number=batch.batch_number)

@@ -1,0 +1,47 @@
+"""Doses (one per disc level) and their administration."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import BigInteger, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from labtrack.accounts.models import User
+from labtrack.database import PkMixin, TimestampMixin, UTCDateTime
+from labtrack.extensions import db
+
+
+class Dose(PkMixin, TimestampMixin, db.Model):
+    """One syringe for one disc level."""
+
+    __tablename__ = "dose"
+    __table_args__ = (UniqueConstraint("batch_id", "disc_level",
+                                       name="uq_dose_batch_disc_level"),)
+
+    dose_code: Mapped[str] = mapped_column(String(40), unique=True, nullable=False)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batch.id"), index=True, nullable=False)
+    disc_level: Mapped[str] = mapped_column(String(8), nullable=False)
+    viable_cells: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    volume_ml: Mapped[Decimal] = mapped_column(Numeric(6, 2), nullable=False)
+    container: Mapped[str] = mapped_column(String(100), nullable=False)
+    formulated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class Administration(PkMixin, TimestampMixin, db.Model):
+    """The injection of a dose into its disc level; at most one per dose."""
+
+    __tablename__ = "administration"
+
+    dose_id: Mapped[int] = mapped_column(ForeignKey("dose.id"), unique=True, nullable=False)
+    disc_level: Mapped[str] = mapped_column(String(8), nullable=False)
+    administered_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    administered_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"),
+                                                    nullable=False)
+    wristband_scanned: Mapped[str] = mapped_column(String(64), nullable=False)
+    notes: Mapped[str | None] = mapped_column(Text)
+
+    dose: Mapped[Dose] = relationship()
+    administered_by: Mapped[User] = relationship()

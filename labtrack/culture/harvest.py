@@ -1,0 +1,240 @@
+"""Harvest (final viable count) and formulation into one dose per disc level (technicians)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from labtrack.accounts.models import User
+from labtrack.audit import capture as audit
+from labtrack.clock import CLOCK_SKEW
+from labtrack.culture import batches, counts
+from labtrack.culture import steps as culture
+from labtrack.culture.counts import CountData
+from labtrack.culture.dose_models import Dose
+from labtrack.culture.models import Batch, CultureStep, CultureStepEquipment, CultureStepLot
+from labtrack.culture.states import BatchState
+from labtrack.database import utcnow
+from labtrack.errors import PermissionDenied, ServiceError
+from labtrack.extensions import db
+from labtrack.inventory.models import Equipment, ReagentLot
+from labtrack.orders.disc_levels import level_code
+from labtrack.quality.release_rules import millions
+from labtrack.samples import isbt128
+from labtrack.samples.label_pdf import LabelData, label_pdf
+from labtrack.web.policy import Role
+
+MAX_VOLUME_ML = Decimal("20")
+
+
+@dataclass(frozen=True)
+class HarvestData:
+    """The final count at harvest, with the lots and equipment used."""
+
+    harvested_at: datetime
+    viable_cells: int
+    dead_cells: int
+    method: str = "automated"
+    notes: str | None = None
+    lot_ids: list[int] = field(default_factory=list)
+    equipment_ids: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class FormulationData:
+    """How the harvested cells are split into doses, one per ordered disc level."""
+
+    formulated_at: datetime
+    volume_ml: Decimal
+    container: str
+    cells_per_dose: int | None = None  # default: the order's cells per disc, if there are enough
+    notes: str | None = None
+    lot_ids: list[int] = field(default_factory=list)
+    equipment_ids: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class LabelSettings:
+    """What dose labels print besides the dose itself (from the configuration)."""
+
+    lab_name: str
+    zone: ZoneInfo
+    product_code: str
+    storage: str
+
+
+def _require_technician(acting: User) -> None:
+    if acting.role != Role.TECHNICIAN:
+        raise PermissionDenied(_("Only a lab technician may harvest and formulate."))
+    audit.attribute_to(db.session, acting)
+
+
+def _check_time(batch: Batch, moment: datetime, name: str) -> None:
+    if moment is None:
+        raise ServiceError(_("Enter a date and time."), field=name)
+    if moment > utcnow() + CLOCK_SKEW:
+        raise ServiceError(_("This time cannot be in the future."), field=name)
+    if moment < (batch.seeded_at or batch.started_at):
+        raise ServiceError(_("This time cannot be before the culture was seeded."), field=name)
+
+
+def harvest(acting: User, batch: Batch, data: HarvestData, tz: ZoneInfo) -> CultureStep:
+    """Record the harvest: final count, harvest step, batch totals, state harvested. Commits."""
+    _require_technician(acting)
+    batches.ensure_editable(batch)
+    if batch.state != BatchState.IN_CULTURE:
+        raise ServiceError(_("Only a batch in culture can be harvested."))
+    if batch.seeded_at is None:
+        raise ServiceError(_("Record the seeding (day 0) first."))
+    _check_time(batch, data.harvested_at, "harvested_at")
+    count = counts.log_count(acting, batch, CountData(
+        counted_at=data.harvested_at, method=data.method, viable_cells=data.viable_cells,
+        dead_cells=data.dead_cells))
+    step = _step(acting, batch, "harvest", data.harvested_at, data, tz, cells=count.viable_cells)
+    with audit.reason(db.session, _("Harvest recorded")):
+        batch.harvested_at = data.harvested_at
+        batch.final_viable_cells = count.viable_cells
+        batch.final_viability_percent = count.viability_percent
+        db.session.flush()
+    batches.change_state(acting, batch, BatchState.HARVESTED, _("Harvest recorded"))
+    db.session.commit()
+    return step
+
+
+def _step(acting: User, batch: Batch, kind: str, at: datetime, data, tz: ZoneInfo,
+          cells: int | None) -> CultureStep:
+    day = at.astimezone(tz).date()
+    lots = [usable_lot(lot_id, day) for lot_id in data.lot_ids]
+    equipment = [usable_equipment(item_id, day) for item_id in data.equipment_ids]
+    step = CultureStep(batch_id=batch.id, kind=kind, performed_at=at, performed_by_id=acting.id,
+                       passage_number=culture.current_passage(batch), cells=cells,
+                       notes=(data.notes or "").strip() or None)
+    step.lots = [CultureStepLot(reagent_lot=lot) for lot in lots]
+    step.equipment = [CultureStepEquipment(item=item) for item in equipment]
+    db.session.add(step)
+    db.session.flush()
+    return step
+
+
+def usable_lot(lot_id: int, day: date) -> ReagentLot:
+    """A released lot within its expiry on ``day``, else a refusal naming it."""
+    lot = db.session.get(ReagentLot, lot_id)
+    if lot is None:
+        raise ServiceError(_("Unknown reagent lot."), field="lot_ids")
+    if lot.status != "released" or lot.expiry_date < day:
+        raise ServiceError(_("Lot %(lot)s of %(material)s is not released or has expired.",
+                             lot=lot.lot_number, material=lot.material), field="lot_ids")
+    return lot
+
+
+def usable_equipment(item_id: int, day: date) -> Equipment:
+    """Equipment in service and in calibration on ``day``, else a refusal naming it."""
+    item = db.session.get(Equipment, item_id)
+    if item is None:
+        raise ServiceError(_("Unknown equipment."), field="equipment_ids")
+    if not item.in_service or item.calibration_due < day:
+        raise ServiceError(_("%(item)s is out of service or out of calibration.",
+                             item=item.identifier), field="equipment_ids")
+    return item
+
+
+def usable_lots(day: date) -> list[ReagentLot]:
+    """Lots that may be used today, by material (the form's choices)."""
+    return list(db.session.scalars(select(ReagentLot).where(
+        ReagentLot.status == "released", ReagentLot.expiry_date >= day)
+        .order_by(ReagentLot.material, ReagentLot.lot_number)))
+
+
+def usable_equipment_list(day: date) -> list[Equipment]:
+    return list(db.session.scalars(select(Equipment).where(
+        Equipment.in_service.is_(True), Equipment.calibration_due >= day)
+        .order_by(Equipment.identifier)))
+
+
+def dose_cells(batch: Batch, requested: int | None) -> int:
+    """Viable cells per dose: the requested number, or the order's cells per disc if the
+    harvest (less the QC reserve) allows it, else an equal share of what there is."""
+    order = batch.order
+    available = (batch.final_viable_cells or 0) - order.qc_reserve_cells
+    share = max(available, 0) // len(order.levels)
+    cells = requested if requested is not None else min(order.cells_per_disc, share)
+    if cells <= 0:
+        raise ServiceError(_("There are not enough cells to formulate."), field="cells_per_dose")
+    if cells * len(order.levels) > (batch.final_viable_cells or 0):
+        raise ServiceError(_("%(levels)d doses of %(cells)s cells need more than the %(final)s "
+                             "cells harvested.", levels=len(order.levels),
+                             cells=millions(cells), final=millions(batch.final_viable_cells)),
+                           field="cells_per_dose")
+    return cells
+
+
+def formulate(acting: User, batch: Batch, data: FormulationData, tz: ZoneInfo,
+              shelf_life_hours: int) -> list[Dose]:
+    """Formulate one dose per ordered disc level; state awaiting release. Commits."""
+    _require_technician(acting)
+    batches.ensure_editable(batch)
+    if batch.state != BatchState.HARVESTED:
+        raise ServiceError(_("Only a harvested batch can be formulated."))
+    _check_time(batch, data.formulated_at, "formulated_at")
+    if batch.harvested_at and data.formulated_at < batch.harvested_at:
+        raise ServiceError(_("Formulation cannot be before the harvest."), field="formulated_at")
+    volume = data.volume_ml
+    if volume is None or not volume.is_finite() or not Decimal("0") < volume <= MAX_VOLUME_ML:
+        raise ServiceError(_("The volume must be above 0 and at most 20 mL."), field="volume_ml")
+    container = (data.container or "").strip()
+    if not container or len(container) > 100:
+        raise ServiceError(_("Name the container (e.g. 1 mL syringe)."), field="container")
+    cells = dose_cells(batch, data.cells_per_dose)
+    _step(acting, batch, "formulation", data.formulated_at, data, tz, cells=cells)
+    expires_at = data.formulated_at + timedelta(hours=shelf_life_hours)
+    doses = [Dose(dose_code=f"{batch.batch_number}-{level_code(level)}", batch_id=batch.id,
+                  disc_level=level, viable_cells=cells, volume_ml=data.volume_ml,
+                  container=container, formulated_at=data.formulated_at, expires_at=expires_at)
+             for level in batch.order.levels]
+    db.session.add_all(doses)
+    db.session.flush()
+    batches.change_state(acting, batch, BatchState.AWAITING_RELEASE, _("Doses formulated"))
+    db.session.commit()
+    return doses
+
+
+def batch_doses(batch: Batch) -> list[Dose]:
+    """The batch's doses in anatomical order of their disc levels."""
+    doses = db.session.scalars(select(Dose).where(Dose.batch_id == batch.id)).all()
+    levels = batch.order.levels
+    return sorted(doses, key=lambda d: levels.index(d.disc_level)
+                  if d.disc_level in levels else len(levels))
+
+
+def dose_labels(acting: User, batch: Batch, settings: LabelSettings) -> bytes:
+    """One ISBT 128 label per dose (technicians and QA); each print is audited. Commits."""
+    if acting.role not in (Role.TECHNICIAN, Role.QA):
+        raise PermissionDenied(_("Only lab or QA staff may print dose labels."))
+    doses = batch_doses(batch)
+    if not doses:
+        raise ServiceError(_("This batch has no doses yet."))
+    patient = batch.order.patient
+    labels = [LabelData(
+        din=isbt128.parse_din(batch.sample.din), title=_("Dose %(level)s", level=dose.disc_level),
+        patient_identifier=f"{patient.record_number} {patient.display_name}",
+        batch_number=batch.batch_number, lab_name=settings.lab_name,
+        product_code=settings.product_code, disc_level=dose.disc_level,
+        cells=_("%(cells)s viable cells", cells=millions(dose.viable_cells)),
+        expiry=_local(dose.expires_at, settings.zone), storage=settings.storage)
+        for dose in doses]
+    pdf = label_pdf(labels, "single", title=f"{batch.batch_number} doses")
+    audit.attribute_to(db.session, acting)
+    audit.record_event(db.session, "print_label", "batch", batch.id,
+                       {"label": "dose", "count": len(labels), "batch": batch.batch_number})
+    db.session.commit()
+    return pdf
+
+
+def _local(moment: datetime, zone: ZoneInfo) -> str:
+    local = moment.astimezone(zone)
+    return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"

@@ -1,0 +1,90 @@
+"""Harvest and formulation pages (technicians)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from wtforms import SelectChoice
+
+from labtrack.culture import harvest
+from labtrack.culture.batch_pages import batch_or_404, batch_page_url
+from labtrack.culture.harvest import FormulationData, HarvestData
+from labtrack.culture.harvest_forms import FormulationForm, HarvestForm
+from labtrack.errors import ServiceError
+from labtrack.web.forms import show_service_error
+from labtrack.web.policy import Area
+from labtrack.web.security import requires_area
+from labtrack.web.templating import lab_now, lab_today, lab_zone
+
+bp = Blueprint("harvest", __name__, url_prefix="/harvest")
+
+
+def _materials(form) -> None:
+    today = lab_today()
+    form.lot_ids.choices = [SelectChoice(lot.id, f"{lot.material} · {lot.lot_number} "
+                                                 f"({lot.expiry_date.isoformat()})")
+                            for lot in harvest.usable_lots(today)]
+    form.equipment_ids.choices = [SelectChoice(item.id, f"{item.identifier} · {item.kind}")
+                                  for item in harvest.usable_equipment_list(today)]
+
+
+@bp.route("/<batch_number>", methods=["GET", "POST"])
+@requires_area(Area.BENCH)
+def harvest_batch(batch_number: str):
+    batch = batch_or_404(batch_number)
+    form = HarvestForm()
+    _materials(form)
+    if not form.is_submitted():
+        form.harvested_at.data = lab_now()
+    if form.validate_on_submit():
+        data = HarvestData(
+            harvested_at=form.harvested_at.utc,
+            viable_cells=form.viable_cells.data, dead_cells=form.dead_cells.data,
+            method=form.method.data, notes=form.notes.data,
+            lot_ids=form.lot_ids.data or [], equipment_ids=form.equipment_ids.data or [])
+        try:
+            harvest.harvest(current_user, batch, data, lab_zone())
+        except ServiceError as error:
+            show_service_error(form, error)
+        else:
+            flash(_("Harvest of %(batch)s recorded. Formulate the doses next.",
+                    batch=batch_number), "success")
+            return redirect(_formulation_url(batch_number))
+    batch = batch_or_404(batch_number)
+    return render_template("harvest/harvest.html", batch=batch, form=form,
+                           batch_url=batch_page_url(batch)), 400 if form.is_submitted() else 200
+
+
+def _formulation_url(batch_number: str) -> str:
+    return url_for("harvest.formulate", batch_number=batch_number)
+
+
+@bp.route("/<batch_number>/formulation", methods=["GET", "POST"])
+@requires_area(Area.BENCH)
+def formulate(batch_number: str):
+    batch = batch_or_404(batch_number)
+    form = FormulationForm()
+    _materials(form)
+    if not form.is_submitted():
+        form.formulated_at.data = lab_now()
+    if form.validate_on_submit():
+        data = FormulationData(
+            formulated_at=form.formulated_at.utc, volume_ml=form.volume_ml.data,
+            container=form.container.data, cells_per_dose=form.cells_per_dose.data,
+            notes=form.notes.data, lot_ids=form.lot_ids.data or [],
+            equipment_ids=form.equipment_ids.data or [])
+        try:
+            doses = harvest.formulate(current_user, batch, data, lab_zone(),
+                                      current_app.config["DOSE_SHELF_LIFE_HOURS"])
+        except ServiceError as error:
+            show_service_error(form, error)
+        else:
+            flash(_("%(count)d doses formulated; the batch awaits QA release. Print their "
+                    "labels below.", count=len(doses)), "success")
+            return redirect(_formulation_url(batch_number))
+    batch = batch_or_404(batch_number)
+    return render_template("harvest/formulation.html", batch=batch, form=form,
+                           doses=harvest.batch_doses(batch),
+                           shelf_life=current_app.config["DOSE_SHELF_LIFE_HOURS"],
+                           batch_url=batch_page_url(batch)), 400 if form.is_submitted() else 200

@@ -1,1 +1,0 @@
-"""WTForms forms, one per action."""

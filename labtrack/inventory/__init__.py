@@ -1,0 +1,1 @@
+"""Inventory: reagent lots (quarantine, release, expiry) and equipment (calibration)."""

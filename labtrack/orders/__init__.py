@@ -1,0 +1,1 @@
+"""Orders: patients, treatment orders with their disc levels, and the AEMPS authorisation."""

@@ -1,0 +1,1 @@
+"""Quality: specifications, QC results, deviations, the release decision and the release record."""

@@ -1,0 +1,324 @@
+"""QC results judged against the batch's specification version, and new specification versions.
+
+Who enters QC results: lab technicians and QA (in a small cell-therapy unit the QC
+analysts are lab or QA staff; the analyst who ran the test, possibly in another
+department, is named on the result). Whoever enters a result for a batch counts as batch
+staff for the four-eyes rule, so they cannot also release it.
+
+After release only results for tests the specification allows to be pending (e.g. final
+sterility) may still be entered, once; a failing one opens a critical out-of-specification
+deviation and alerts the treating clinician.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from labtrack.accounts import notices
+from labtrack.accounts.models import Signature, User
+from labtrack.accounts.signature_rules import Meaning
+from labtrack.audit import capture as audit
+from labtrack.clock import CLOCK_SKEW
+from labtrack.culture import batches
+from labtrack.culture.models import Batch
+from labtrack.culture.states import BatchState
+from labtrack.database import not_superseded, utcnow
+from labtrack.errors import PermissionDenied, ServiceError
+from labtrack.extensions import db
+from labtrack.quality import deviations
+from labtrack.quality import specifications as versions
+from labtrack.quality.models import QcResult, Specification, SpecificationTest
+from labtrack.quality.specification_rules import (
+    EvaluatedResult,
+    ResultKind,
+    SpecTest,
+    Verdict,
+    describe_limit,
+    evaluate,
+    validate_specification,
+)
+from labtrack.web.policy import Role
+from labtrack.web.terms import spec_problem_message
+
+QC_ROLES = (Role.TECHNICIAN, Role.QA)
+AFTER_RELEASE_STATES = (BatchState.RELEASED.value, BatchState.COMPLETED.value)
+
+MAX_TEXT = 200
+MAX_SUMMARY = 2000
+
+
+@dataclass(frozen=True)
+class ResultData:
+    """A QC result as entered: the value is text (a number for numeric tests)."""
+
+    test_code: str
+    value: str
+    method: str
+    analyst: str
+    tested_at: datetime
+    instrument: str | None = None
+
+
+@dataclass(frozen=True)
+class ResultLine:
+    """One test of the batch's specification with its current result, for display."""
+
+    test: SpecificationTest
+    limit: str
+    result: QcResult | None
+    verdict: Verdict
+
+    @property
+    def amended(self) -> bool:
+        return self.result is not None and self.result.supersedes_id is not None
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+def specification_tests(batch: Batch) -> list[SpecificationTest]:
+    """The tests of the specification version the batch is judged against, in order."""
+    return list(db.session.scalars(
+        select(SpecificationTest).where(SpecificationTest.specification_id
+                                        == batch.specification_id)
+        .order_by(SpecificationTest.position)))
+
+
+def current_results(batch: Batch) -> list[QcResult]:
+    """The batch's results in force (not superseded), oldest first."""
+    return list(db.session.scalars(
+        select(QcResult).where(QcResult.batch_id == batch.id, not_superseded(QcResult))
+        .order_by(QcResult.tested_at, QcResult.id)))
+
+
+def all_results(batch: Batch) -> list[QcResult]:
+    """Every result of the batch, superseded ones included, oldest first."""
+    return list(db.session.scalars(select(QcResult).where(QcResult.batch_id == batch.id)
+                                   .order_by(QcResult.id)))
+
+
+def result_value(result: QcResult | None) -> Decimal | str | None:
+    if result is None:
+        return None
+    return result.numeric_value if result.numeric_value is not None else result.text_value
+
+
+def result_lines(tests: Iterable[SpecificationTest],
+                 results: Iterable[QcResult]) -> list[ResultLine]:
+    """Each test with its current result and verdict (pending when there is none)."""
+    by_code = {result.test_code: result for result in results}
+    lines = []
+    for test in tests:
+        rule, result = versions.as_domain(test), by_code.get(test.code)
+        verdict = Verdict(result.verdict) if result else Verdict.PENDING
+        lines.append(ResultLine(test, describe_limit(rule), result, verdict))
+    return lines
+
+
+def evaluated(lines: Iterable[ResultLine]) -> tuple[EvaluatedResult, ...]:
+    """The lines as the release checklist reads them."""
+    return tuple(EvaluatedResult(
+        code=line.test.code, name=line.test.name, verdict=line.verdict,
+        mandatory=line.test.mandatory, may_be_pending=line.test.may_be_pending,
+        limit=line.limit, result=result_value(line.result)) for line in lines)
+
+
+# --- recording -------------------------------------------------------------------------
+
+
+def _require_qc(acting: User) -> None:
+    if acting.role not in QC_ROLES:
+        raise PermissionDenied(_("Only lab or QA staff may enter QC results."))
+    audit.attribute_to(db.session, acting)
+
+
+def _test_for(batch: Batch, code: str) -> SpecificationTest:
+    test = db.session.scalar(select(SpecificationTest).where(
+        SpecificationTest.specification_id == batch.specification_id,
+        SpecificationTest.code == (code or "").strip()))
+    if test is None:
+        raise ServiceError(_("This test is not in the batch's specification."), field="test_code")
+    return test
+
+
+def _parse_value(test: SpecificationTest, text: str) -> tuple[Decimal | None, str | None]:
+    text = (text or "").strip()
+    if not text:
+        raise ServiceError(_("Enter the result."), field="value")
+    if test.kind != ResultKind.NUMERIC:
+        if len(text) > MAX_TEXT:
+            raise ServiceError(_("The result is at most 200 characters."), field="value")
+        return None, text
+    try:
+        number = Decimal(text.replace(",", ".").replace(" ", ""))
+    except InvalidOperation:
+        number = None
+    if number is None or not number.is_finite() or abs(number) >= Decimal("1e10"):
+        raise ServiceError(_("Enter a number, e.g. 98.5."), field="value")
+    return number.quantize(Decimal("0.0001")), None
+
+
+def _check_data(batch: Batch, data: ResultData) -> None:
+    for name in ("method", "analyst"):
+        value = (getattr(data, name) or "").strip()
+        if not value or len(value) > (MAX_TEXT if name == "analyst" else 100):
+            raise ServiceError(_("This field is required."), field=name)
+    if len((data.instrument or "").strip()) > 100:
+        raise ServiceError(_("At most 100 characters."), field="instrument")
+    if data.tested_at is None:
+        raise ServiceError(_("Enter the date and time of the test."), field="tested_at")
+    if data.tested_at > utcnow() + CLOCK_SKEW:
+        raise ServiceError(_("The test date cannot be in the future."), field="tested_at")
+    if data.tested_at < batch.started_at - CLOCK_SKEW:
+        raise ServiceError(_("The test date cannot be before the batch started."),
+                           field="tested_at")
+
+
+def _new_result(acting: User, batch: Batch, test: SpecificationTest, data: ResultData,
+                after_release: bool) -> QcResult:
+    _check_data(batch, data)
+    number, text = _parse_value(test, data.value)
+    verdict = evaluate(versions.as_domain(test), number if number is not None else text)
+    return QcResult(
+        batch_id=batch.id, test_code=test.code, numeric_value=number, text_value=text,
+        verdict=verdict.value, method=data.method.strip(),
+        instrument=(data.instrument or "").strip() or None, analyst=data.analyst.strip(),
+        tested_at=data.tested_at, entered_by_id=acting.id, after_release=after_release)
+
+
+def _current_for(batch: Batch, code: str) -> QcResult | None:
+    return next((r for r in current_results(batch) if r.test_code == code), None)
+
+
+def record_result(acting: User, batch: Batch, data: ResultData) -> QcResult:
+    """Record a QC result, judged against the batch's specification version. Commits."""
+    _require_qc(acting)
+    test = _test_for(batch, data.test_code)
+    after_release = batch.state in AFTER_RELEASE_STATES
+    if after_release and not test.may_be_pending:
+        raise batches.BatchLocked(_("Batch %(number)s is released: only results that were "
+                                    "allowed to be pending at release may still be entered.",
+                                    number=batch.batch_number))
+    if not after_release:
+        batches.ensure_editable(batch)
+    if _current_for(batch, test.code) is not None:
+        raise ServiceError(_("%(test)s already has a result; amend it instead.",
+                             test=test.name), field="test_code")
+    result = _new_result(acting, batch, test, data, after_release)
+    db.session.add(result)
+    db.session.flush()
+    if after_release and result.verdict == Verdict.FAIL:
+        _raise_out_of_specification(acting, batch, test, result)
+    db.session.commit()
+    return result
+
+
+def _raise_out_of_specification(acting: User, batch: Batch, test: SpecificationTest,
+                                result: QcResult) -> None:
+    """A failing result after release: a critical deviation and an alert to the clinician."""
+    shown = result_value(result)
+    deviation = deviations.open_deviation(
+        acting, batch, deviations.OUT_OF_SPECIFICATION, "critical",
+        _("Out-of-specification result after release: %(test)s", test=test.name),
+        _("%(test)s of batch %(batch)s is %(result)s (limit %(limit)s), entered after the "
+          "batch was released.", test=test.name, batch=batch.batch_number, result=shown,
+          limit=describe_limit(versions.as_domain(test))))
+    notices.notify(
+        batch.order.treating_clinician_id, "out_of_specification_after_release",
+        _("Batch %(batch)s for your patient %(patient)s: %(test)s is out of specification "
+          "(%(result)s) after release. Deviation %(deviation)s is open; contact QA before "
+          "any further use.", batch=batch.batch_number,
+          patient=batch.order.patient.display_name, test=test.name, result=shown,
+          deviation=deviation.number),
+        severity="critical", batch_id=batch.id, order_id=batch.order_id)
+
+
+def amend_result(acting: User, original: QcResult, data: ResultData, why: str) -> QcResult:
+    """Correct a result before release: a new result supersedes it, with the reason. Commits."""
+    _require_qc(acting)
+    batch = db.session.get(Batch, original.batch_id)
+    batches.ensure_editable(batch)
+    if not (why or "").strip():
+        raise audit.ReasonRequired(_("A reason is required to correct a result."),
+                                   field="reason")
+    if _current_for(batch, original.test_code) is not original:
+        raise ServiceError(_("This result was already corrected; amend the latest version."))
+    test = _test_for(batch, original.test_code)
+    with audit.reason(db.session, why):
+        result = _new_result(acting, batch, test, data, after_release=False)
+        result.supersedes_id, result.amendment_reason = original.id, why.strip()
+        db.session.add(result)
+        db.session.flush()
+    db.session.commit()
+    return result
+
+
+# --- specification versions ------------------------------------------------------------
+
+
+def specification_content(tests: Iterable[SpecTest], summary: str) -> dict:
+    """What QA signs when approving a version: every test and its limits."""
+    return {"change_summary": summary, "tests": [
+        {"code": t.code, "name": t.name, "kind": str(t.kind), "unit": t.unit,
+         "method": t.method, "limit": describe_limit(t), "mandatory": t.mandatory,
+         "may_be_pending": t.may_be_pending_at_release} for t in tests]}
+
+
+def new_specification_version(acting: User, tests: list[SpecTest], summary: str,
+                              sign: Callable[[str, object, dict], Signature]) -> Specification:
+    """QA approves a new specification version (signed, meaning approved). Commits.
+
+    Batches already started keep the version they started with.
+    """
+    if acting.role != Role.QA:
+        raise PermissionDenied(_("Only QA may change the release specification."))
+    audit.attribute_to(db.session, acting)
+    summary = (summary or "").strip()
+    if not summary or len(summary) > MAX_SUMMARY:
+        raise ServiceError(_("Say what changed and why."), field="change_summary")
+    problems = validate_specification(tests)
+    if problems:
+        raise ServiceError(" ".join(spec_problem_message(p) for p in problems))
+    versions.current_specification()  # version 1 exists before the first edit
+    spec = versions.create_version(tests, summary, acting.id)
+    signature = sign("specification", spec.id, specification_content(tests, summary))
+    if signature.meaning != Meaning.APPROVED or signature.signer_id != acting.id:
+        raise ServiceError(_("A new version needs your own signature meaning approved."))
+    db.session.commit()
+    return spec
+
+
+def specification_versions() -> list[Specification]:
+    """Every version, newest first."""
+    return list(db.session.scalars(select(Specification)
+                                   .order_by(Specification.version.desc())))
+
+
+def find_version(version: int) -> Specification | None:
+    return db.session.scalar(select(Specification).where(Specification.version == version))
+
+
+def pending_allowed_tests(specification_ids: set[int]) -> dict[int, list[tuple[str, str]]]:
+    """(code, name) of the tests allowed to be pending at release, per specification id."""
+    rows = db.session.execute(
+        select(SpecificationTest.specification_id, SpecificationTest.code,
+               SpecificationTest.name)
+        .where(SpecificationTest.specification_id.in_(specification_ids),
+               SpecificationTest.may_be_pending.is_(True))
+        .order_by(SpecificationTest.position)).all()
+    tests: dict[int, list[tuple[str, str]]] = {}
+    for spec_id, code, name in rows:
+        tests.setdefault(spec_id, []).append((code, name))
+    return tests
+
+
+def result_codes(batch_ids: set[int]) -> set[tuple[int, str]]:
+    """(batch id, test code) for every test that has a result, for these batches."""
+    return {(batch_id, code) for batch_id, code in db.session.execute(
+        select(QcResult.batch_id, QcResult.test_code).where(QcResult.batch_id.in_(batch_ids)))}

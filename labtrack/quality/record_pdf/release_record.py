@@ -1,0 +1,297 @@
+"""The PDF batch release record, from a plain data structure (no Flask, no database).
+
+Laid out for review by exception: the decision and every out-of-specification, pending,
+amended or exceptional item come first, on page 1, in colour and in words. Every page
+carries the lab, the document id and "page X of Y". All text is drawn literally: nothing
+the record prints goes through ReportLab's paragraph markup, so user text can never be
+read as markup.
+
+The text is laid out by ``labtrack.quality.record_pdf.record_text`` (lines broken once, as a
+Paragraph would break them, far cheaper than one Paragraph per cell).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+from reportlab.graphics.barcode.code128 import Code128
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import KeepTogether, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from labtrack.quality.record_pdf.record_chart import ChartData, growth_drawing, register_fonts
+from labtrack.quality.record_pdf.record_text import (
+    BASE,
+    CELL,
+    DECISION,
+    DIN,
+    H2,
+    HEAD,
+    SMALL,
+    TITLE,
+    TextBlock,
+    TextTable,
+    cell_text,
+    font_command,
+)
+
+MARGIN = 15 * mm
+CONTENT_WIDTH = A4[0] - 2 * MARGIN
+FLAG_COLOURS = {
+    "fail": colors.HexColor("#fbeaea"),
+    "exceptional": colors.HexColor("#fbeaea"),
+    "pending": colors.HexColor("#fdf3e1"),
+    "amended": colors.HexColor("#e8eefb"),
+    "ok": colors.HexColor("#e6f4ec"),
+}
+FLAG_INK = {"fail": "#b3261e", "exceptional": "#b3261e", "pending": "#9a6200",
+            "amended": "#1f4f9b", "ok": "#1e7b45"}
+
+
+@dataclass(frozen=True)
+class Flagged:
+    """A line of text and how it stands out: fail, exceptional, pending, amended, ok or None."""
+
+    text: str
+    flag: str | None = None
+
+
+@dataclass(frozen=True)
+class Row:
+    cells: tuple[str, ...]
+    flag: str | None = None
+
+
+@dataclass(frozen=True)
+class TableData:
+    columns: tuple[str, ...]
+    rows: tuple[Row, ...]
+    widths: tuple[float, ...] | None = None  # relative widths
+
+
+@dataclass(frozen=True)
+class Section:
+    """A titled part of the record: facts, a table, paragraphs and/or the chart."""
+
+    title: str
+    facts: tuple[tuple[str, str], ...] = ()
+    table: TableData | None = None
+    paragraphs: tuple[Flagged, ...] = ()
+    chart: ChartData | None = None
+    empty: str | None = None
+
+
+@dataclass(frozen=True)
+class RecordData:
+    """Everything the record prints; times are already local, with their zone."""
+
+    lab_name: str
+    title: str
+    document_id: str
+    document_label: str  # e.g. "Document BRR-MSC26-0001"
+    page_label: str  # "Page %(page)d of %(pages)d"
+    generated_label: str
+    decision: Flagged
+    decision_lines: tuple[str, ...]
+    exceptions_title: str
+    exceptions: tuple[Flagged, ...]
+    no_exceptions: str
+    din_label: str
+    din_grouped: str
+    din_check: str
+    din_barcode: str
+    first_page: tuple[Section, ...]
+    sections: tuple[Section, ...]
+
+
+# --- the record -----------------------------------------------------------------------------
+
+
+def render_record(record: RecordData) -> bytes:
+    """The record as PDF bytes."""
+    register_fonts()
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN + 6 * mm,
+        bottomMargin=MARGIN + 4 * mm, title=f"{record.title} {record.document_id}",
+        author=record.lab_name, creator="LabTrack", subject=record.document_id, invariant=1)
+    story = _first_page(record)
+    for section in record.sections:
+        story.extend(_section(section))
+    doc.build(story, onFirstPage=_header(record), onLaterPages=_header(record),
+              canvasmaker=_numbered_canvas(record))
+    return buffer.getvalue()
+
+
+def _header(record: RecordData):
+    def draw(canvas: Canvas, doc) -> None:
+        canvas.saveState()
+        canvas.setFont("Vera-Bold", 8)
+        top = A4[1] - MARGIN
+        canvas.drawString(MARGIN, top, f"{record.lab_name} · {record.title}")
+        canvas.setFont("Vera", 8)
+        canvas.drawRightString(A4[0] - MARGIN, top, record.document_label)
+        canvas.setStrokeColor(colors.grey)
+        canvas.line(MARGIN, top - 3, A4[0] - MARGIN, top - 3)
+        canvas.restoreState()
+
+    return draw
+
+
+def _numbered_canvas(record: RecordData):
+    """A canvas that writes "page X of Y" on every page once the page count is known."""
+
+    class NumberedCanvas(Canvas):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._pages: list[dict] = []
+
+        def showPage(self):  # noqa: N802 (ReportLab's name)
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self):
+            for number, state in enumerate(self._pages, start=1):
+                self.__dict__.update(state)
+                self._footer(number, len(self._pages))
+                super().showPage()
+            super().save()
+
+        def _footer(self, number: int, total: int) -> None:
+            self.saveState()
+            self.setFont("Vera", 7.5)
+            bottom = MARGIN
+            self.drawString(MARGIN, bottom, f"{record.document_label} · "
+                                            f"{record.generated_label}")
+            self.drawRightString(A4[0] - MARGIN, bottom,
+                                 record.page_label % {"page": number, "pages": total})
+            self.restoreState()
+
+    return NumberedCanvas
+
+
+def _first_page(record: RecordData) -> list:
+    story = [TextBlock(record.title, TITLE), _decision(record), Spacer(1, 4 * mm),
+             _exceptions(record), Spacer(1, 3 * mm), _din(record)]
+    for section in record.first_page:
+        story.extend(_section(section))
+    return story
+
+
+def _decision(record: RecordData) -> Table:
+    ink = FLAG_INK.get(record.decision.flag or "", "#1d2733")
+    rows = [[cell_text(record.decision.text, DECISION, CONTENT_WIDTH)]]
+    rows += [[cell_text(line, BASE, CONTENT_WIDTH)] for line in record.decision_lines]
+    table = TextTable(rows, colWidths=[CONTENT_WIDTH])
+    table.setStyle(TableStyle([
+        font_command(DECISION, (0, 0), (-1, 0)), ("ALIGN", (0, 0), (-1, 0), "CENTER"),
+        ("TEXTCOLOR", (0, 0), (-1, 0), colors.HexColor(ink)),
+        font_command(BASE, (0, 1), (-1, -1)),
+        ("BOX", (0, 0), (-1, -1), 1.5, colors.HexColor(ink)),
+        ("BACKGROUND", (0, 0), (-1, 0), FLAG_COLOURS.get(record.decision.flag or "",
+                                                          colors.white)),
+        ("TOPPADDING", (0, 0), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+    ]))
+    return table
+
+
+def _exceptions(record: RecordData) -> KeepTogether:
+    heading = TextBlock(record.exceptions_title, H2)
+    if not record.exceptions:
+        return KeepTogether([heading, _flag_table([Flagged(record.no_exceptions, "ok")])])
+    return KeepTogether([heading, _flag_table(list(record.exceptions))])
+
+
+def _flag_table(lines: list[Flagged]) -> Table:
+    table = TextTable([[cell_text(line.text, BASE, CONTENT_WIDTH)] for line in lines],
+                  colWidths=[CONTENT_WIDTH])
+    commands = [font_command(BASE, (0, 0), (-1, -1)), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("BOX", (0, 0), (-1, -1), 0.5, colors.grey),
+                ("LINEBELOW", (0, 0), (-1, -2), 0.25, colors.lightgrey)]
+    for i, line in enumerate(lines):
+        commands.append(("TEXTCOLOR", (0, i), (-1, i),
+                         colors.HexColor(FLAG_INK.get(line.flag or "", "#1d2733"))))
+        if line.flag in FLAG_COLOURS:
+            commands.append(("BACKGROUND", (0, i), (-1, i), FLAG_COLOURS[line.flag]))
+    table.setStyle(TableStyle(commands))
+    return table
+
+
+def _din(record: RecordData) -> Table:
+    barcode = Code128(record.din_barcode, barWidth=0.33 * mm, barHeight=11 * mm,
+                      quiet=1, lquiet=4 * mm, rquiet=4 * mm)
+    check = TextTable([[record.din_check]])
+    check.setStyle(TableStyle([font_command(DIN, (0, 0), (-1, -1)),
+                               ("BOX", (0, 0), (-1, -1), 1, colors.black),
+                               ("LEFTPADDING", (0, 0), (-1, -1), 3),
+                               ("RIGHTPADDING", (0, 0), (-1, -1), 3)]))
+    din = TextTable([[cell_text(record.din_grouped, DIN, 54 * mm), check]],
+                colWidths=[54 * mm, 9 * mm], hAlign="LEFT")
+    din.setStyle(TableStyle([font_command(DIN, (0, 0), (0, 0))]))
+    widths = [CONTENT_WIDTH * 0.1, CONTENT_WIDTH * 0.4, CONTENT_WIDTH * 0.5]
+    table = TextTable([[cell_text(record.din_label, HEAD, widths[0]), din, barcode]],
+                      colWidths=widths)
+    table.setStyle(TableStyle([font_command(HEAD, (0, 0), (0, 0)),
+                               ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                               ("BOX", (0, 0), (-1, -1), 0.5, colors.grey)]))
+    return table
+
+
+def _section(section: Section) -> list:
+    parts = [TextBlock(section.title, H2)]
+    if section.facts:
+        parts.append(_facts(section.facts))
+    if section.table is not None and section.table.rows:
+        parts.append(_table(section.table))
+    for line in section.paragraphs:
+        parts.append(_flag_table([line]) if line.flag else TextBlock(line.text, BASE))
+    if section.chart is not None:
+        parts.append(growth_drawing(section.chart, CONTENT_WIDTH, 62 * mm))
+    if section.empty and not (section.facts or (section.table and section.table.rows)
+                              or section.paragraphs or section.chart):
+        parts.append(TextBlock(section.empty, SMALL))
+    return [KeepTogether(parts[:2]), *parts[2:]] if len(parts) > 1 else parts
+
+
+def _facts(facts: tuple[tuple[str, str], ...]) -> Table:
+    half = (len(facts) + 1) // 2
+    columns = [facts[:half], facts[half:]]
+    width = CONTENT_WIDTH / 2
+    widths = [width * 0.38, width * 0.62] * 2
+    rows = []
+    for index in range(half):
+        row = []
+        for column in columns:
+            label, value = column[index] if index < len(column) else ("", "")
+            row += [cell_text(label, HEAD, widths[0]), cell_text(value, CELL, widths[1])]
+        rows.append(row)
+    table = TextTable(rows, colWidths=widths)
+    table.setStyle(TableStyle([font_command(HEAD, (0, 0), (0, -1)),
+                               font_command(CELL, (1, 0), (1, -1)),
+                               font_command(HEAD, (2, 0), (2, -1)),
+                               font_command(CELL, (3, 0), (3, -1)),
+                               ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                               ("TOPPADDING", (0, 0), (-1, -1), 1),
+                               ("BOTTOMPADDING", (0, 0), (-1, -1), 1)]))
+    return table
+
+
+def _table(data: TableData) -> Table:
+    weights = data.widths or (1,) * len(data.columns)
+    widths = [CONTENT_WIDTH * weight / sum(weights) for weight in weights]
+    rows = [[cell_text(text, HEAD if i == 0 else CELL, width)
+             for text, width in zip(cells, widths, strict=True)]
+            for i, cells in enumerate([data.columns, *(row.cells for row in data.rows)])]
+    table = TextTable(rows, colWidths=widths, repeatRows=1)
+    commands = [font_command(HEAD, (0, 0), (-1, 0)), font_command(CELL, (0, 1), (-1, -1)),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eceff2")),
+                ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.lightgrey),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 2)]
+    commands += [("BACKGROUND", (0, i), (-1, i), FLAG_COLOURS[row.flag])
+                 for i, row in enumerate(data.rows, start=1) if row.flag in FLAG_COLOURS]
+    table.setStyle(TableStyle(commands))
+    return table

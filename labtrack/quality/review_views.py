@@ -1,0 +1,170 @@
+"""QA batch review and decision: checklist, release, exceptional release, rejection, records."""
+
+from __future__ import annotations
+
+import io
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from labtrack.accounts.signature_rules import Meaning
+from labtrack.accounts.signing import first_signature_in_session, sign_from_form
+from labtrack.culture.batch_pages import batch_or_404, requires_any_area
+from labtrack.culture.harvest import LabelSettings, dose_labels
+from labtrack.errors import ServiceError
+from labtrack.extensions import db
+from labtrack.quality import deviations, release
+from labtrack.quality.forms import (
+    ExceptionalReleaseForm,
+    RejectForm,
+    ReleaseForm,
+    version_field_value,
+)
+from labtrack.quality.release import DecisionConflict, ExceptionalRequest, RecordSettings
+from labtrack.quality.release_rules import millions
+from labtrack.quality.specification_rules import format_number
+from labtrack.web import terms as labels
+from labtrack.web.forms import show_service_error
+from labtrack.web.policy import Area
+from labtrack.web.security import requires_area
+from labtrack.web.templating import lab_zone
+
+bp = Blueprint("quality", __name__, url_prefix="/quality")
+bp.add_app_template_filter(labels.verdict_text, "verdict_label")
+bp.add_app_template_filter(labels.severity_text, "severity_label")
+bp.add_app_template_filter(labels.status_text, "deviation_status")
+bp.add_app_template_filter(labels.deviation_kind_text, "deviation_kind")
+bp.add_app_template_filter(labels.state_label, "batch_state")
+bp.add_app_template_filter(format_number, "plain_number")
+bp.add_app_template_filter(lambda cells: "—" if cells is None else millions(cells), "cells")
+
+DECISIONS = {
+    "release": (ReleaseForm, Meaning.RELEASED),
+    "exceptional": (ExceptionalReleaseForm, Meaning.RELEASED),
+    "reject": (RejectForm, Meaning.REJECTED),
+}
+
+
+def signing_form(form_class, **kwargs):
+    """A form with the signing step; the user name is asked only at the session's first one."""
+    form = form_class(**kwargs)
+    if not first_signature_in_session():
+        del form.sign_username
+    return form
+
+
+def signer(form, meaning: Meaning):
+    """The signing step for a service: sign as the current user with the form's credentials."""
+    return lambda record_type, record_id, content: sign_from_form(
+        form, meaning, record_type, record_id, content)
+
+
+def show_refusal(form, error: ServiceError) -> None:
+    """Like show_service_error, with credential refusals on the password field."""
+    if error.field == "password":
+        error.field = "sign_password"
+    show_service_error(form, error)
+
+
+@bp.route("/batches/<batch_number>")
+@requires_area(Area.QUALITY)
+def batch(batch_number: str):
+    batch = batch_or_404(batch_number)
+    review = release.review(batch, current_user, lab_zone())
+    return render_template("quality/batch.html", batch=batch, review=review,
+                           decision=release.decision_of(batch),
+                           open_deviations=[d for d in review.deviations
+                                            if d.status != deviations.CLOSED])
+
+
+@bp.route("/batches/<batch_number>/<any(release, exceptional, reject):kind>",
+          methods=["GET", "POST"])
+@requires_area(Area.QUALITY)
+def decide(batch_number: str, kind: str):
+    """Confirm and sign a decision; irreversible, so it has its own page."""
+    batch = batch_or_404(batch_number)
+    form_class, meaning = DECISIONS[kind]
+    form = signing_form(form_class)
+    if not form.is_submitted():
+        form.version.data = str(batch.version)
+    if form.validate_on_submit():
+        try:
+            _decide(kind, batch, form, meaning)
+        except DecisionConflict as error:
+            db.session.rollback()
+            flash(error.message, "error")
+            return redirect(url_for("quality.batch", batch_number=batch_number))
+        except ServiceError as error:
+            show_refusal(form, error)
+        else:
+            flash(_decided_message(kind, batch_number), "success")
+            return redirect(url_for("quality.batch", batch_number=batch_number))
+    batch = batch_or_404(batch_number)
+    review = release.review(batch, current_user, lab_zone())
+    status = 400 if form.is_submitted() else 200
+    return render_template("quality/decide.html", batch=batch, review=review, form=form,
+                           kind=kind, meaning=meaning,
+                           decision=release.decision_of(batch)), status
+
+
+def _decide(kind: str, batch, form, meaning: Meaning):
+    settings = RecordSettings.from_config(current_app.config)
+    version = version_field_value(form)
+    if version is None:
+        raise DecisionConflict(_("The form was out of date. Nothing was signed: review the "
+                                 "batch again."))
+    sign = signer(form, meaning)
+    if kind == "reject":
+        return release.reject(current_user, batch, sign, settings, form.reason.data, version)
+    exceptional = (ExceptionalRequest(form.clinician_request.data, form.risk_assessment.data)
+                   if kind == "exceptional" else None)
+    return release.release(current_user, batch, sign, settings, version, exceptional)
+
+
+def _decided_message(kind: str, batch_number: str) -> str:
+    if kind == "reject":
+        return _("Batch %(batch)s rejected. The treating clinician has been told.",
+                 batch=batch_number)
+    return _("Batch %(batch)s released for clinical use. Its release record is stored and "
+             "the treating clinician has been told.", batch=batch_number)
+
+
+@bp.route("/batches/<batch_number>/record.pdf")
+@requires_area(Area.QUALITY)
+def record(batch_number: str):
+    """The stored PDF release record, byte for byte as generated at the decision."""
+    decision = release.decision_of(batch_or_404(batch_number))
+    if decision is None or decision.record_pdf is None:
+        abort(404)
+    response = send_file(io.BytesIO(decision.record_pdf), mimetype="application/pdf",
+                         as_attachment=True, download_name=f"{decision.document_id}.pdf")
+    response.headers["X-Content-SHA256"] = decision.record_sha256
+    return response
+
+
+@bp.route("/batches/<batch_number>/labels.pdf")
+@requires_any_area(Area.BENCH, Area.QUALITY)
+def labels(batch_number: str):
+    """One ISBT 128 label per dose."""
+    batch = batch_or_404(batch_number)
+    config = current_app.config
+    settings = LabelSettings(config["LAB_NAME"], lab_zone(), config["PRODUCT_CODE"],
+                             config["DOSE_STORAGE"])
+    try:
+        pdf = dose_labels(current_user, batch, settings)
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("main.home"))
+    return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
+                     download_name=f"{batch.batch_number}-dose-labels.pdf")

@@ -1,0 +1,1 @@
+"""What every page shares: request security, the access policy, pagination, i18n, template helpers."""

@@ -1,0 +1,119 @@
+"""Form fields shared by every area: a date and time typed on the lab's wall clock.
+
+A ``datetime-local`` input carries no zone, so the value is read in the lab's zone by
+:func:`labtrack.clock.lab_local_to_utc`. A time the clocks skipped (spring forward) is
+refused; a time they showed twice (autumn back) is refused until the user picks which
+of the two it was, from a choice the field shows under the input. Nothing is shifted.
+"""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
+from wtforms import DateTimeLocalField
+from wtforms.utils import unset_value
+from wtforms.validators import InputRequired
+from wtforms.widgets import DateTimeLocalInput
+
+from labtrack.clock import (
+    AmbiguousLocalTime,
+    NonexistentLocalTime,
+    format_offset,
+    lab_local_to_utc,
+    parse_offset,
+)
+from labtrack.web.i18n import gettext as _
+
+LOCAL_MINUTES = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["LAB_TIMEZONE"])
+
+
+class LabTimeInput(DateTimeLocalInput):
+    """The input, then, for a time shown twice by the clocks, a choice of the two."""
+
+    def __call__(self, field, **kwargs):
+        html = super().__call__(field, **kwargs)
+        if not field.fold_offsets:
+            return html
+        choices = []
+        for fold, offset in enumerate(field.fold_offsets):
+            label = fold_choice_label(field.data, field.zone, fold)
+            value = format_offset(offset)
+            choices.append(Markup(
+                '<label><input type="radio" name="{name}" value="{value}" required> '
+                "{label}</label>").format(name=field.offset_name, value=value, label=label))
+        legend = escape(_("Which %(time)s do you mean?", time=f"{field.data:%H:%M}"))
+        return html + Markup('<fieldset class="fold-choice" data-testid="{id}-fold">'
+                             "<legend>{legend}</legend>{choices}</fieldset>").format(
+            id=field.id, legend=legend, choices=Markup("").join(choices))
+
+
+def fold_choice_label(value, zone: ZoneInfo, fold: int) -> str:
+    wall = value.replace(tzinfo=zone, fold=fold)
+    when = _("before the clocks went back") if fold == 0 else _("after the clocks went back")
+    return _("%(time)s %(abbreviation)s (UTC%(offset)s), %(when)s", time=f"{value:%H:%M}",
+             abbreviation=wall.tzname(), offset=format_offset(wall.utcoffset()), when=when)
+
+
+class LabTimeField(DateTimeLocalField):
+    """A date and time typed in the lab's zone; after validation ``.utc`` is the instant."""
+
+    widget = LabTimeInput()
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("format", LOCAL_MINUTES)
+        super().__init__(label, validators, **kwargs)
+        self.utc = None
+        self.fold_offsets = ()
+        self.chosen_offset = None
+
+    @property
+    def offset_name(self) -> str:
+        return f"{self.name}-offset"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return _zone()
+
+    def process(self, formdata, data=unset_value, extra_filters=None):
+        super().process(formdata, data, extra_filters)
+        if formdata is not None:
+            self.chosen_offset = parse_offset(formdata.get(self.offset_name))
+
+    def post_validate(self, form, validation_stopped):
+        self.utc, self.fold_offsets = None, ()
+        if validation_stopped or self.errors or self.data is None:
+            return
+        zone = self.zone
+        try:
+            self.utc = lab_local_to_utc(self.data, zone, self.chosen_offset)
+        except NonexistentLocalTime as gap:
+            self.errors.append(_(
+                "%(time)s did not exist in %(zone)s: the clocks went forward from "
+                "UTC%(before)s to UTC%(after)s that night. Enter the time the clock showed.",
+                time=f"{self.data:%Y-%m-%d %H:%M}", zone=zone.key,
+                before=format_offset(gap.offsets[0]), after=format_offset(gap.offsets[1])))
+        except AmbiguousLocalTime as fold:
+            self.fold_offsets = fold.offsets
+            self.errors.append(_(
+                "%(time)s happened twice in %(zone)s: the clocks went back one hour that "
+                "night. Choose below which of the two you mean, then submit again.",
+                time=f"{self.data:%Y-%m-%d %H:%M}", zone=zone.key))
+        except OverflowError:
+            self.errors.append(_("Enter a date and time between the years 1900 and 9998."))
+
+
+LOCAL_TIME_HELP = _l("Local time in the lab.")
+
+
+def lab_time_field(label, required=True, description=LOCAL_TIME_HELP, validators=None):
+    """The usual lab time field: required unless said, described as local time."""
+    first = [InputRequired()] if required else []
+    return LabTimeField(label, validators=first + list(validators or ()),
+                        description=description)

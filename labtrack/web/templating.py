@@ -1,0 +1,210 @@
+"""Display helpers: times in the lab's zone, navigation for the signed-in role."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from markupsafe import Markup
+
+from labtrack import clock
+from labtrack.clock import utcnow
+from labtrack.samples.isbt128 import Din, DinError, parse_din
+from labtrack.web.i18n import gettext as _
+from labtrack.web.i18n import ngettext, request_translations
+from labtrack.web.policy import Area, may_use
+from labtrack.web.terms import (
+    count_method_label,
+    lot_status_label,
+    meaning_label,
+    role_label,
+    sample_status_label,
+    sex_label,
+    state_label,
+    step_kind_label,
+    task_status_label,
+)
+
+# (area, endpoint, label); shown only to roles that may use the area.
+NAVIGATION = (
+    (Area.ADMIN, "admin.users", _l("Users")),
+    (Area.AUDIT, "audit.events", _l("Audit trail")),
+    (Area.CLINIC, "orders.index", _l("Orders")),
+    (Area.CLINIC, "orders.patients", _l("Patients")),
+    (Area.CLINIC, "clinic.administer", _l("Administer")),
+    (Area.ADMIN, "tokens.manage", _l("API tokens")),
+    (Area.BENCH, "samples.awaiting", _l("Receive sample")),
+    (Area.BENCH, "samples.index", _l("Samples")),
+    (Area.QUALITY, "samples.index", _l("Samples")),
+    (Area.BENCH, "batches.index", _l("Batches")),
+    (Area.QUALITY, "batches.index", _l("Batches")),
+    (Area.CLINIC, "batches.index", _l("Batches")),
+    (Area.BENCH, "inventory.lots", _l("Reagents & equipment")),
+    (Area.QUALITY, "inventory.lots", _l("Reagents & equipment")),
+    (Area.QUALITY, "main.review", _l("Review")),
+    (Area.QUALITY, "deviations.index", _l("Deviations")),
+    (Area.BENCH, "deviations.index", _l("Deviations")),
+    (Area.QUALITY, "specifications.index", _l("Specifications")),
+)
+
+
+def lab_zone() -> ZoneInfo:
+    """The lab's time zone (setting ``LAB_TIMEZONE``)."""
+    return clock.zone_of(current_app.config)
+
+
+def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored UTC time shown in the lab's zone, always with the zone named."""
+    if value is None:
+        return "—"
+    local = value.astimezone(lab_zone())
+    return f"{local.strftime(fmt)} {local.tzname()}"
+
+
+def local_date(value: datetime | date | None) -> str:
+    """The date of a stored UTC time in the lab's zone (dates are shown as they are)."""
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        value = value.astimezone(lab_zone()).date()
+    return value.isoformat()
+
+
+def lab_now() -> datetime:
+    """The lab's local wall-clock time to the minute, naive (for datetime-local inputs)."""
+    return clock.lab_now_minute(lab_zone())
+
+
+def lab_today() -> date:
+    """Today's date in the lab's time zone."""
+    return clock.lab_today(lab_zone())
+
+
+def cells_in_millions(value: int | None) -> str:
+    """A cell count in millions without needless decimals: 20000000 → '20', 20500000 → '20.5'."""
+    if value is None:
+        return "—"
+    return f"{value / 1_000_000:,.2f}".rstrip("0").rstrip(".")
+
+
+def step_measurements(step) -> list[str]:
+    """What was measured and seen at a culture step, as short phrases for one line."""
+    phrases = []
+    if step.cells is not None:
+        phrases.append(_("%(cells)s M cells", cells=cells_in_millions(step.cells)))
+    if step.flasks is not None:
+        phrases.append(ngettext("%(num)d flask", "%(num)d flasks", step.flasks))
+    if step.surface_cm2 is not None:
+        phrases.append(_("%(surface)s cm²", surface=step.surface_cm2))
+    if step.seeding_density is not None:
+        phrases.append(_("%(density)d cells/cm²", density=step.seeding_density))
+    if step.split_ratio:
+        phrases.append(_("split %(ratio)s", ratio=step.split_ratio))
+    if step.confluence_percent is not None:
+        phrases.append(_("confluence %(value)d %%", value=step.confluence_percent))
+    if step.morphology:
+        phrases.append(step.morphology)
+    return phrases
+
+
+def task_window(task) -> str:
+    """When a protocol task is due: its confluence, or its culture day or days."""
+    if task.confluence is not None:
+        return _("confluence %(value)d %%", value=task.confluence)
+    if task.opens_day is None:
+        return _("before culture starts")
+    if task.opens_day == task.closes_day:
+        return _("day %(day)d", day=task.opens_day)
+    return _("days %(first)d–%(last)d", first=task.opens_day, last=task.closes_day)
+
+
+def struck_through(value, struck: bool) -> Markup | str:
+    """A value of a replaced or withdrawn record: struck through (``<del>``) but readable."""
+    return Markup("<del>%s</del>") % value if struck else value
+
+
+def as_din(text: str) -> Din | str:
+    """A stored DIN as a ``Din`` (for grouped display with its check character)."""
+    try:
+        return parse_din(text)
+    except DinError:
+        return text
+
+
+def batch_url(batch) -> str:
+    """The batch's page, or its sample's page until the batch pages exist."""
+    if "batches.detail" in current_app.view_functions:
+        return url_for("batches.detail", batch_number=batch.batch_number)
+    return url_for("samples.detail", din=batch.sample.din)
+
+
+def navigation_for_current_user() -> list[tuple[str, str]]:
+    if not current_user.is_authenticated:
+        return []
+    return [(endpoint, label) for area, endpoint, label in NAVIGATION
+            if may_use(current_user.role, area) and endpoint in current_app.view_functions]
+
+
+def user_may_use(*areas: str) -> bool:
+    """Whether the signed-in user may use one of ``areas``: the rule the routes check, so
+    a template shows a link only to those who may follow it."""
+    return current_user.is_authenticated and any(
+        may_use(current_user.role, Area(area)) for area in areas)
+
+
+def page_url(page: int) -> str:
+    """The current page's URL with its filters kept and another page number."""
+    args = request.args.to_dict()
+    args["page"] = page
+    return url_for(request.endpoint, **request.view_args, **args)
+
+
+def template_gettext(message: str, **variables) -> Markup:
+    """Templates' ``_``: the translated message, its ``%(name)s`` filled in, escaped.
+
+    What Jinja's newstyle ``gettext`` does (translate, mark safe, ``%`` the escaped
+    variables), in one call instead of four: a page calls it hundreds of times.
+    """
+    # The message is ours (or its translation), not user input: the variables are escaped.
+    return Markup(request_translations().ugettext(message)) % variables  # noqa: S704
+
+
+def _install_template_gettext(app: Flask) -> None:
+    """Templates' ``_``/``gettext``/``ngettext`` through :func:`request_translations`."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: request_translations().ugettext(s),
+        ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),
+        pgettext=lambda c, s: request_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
+    app.jinja_env.globals["_"] = template_gettext
+
+
+def register_template_helpers(app: Flask) -> None:
+    _install_template_gettext(app)
+    app.add_template_filter(local_time, "local_time")
+    app.add_template_filter(role_label, "role_label")
+    app.add_template_filter(meaning_label, "meaning_label")
+    app.add_template_filter(cells_in_millions, "millions")
+    app.add_template_filter(sex_label, "sex_label")
+    app.add_template_filter(sample_status_label, "sample_status")
+    app.add_template_filter(state_label, "state_label")
+    app.add_template_filter(as_din, "as_din")
+    app.add_template_filter(struck_through, "struck_through")
+    app.add_template_filter(local_date, "local_date")
+    app.add_template_filter(step_kind_label, "step_kind")
+    app.add_template_filter(task_status_label, "task_status")
+    app.add_template_filter(lot_status_label, "lot_status")
+    app.add_template_filter(count_method_label, "count_method")
+    app.add_template_global(batch_url, "batch_url")
+    app.add_template_global(step_measurements, "step_measurements")
+    app.add_template_global(task_window, "task_window")
+    app.add_template_global(navigation_for_current_user, "navigation")
+    app.add_template_global(user_may_use, "may_use")
+    app.add_template_global(lambda: current_app.config["LAB_NAME"], "lab_name")
+    app.add_template_global(utcnow, "now_utc")
+    app.add_template_global(page_url, "page_url")
