@@ -1,4 +1,7 @@
-"""Reports as plain functions returning bytes: PDF labels, release records, charts."""
+"""ReportLab settings shared by every PDF LabTrack writes (labels, release records).
+
+Import this module before drawing a PDF: ``from labtrack import pdf  # noqa: F401``.
+"""
 
 from reportlab import rl_config
 

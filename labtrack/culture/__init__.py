@@ -1,1 +1,1 @@
-"""Culture: batches and their states, the protocol, steps, counts, growth, Today's worklist, harvest and doses."""
+"""Culture: batches, states, protocol, steps, counts, growth, the worklist, harvest, doses."""

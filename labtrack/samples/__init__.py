@@ -1,1 +1,1 @@
-"""Samples: receipt of the bone-marrow aspirate, acceptance rules, ISBT 128 identifiers and labels."""
+"""Samples: receipt of the aspirate, acceptance rules, ISBT 128 identifiers and labels."""

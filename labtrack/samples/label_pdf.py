@@ -13,6 +13,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import getAscentDescent, stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
+from labtrack import pdf  # noqa: F401  (ReportLab settings before any PDF is drawn)
 from labtrack.samples.isbt128 import Din
 
 LABEL_WIDTH = 50 * mm

@@ -1,1 +1,1 @@
-"""What every page shares: request security, the access policy, pagination, i18n, template helpers."""
+"""What every page shares: request security, the access policy, pagination, i18n, helpers."""
