@@ -12,7 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length
 
-from labtrack.web.terms import ROLE_LABELS
+from labtrack.accounts.terms import ROLE_LABELS
 
 REASON_HELP = _l("Why is this change being made? It is kept in the audit trail.")
 

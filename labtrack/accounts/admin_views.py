@@ -15,6 +15,7 @@ from labtrack.accounts.admin_forms import (
     SetActiveForm,
 )
 from labtrack.accounts.models import User
+from labtrack.accounts.terms import meaning_label, role_label
 from labtrack.accounts.users import AccountPolicy
 from labtrack.errors import ServiceError
 from labtrack.extensions import db
@@ -24,6 +25,8 @@ from labtrack.web.policy import Area
 from labtrack.web.security import requires_area
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+bp.add_app_template_filter(role_label, "role_label")
+bp.add_app_template_filter(meaning_label, "meaning_label")
 
 
 def _policy() -> AccountPolicy:

@@ -8,8 +8,8 @@ from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from labtrack.clinic.readiness_rules import Status
+from labtrack.clinic.terms import readiness_label
 from labtrack.web.fields import lab_time_field
-from labtrack.web.terms import readiness_label
 
 SCAN = {"autocomplete": "off", "spellcheck": "false", "autocapitalize": "off"}
 OPEN, ALL, MINE = "open", "all", "mine"

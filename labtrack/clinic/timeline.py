@@ -19,6 +19,7 @@ from sqlalchemy.orm import joinedload
 from labtrack.audit.models import AuditEvent
 from labtrack.culture.dose_models import Administration, Dose
 from labtrack.culture.models import Batch, CellCount, CultureStep
+from labtrack.culture.terms import state_label
 from labtrack.database import not_superseded
 from labtrack.extensions import db
 from labtrack.orders.models import TreatmentOrder
@@ -26,7 +27,6 @@ from labtrack.quality.models import Deviation, QcResult, Release, SpecificationT
 from labtrack.quality.release_rules import millions
 from labtrack.quality.specification_rules import format_number
 from labtrack.samples.models import ChainOfIdentityEvent, Sample
-from labtrack.web.terms import state_label
 
 STAGES = ("order", "sample", "culture", "qc", "deviation", "release", "doses",
           "administration", "identity")

@@ -28,6 +28,7 @@ from labtrack.clinic.forms import (
 )
 from labtrack.clinic.readiness import ReadinessFilter, ReadinessSettings
 from labtrack.clinic.readiness_rules import Status
+from labtrack.clinic.terms import readiness_alert, readiness_label, timeline_stage_label
 from labtrack.culture import summaries
 from labtrack.database import utcnow
 from labtrack.errors import ServiceError
@@ -39,7 +40,6 @@ from labtrack.web.pagination import page_number
 from labtrack.web.policy import Area
 from labtrack.web.security import requires_area
 from labtrack.web.templating import lab_zone
-from labtrack.web.terms import readiness_alert, readiness_label, timeline_stage_label
 
 bp = Blueprint("clinic", __name__)
 

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from labtrack.web.terms import STATE_LABELS
+from labtrack.culture.terms import STATE_LABELS
 
 
 class BatchFilterForm(FlaskForm):

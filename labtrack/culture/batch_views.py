@@ -24,10 +24,17 @@ from labtrack.culture import steps as culture
 from labtrack.culture import worklist as bench
 from labtrack.culture.batch_forms import BatchFilterForm, StateChangeForm
 from labtrack.culture.batch_pages import requires_any_area
+from labtrack.culture.display import step_measurements, task_window
 from labtrack.culture.growth_chart import growth_chart_svg
 from labtrack.culture.models import Batch
 from labtrack.culture.protocol import tasks_for
 from labtrack.culture.states import BatchState, allowed_targets, is_locked
+from labtrack.culture.terms import (
+    count_method_label,
+    state_label,
+    step_kind_label,
+    task_status_label,
+)
 from labtrack.database import utcnow
 from labtrack.errors import ServiceError
 from labtrack.extensions import db
@@ -35,9 +42,13 @@ from labtrack.web.forms import show_service_error
 from labtrack.web.pagination import list_page
 from labtrack.web.policy import Area, Role
 from labtrack.web.templating import lab_zone
-from labtrack.web.terms import state_label
 
 bp = Blueprint("batches", __name__, url_prefix="/batches")
+for _filter, _name in ((state_label, "state_label"), (step_kind_label, "step_kind"),
+                       (task_status_label, "task_status"), (count_method_label, "count_method")):
+    bp.add_app_template_filter(_filter, _name)
+bp.add_app_template_global(step_measurements, "step_measurements")
+bp.add_app_template_global(task_window, "task_window")
 
 # Technicians make batches and QA reviews them: both read every batch. A clinician reads
 # the batches of the orders they treat (need to know). Administrators manage accounts only.

@@ -20,13 +20,13 @@ from labtrack.culture.states import (
     check_transition,
     is_locked,
 )
+from labtrack.culture.terms import transition_refusal
 from labtrack.errors import ServiceError
 from labtrack.extensions import db
 from labtrack.orders import orders
 from labtrack.orders.models import TreatmentOrder
 from labtrack.quality import specifications
 from labtrack.samples.models import Sample
-from labtrack.web.terms import transition_refusal
 
 
 class BatchLocked(ServiceError):

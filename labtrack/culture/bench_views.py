@@ -13,12 +13,14 @@ from wtforms import SelectChoice
 
 from labtrack.accounts.signature_rules import Meaning
 from labtrack.accounts.signing import sign_from_form, signature_form
+from labtrack.accounts.terms import MEANING_LABELS
 from labtrack.culture import count_entry
 from labtrack.culture import steps as culture
 from labtrack.culture.batch_pages import requires_any_area
 from labtrack.culture.batch_views import STAFF_AREAS, readable_batch
 from labtrack.culture.forms import AmendCountForm, CountForm, StepForm, VoidCountForm, millions
 from labtrack.culture.models import Batch, CellCount, CultureStep
+from labtrack.culture.terms import step_kind_label
 from labtrack.culture.worklist import local_day
 from labtrack.database import utcnow
 from labtrack.errors import ServiceError
@@ -28,7 +30,6 @@ from labtrack.web.forms import show_service_error
 from labtrack.web.policy import Area
 from labtrack.web.security import requires_area
 from labtrack.web.templating import lab_now, lab_today, lab_zone
-from labtrack.web.terms import MEANING_LABELS, step_kind_label
 
 bp = Blueprint("culture", __name__, url_prefix="/batches/<batch_number>")
 

@@ -25,8 +25,8 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Sto
 
 from labtrack.culture.counts import CountData
 from labtrack.culture.steps import StepData
+from labtrack.culture.terms import COUNT_METHOD_LABELS
 from labtrack.web.fields import lab_time_field
-from labtrack.web.terms import COUNT_METHOD_LABELS
 
 MILLION = Decimal(1_000_000)
 MAX_MILLIONS = 100_000  # 10¹¹ cells: far beyond any culture, well inside the column

@@ -25,6 +25,7 @@ from labtrack.culture.models import (
 )
 from labtrack.culture.protocol import CultureProtocol, StepFact, Timing, WindowIssue, outside_window
 from labtrack.culture.states import BatchState
+from labtrack.culture.terms import step_kind_label
 from labtrack.database import utcnow
 from labtrack.errors import PermissionDenied, ServiceError
 from labtrack.extensions import db
@@ -32,7 +33,6 @@ from labtrack.inventory.models import Equipment, ReagentLot
 from labtrack.quality import deviations
 from labtrack.quality.models import Deviation
 from labtrack.web.policy import Role
-from labtrack.web.terms import step_kind_label
 
 STEP_KINDS = ("isolation", "seeding", "non_adherent_removal", "medium_change", "observation",
               "passage")  # the harvest has its own use case (services/harvest.py)

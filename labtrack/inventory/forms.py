@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from labtrack.web.terms import LOT_STATUS_LABELS
+from labtrack.inventory.terms import LOT_STATUS_LABELS
 
 CODE_INPUT = {"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}
 

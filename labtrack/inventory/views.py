@@ -20,6 +20,7 @@ from labtrack.inventory.forms import (
 )
 from labtrack.inventory.inventory import EquipmentData, LotData
 from labtrack.inventory.models import Equipment, ReagentLot
+from labtrack.inventory.terms import lot_status_label
 from labtrack.web.forms import show_service_error
 from labtrack.web.pagination import list_page
 from labtrack.web.policy import Area
@@ -27,6 +28,7 @@ from labtrack.web.security import requires_area
 from labtrack.web.templating import lab_today
 
 bp = Blueprint("inventory", __name__, url_prefix="/inventory")
+bp.add_app_template_filter(lot_status_label, "lot_status")
 USERS = (Area.BENCH, Area.QUALITY)  # technicians and QA; the services decide who does what
 
 

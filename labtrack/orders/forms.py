@@ -28,7 +28,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from labtrack.orders.disc_levels import DISC_LEVELS
 from labtrack.orders.orders import AuthorisationData, OrderData, PatientData
-from labtrack.web.terms import SEX_LABELS
+from labtrack.orders.terms import SEX_LABELS
 
 MILLION = 1_000_000
 NO_AUTOCOMPLETE = {"autocomplete": "off", "spellcheck": "false"}

@@ -28,15 +28,17 @@ from labtrack.orders.forms import (
     millions_from_cells,
 )
 from labtrack.orders.models import Patient, TreatmentOrder
+from labtrack.orders.terms import authorisation_message, sex_label
 from labtrack.samples import receipt as samples
+from labtrack.samples.terms import failed_rule_message
 from labtrack.web.forms import show_service_error
 from labtrack.web.pagination import list_page
 from labtrack.web.policy import Area, may_use
 from labtrack.web.security import requires_area
 from labtrack.web.templating import lab_today
-from labtrack.web.terms import authorisation_message, failed_rule_message
 
 bp = Blueprint("orders", __name__)
+bp.add_app_template_filter(sex_label, "sex_label")
 
 
 def _search() -> tuple[PatientSearchForm, str | None]:

@@ -32,11 +32,11 @@ from labtrack.quality.forms import (
 )
 from labtrack.quality.models import Deviation
 from labtrack.quality.review_views import show_refusal, signer, signing_form
+from labtrack.quality.terms import DEVIATION_STATUS_LABELS
 from labtrack.web.forms import show_service_error
 from labtrack.web.pagination import list_page
 from labtrack.web.policy import Area, Role
 from labtrack.web.security import requires_area
-from labtrack.web.terms import DEVIATION_STATUS_LABELS
 
 bp = Blueprint("deviations", __name__, url_prefix="/deviations")
 

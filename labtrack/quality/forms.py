@@ -13,8 +13,8 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from labtrack.accounts.signature_form import SignatureForm
 from labtrack.quality.deviations import KINDS
+from labtrack.quality.terms import DEVIATION_KIND_LABELS, SEVERITY_LABELS
 from labtrack.web.fields import lab_time_field
-from labtrack.web.terms import DEVIATION_KIND_LABELS, SEVERITY_LABELS
 
 
 class ResultForm(FlaskForm):

@@ -43,8 +43,8 @@ from labtrack.quality.specification_rules import (
     evaluate,
     validate_specification,
 )
+from labtrack.quality.terms import spec_problem_message
 from labtrack.web.policy import Role
-from labtrack.web.terms import spec_problem_message
 
 QC_ROLES = (Role.TECHNICIAN, Role.QA)
 AFTER_RELEASE_STATES = (BatchState.RELEASED.value, BatchState.COMPLETED.value)

@@ -44,8 +44,8 @@ from labtrack.quality.deviations import Signer
 from labtrack.quality.models import Deviation, QcResult, Release
 from labtrack.quality.record_pdf.release_record import render_record
 from labtrack.quality.release_rules import ChecklistItem, DoseInput, OpenDeviation, OrderInput
+from labtrack.quality.terms import checklist_message
 from labtrack.web.policy import Role
-from labtrack.web.terms import checklist_message
 
 RELEASED, REJECTED = "released", "rejected"
 MAX_TEXT = 4000

@@ -21,9 +21,10 @@ from labtrack.accounts.signature_rules import Meaning
 from labtrack.accounts.signing import first_signature_in_session, sign_from_form
 from labtrack.culture.batch_pages import batch_or_404, requires_any_area
 from labtrack.culture.harvest import LabelSettings, dose_labels
+from labtrack.culture.terms import state_label
 from labtrack.errors import ServiceError
 from labtrack.extensions import db
-from labtrack.quality import deviations, release
+from labtrack.quality import deviations, release, terms
 from labtrack.quality.forms import (
     ExceptionalReleaseForm,
     RejectForm,
@@ -33,18 +34,17 @@ from labtrack.quality.forms import (
 from labtrack.quality.release import DecisionConflict, ExceptionalRequest, RecordSettings
 from labtrack.quality.release_rules import millions
 from labtrack.quality.specification_rules import format_number
-from labtrack.web import terms as labels
 from labtrack.web.forms import show_service_error
 from labtrack.web.policy import Area
 from labtrack.web.security import requires_area
 from labtrack.web.templating import lab_zone
 
 bp = Blueprint("quality", __name__, url_prefix="/quality")
-bp.add_app_template_filter(labels.verdict_text, "verdict_label")
-bp.add_app_template_filter(labels.severity_text, "severity_label")
-bp.add_app_template_filter(labels.status_text, "deviation_status")
-bp.add_app_template_filter(labels.deviation_kind_text, "deviation_kind")
-bp.add_app_template_filter(labels.state_label, "batch_state")
+bp.add_app_template_filter(terms.verdict_text, "verdict_label")
+bp.add_app_template_filter(terms.severity_text, "severity_label")
+bp.add_app_template_filter(terms.status_text, "deviation_status")
+bp.add_app_template_filter(terms.deviation_kind_text, "deviation_kind")
+bp.add_app_template_filter(state_label, "batch_state")
 bp.add_app_template_filter(format_number, "plain_number")
 bp.add_app_template_filter(lambda cells: "—" if cells is None else millions(cells), "cells")
 

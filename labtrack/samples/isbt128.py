@@ -235,3 +235,11 @@ def is_cellular_therapy(code: str) -> bool:
 def is_autologous_use_only(code: str) -> bool:
     """True when the collection type (6th character) is 1, "for autologous use only"."""
     return parse_product_code(code)[5] == AUTOLOGOUS_USE_ONLY
+
+
+def as_din(text: str) -> Din | str:
+    """A stored DIN as a ``Din`` (for grouped display with its check character)."""
+    try:
+        return parse_din(text)
+    except DinError:
+        return text

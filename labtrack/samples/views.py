@@ -23,18 +23,22 @@ from labtrack.errors import ServiceError
 from labtrack.extensions import db
 from labtrack.orders import orders
 from labtrack.orders.models import TreatmentOrder
+from labtrack.orders.terms import authorisation_message
 from labtrack.samples import isbt128
 from labtrack.samples import receipt as samples
 from labtrack.samples.forms import ReceiptForm
+from labtrack.samples.isbt128 import as_din
 from labtrack.samples.receipt import ReceiptOutcome
+from labtrack.samples.terms import failed_rule_message, sample_status_label
 from labtrack.web.forms import show_service_error
 from labtrack.web.pagination import list_page
 from labtrack.web.policy import Area, may_use
 from labtrack.web.security import requires_area
 from labtrack.web.templating import lab_now, lab_today
-from labtrack.web.terms import authorisation_message, failed_rule_message
 
 bp = Blueprint("samples", __name__, url_prefix="/samples")
+bp.add_app_template_filter(sample_status_label, "sample_status")
+bp.add_app_template_filter(as_din, "as_din")
 
 
 @bp.route("")

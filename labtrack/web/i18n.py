@@ -36,3 +36,26 @@ def lazy_gettext(message: str) -> LazyString:
     """Flask-Babel's ``lazy_gettext``, translated when shown through :func:`gettext`: the
     label tables are read hundreds of times a page."""
     return LazyString(gettext, message)
+
+
+def label_for(labels: dict, key) -> str:
+    """The translated label of ``key`` in ``labels``, or the key itself when it has none.
+
+    Enum-keyed tables work with plain strings too: a StrEnum member equals its value.
+    """
+    return str(labels.get(str(key), key))
+
+
+def message_for(templates: dict, code: str, params: dict, fallback: str) -> str:
+    """The translated message for a rule's ``code`` filled in with ``params``.
+
+    A code without a template gives ``fallback`` (or the code); a template the params do
+    not fill gives ``fallback`` (or the template), never an exception on a page.
+    """
+    template = templates.get(code)
+    if template is None:
+        return fallback or code
+    try:
+        return str(template) % params
+    except (KeyError, TypeError, ValueError):
+        return fallback or str(template)

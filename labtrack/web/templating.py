@@ -12,21 +12,8 @@ from markupsafe import Markup
 
 from labtrack import clock
 from labtrack.clock import utcnow
-from labtrack.samples.isbt128 import Din, DinError, parse_din
-from labtrack.web.i18n import gettext as _
-from labtrack.web.i18n import ngettext, request_translations
+from labtrack.web.i18n import request_translations
 from labtrack.web.policy import Area, may_use
-from labtrack.web.terms import (
-    count_method_label,
-    lot_status_label,
-    meaning_label,
-    role_label,
-    sample_status_label,
-    sex_label,
-    state_label,
-    step_kind_label,
-    task_status_label,
-)
 
 # (area, endpoint, label); shown only to roles that may use the area.
 NAVIGATION = (
@@ -90,48 +77,9 @@ def cells_in_millions(value: int | None) -> str:
     return f"{value / 1_000_000:,.2f}".rstrip("0").rstrip(".")
 
 
-def step_measurements(step) -> list[str]:
-    """What was measured and seen at a culture step, as short phrases for one line."""
-    phrases = []
-    if step.cells is not None:
-        phrases.append(_("%(cells)s M cells", cells=cells_in_millions(step.cells)))
-    if step.flasks is not None:
-        phrases.append(ngettext("%(num)d flask", "%(num)d flasks", step.flasks))
-    if step.surface_cm2 is not None:
-        phrases.append(_("%(surface)s cm²", surface=step.surface_cm2))
-    if step.seeding_density is not None:
-        phrases.append(_("%(density)d cells/cm²", density=step.seeding_density))
-    if step.split_ratio:
-        phrases.append(_("split %(ratio)s", ratio=step.split_ratio))
-    if step.confluence_percent is not None:
-        phrases.append(_("confluence %(value)d %%", value=step.confluence_percent))
-    if step.morphology:
-        phrases.append(step.morphology)
-    return phrases
-
-
-def task_window(task) -> str:
-    """When a protocol task is due: its confluence, or its culture day or days."""
-    if task.confluence is not None:
-        return _("confluence %(value)d %%", value=task.confluence)
-    if task.opens_day is None:
-        return _("before culture starts")
-    if task.opens_day == task.closes_day:
-        return _("day %(day)d", day=task.opens_day)
-    return _("days %(first)d–%(last)d", first=task.opens_day, last=task.closes_day)
-
-
 def struck_through(value, struck: bool) -> Markup | str:
     """A value of a replaced or withdrawn record: struck through (``<del>``) but readable."""
     return Markup("<del>%s</del>") % value if struck else value
-
-
-def as_din(text: str) -> Din | str:
-    """A stored DIN as a ``Din`` (for grouped display with its check character)."""
-    try:
-        return parse_din(text)
-    except DinError:
-        return text
 
 
 def batch_url(batch) -> str:
@@ -187,22 +135,10 @@ def _install_template_gettext(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     _install_template_gettext(app)
     app.add_template_filter(local_time, "local_time")
-    app.add_template_filter(role_label, "role_label")
-    app.add_template_filter(meaning_label, "meaning_label")
     app.add_template_filter(cells_in_millions, "millions")
-    app.add_template_filter(sex_label, "sex_label")
-    app.add_template_filter(sample_status_label, "sample_status")
-    app.add_template_filter(state_label, "state_label")
-    app.add_template_filter(as_din, "as_din")
     app.add_template_filter(struck_through, "struck_through")
     app.add_template_filter(local_date, "local_date")
-    app.add_template_filter(step_kind_label, "step_kind")
-    app.add_template_filter(task_status_label, "task_status")
-    app.add_template_filter(lot_status_label, "lot_status")
-    app.add_template_filter(count_method_label, "count_method")
     app.add_template_global(batch_url, "batch_url")
-    app.add_template_global(step_measurements, "step_measurements")
-    app.add_template_global(task_window, "task_window")
     app.add_template_global(navigation_for_current_user, "navigation")
     app.add_template_global(user_may_use, "may_use")
     app.add_template_global(lambda: current_app.config["LAB_NAME"], "lab_name")

@@ -8,8 +8,9 @@ from flask import g, render_template_string
 
 from config import TestConfig
 from labtrack.app import create_app
-from labtrack.web.templating import step_measurements
-from labtrack.web.terms import STATE_LABELS, label_for, state_label
+from labtrack.culture.display import step_measurements
+from labtrack.culture.terms import STATE_LABELS, state_label
+from labtrack.web.i18n import label_for
 
 SPANISH = {"In culture": "En cultivo", "Day %(day)d": "Día %(day)d", "Today": "Hoy",
            "%(num)d flask": "%(num)d frasco", "%(num)d flasks": "%(num)d frascos"}

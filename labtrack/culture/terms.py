@@ -1,0 +1,84 @@
+"""Translated names of batch states, step kinds, task statuses and count methods."""
+
+from __future__ import annotations
+
+from labtrack.culture.states import BatchState
+from labtrack.web.i18n import label_for
+from labtrack.web.i18n import lazy_gettext as _l
+
+STATE_LABELS = {
+    BatchState.IN_CULTURE: _l("In culture"),
+    BatchState.HARVESTED: _l("Harvested"),
+    BatchState.AWAITING_RELEASE: _l("Awaiting release"),
+    BatchState.RELEASED: _l("Released"),
+    BatchState.REJECTED: _l("Rejected"),
+    BatchState.ON_HOLD: _l("On hold"),
+    BatchState.TERMINATED: _l("Terminated"),
+    BatchState.COMPLETED: _l("Completed"),
+}
+
+
+TRANSITION_REFUSALS = {
+    "transition.terminal_state": _l("A batch that is %(current)s can no longer change state."),
+    "transition.not_allowed": _l("A batch that is %(current)s cannot move to %(target)s."),
+    "transition.role_not_allowed": _l(
+        "Your role may not move a batch from %(current)s to %(target)s."),
+    "transition.resume_state_unknown": _l(
+        "The state the batch was held from is not known, so the hold cannot be lifted."),
+    "transition.resume_state_mismatch": _l(
+        "A batch held while %(resume_state)s can only return to %(resume_state)s."),
+    "transition.reason_required": _l("A reason is required for this change of state."),
+}
+
+
+def state_label(state: str) -> str:
+    """The translated name of a batch state."""
+    return label_for(STATE_LABELS, state)
+
+
+def transition_refusal(error) -> str:
+    """A translated message for a refused batch transition."""
+    params = {key: state_label(value) if key in ("current", "target", "resume_state") else value
+              for key, value in error.params.items()}
+    template = TRANSITION_REFUSALS.get(error.code)
+    return str(template) % params if template else error.message
+
+
+STEP_KIND_LABELS = {
+    "isolation": _l("Mononuclear-cell isolation"),
+    "seeding": _l("Seeding"),
+    "non_adherent_removal": _l("Removal of non-adherent cells"),
+    "medium_change": _l("Medium change"),
+    "observation": _l("Observation"),
+    "passage": _l("Passage"),
+    "harvest": _l("Harvest"),
+    "formulation": _l("Formulation"),
+}
+
+
+TASK_STATUS_LABELS = {
+    "upcoming": _l("Upcoming"),
+    "due": _l("Due"),
+    "overdue": _l("Overdue"),
+}
+
+
+COUNT_METHOD_LABELS = {
+    "haemocytometer": _l("Haemocytometer (trypan blue)"),
+    "automated": _l("Automated counter"),
+}
+
+
+def step_kind_label(kind: str) -> str:
+    """The translated name of a culture step."""
+    return label_for(STEP_KIND_LABELS, kind)
+
+
+def task_status_label(status: str) -> str:
+    """The translated name of a protocol task's status."""
+    return label_for(TASK_STATUS_LABELS, status)
+
+
+def count_method_label(method: str) -> str:
+    """The translated name of a counting method."""
+    return label_for(COUNT_METHOD_LABELS, method)

@@ -1,0 +1,32 @@
+"""Translated words for patients and orders: recorded sex, authorisation problems."""
+
+from __future__ import annotations
+
+from labtrack.web.i18n import label_for, message_for
+from labtrack.web.i18n import lazy_gettext as _l
+
+SEX_LABELS = {
+    "F": _l("Female"),
+    "M": _l("Male"),
+    "X": _l("Unspecified"),
+}
+
+
+AUTHORISATION_MESSAGES = {
+    "authorisation.missing": _l("No AEMPS authorisation is recorded for this treatment."),
+    "authorisation.level_not_covered": _l(
+        "Authorisation %(reference)s does not cover disc level %(level)s."),
+    "authorisation.not_yet_granted": _l(
+        "Authorisation %(reference)s is dated in the future (%(granted_on)s)."),
+    "authorisation.expired": _l("Authorisation %(reference)s expired on %(expires_on)s."),
+}
+
+
+def sex_label(sex: str) -> str:
+    """The translated name of a patient's recorded sex."""
+    return label_for(SEX_LABELS, sex)
+
+
+def authorisation_message(problem) -> str:
+    """A translated message for an authorisation problem (a domain AuthorisationProblem)."""
+    return message_for(AUTHORISATION_MESSAGES, problem.code, problem.params, problem.message)
