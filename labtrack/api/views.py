@@ -34,7 +34,7 @@ from labtrack.errors import PermissionDenied, ServiceError
 from labtrack.extensions import db
 from labtrack.orders import orders
 from labtrack.web.policy import Role
-from labtrack.web.security import client_addr
+from labtrack.web.security import client_addr, require_order_access
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 API_PREFIX = "/api/"
@@ -165,6 +165,7 @@ def _order(order_number: str):
     order = orders.find_order(order_number[:40])
     if order is None:
         raise ApiError(404, _("No order has the number %(number)s.", number=order_number[:40]))
+    require_order_access(order)
     return order
 
 
@@ -189,14 +190,17 @@ def dose_detail(dose_code: str):
     dose = find_dose(dose_code)
     if dose is None:
         raise ApiError(404, _("No dose has the code %(code)s.", code=dose_code[:40]))
+    batch = db.session.get(Batch, dose.batch_id)
+    require_order_access(batch.order)
     given = db.session.scalar(select(Administration).where(Administration.dose_id == dose.id))
-    return jsonify(dose_json(dose, db.session.get(Batch, dose.batch_id), given, utcnow()))
+    return jsonify(dose_json(dose, batch, given, utcnow()))
 
 
 def _batch(batch_number: str) -> Batch:
     batch = batches.find_batch(batch_number[:40])
     if batch is None:
         raise ApiError(404, _("No batch has the number %(number)s.", number=batch_number[:40]))
+    require_order_access(batch.order)
     return batch
 
 

@@ -31,7 +31,7 @@ from labtrack.orders.disc_levels import DiscLevelError, normalise_level
 from labtrack.orders.models import Patient, TreatmentOrder
 from labtrack.quality.models import Release
 from labtrack.samples import receipt as samples
-from labtrack.web.policy import Role
+from labtrack.web.policy import Role, may_read_patient
 
 MAX_SCAN = 64
 MAX_NOTES = 2000
@@ -140,11 +140,21 @@ def _level(text: str | None) -> str:
                            field="disc_level") from None
 
 
+def _require_treating(acting: User, patient: Patient) -> None:
+    """Need-to-know (web.policy): only the clinician treating the patient's orders."""
+    clinicians = {order.treating_clinician_id for order in patient.orders}
+    if not may_read_patient(acting.role, acting.id, clinicians):
+        raise PermissionDenied(_("%(patient)s is treated by another clinician: ask them, or "
+                                 "have the order reassigned to you.",
+                                 patient=patient.display_name))
+
+
 def verify(acting: User, wristband: str, dose_code: str, disc_level: str,
            at: datetime | None = None) -> Verified:
     """Check a scanned dose for the patient and disc level; refusals are recorded, committed."""
     _require_clinician(acting)
     patient, level = _patient(wristband), _level(disc_level)
+    _require_treating(acting, patient)
     at = at or utcnow()
     dose = find_dose(dose_code)
     if dose is None:

@@ -38,7 +38,7 @@ from labtrack.orders.models import Patient
 from labtrack.web.forms import show_service_error
 from labtrack.web.pagination import page_number
 from labtrack.web.policy import Area
-from labtrack.web.security import requires_area
+from labtrack.web.security import require_patient_access, requires_area
 from labtrack.web.templating import lab_zone
 
 bp = Blueprint("clinic", __name__)
@@ -121,7 +121,9 @@ def administer():
 
 
 def _patient_or_404(record_number: str) -> Patient:
-    return administration.find_patient_by_wristband(record_number) or abort(404)
+    patient = administration.find_patient_by_wristband(record_number) or abort(404)
+    require_patient_access(patient)
+    return patient
 
 
 def _scan_page(patient: Patient, refusal: str | None = None, level: str | None = None,

@@ -1,8 +1,6 @@
-"""Guards and small helpers shared by the quality, deviation and harvest blueprints."""
+"""Finding a batch for a page: 404 when there is none, and where each reader sees it."""
 
 from __future__ import annotations
-
-import functools
 
 from flask import abort, current_app, url_for
 from flask_login import current_user
@@ -10,22 +8,6 @@ from flask_login import current_user
 from labtrack.culture import batches
 from labtrack.culture.models import Batch
 from labtrack.web.policy import Area, may_use
-
-
-def requires_any_area(*areas: Area):
-    """View decorator: signed-in user whose role may use one of ``areas``, else 403."""
-
-    def decorator(view):
-        @functools.wraps(view)
-        def wrapped(*args, **kwargs):
-            if not any(may_use(current_user.role, area) for area in areas):
-                abort(403)
-            return view(*args, **kwargs)
-
-        wrapped.labtrack_area = areas[0]
-        return wrapped
-
-    return decorator
 
 
 def batch_or_404(batch_number: str) -> Batch:

@@ -23,7 +23,6 @@ from labtrack.culture import batches, counts
 from labtrack.culture import steps as culture
 from labtrack.culture import worklist as bench
 from labtrack.culture.batch_forms import BatchFilterForm, StateChangeForm
-from labtrack.culture.batch_pages import requires_any_area
 from labtrack.culture.display import step_measurements, task_window
 from labtrack.culture.growth_chart import growth_chart_svg
 from labtrack.culture.models import Batch
@@ -41,6 +40,7 @@ from labtrack.extensions import db
 from labtrack.web.forms import show_service_error
 from labtrack.web.pagination import list_page
 from labtrack.web.policy import Area, Role
+from labtrack.web.security import require_order_access, requires_area
 from labtrack.web.templating import lab_zone
 
 bp = Blueprint("batches", __name__, url_prefix="/batches")
@@ -62,18 +62,10 @@ IRREVERSIBLE = (BatchState.TERMINATED,)
 COUNT_STATES = (BatchState.IN_CULTURE, BatchState.HARVESTED)  # as services/counts.py allows
 
 
-def may_read_batch(user, batch: Batch) -> bool:
-    """True when ``user`` may read ``batch``'s record."""
-    if user.role in (Role.TECHNICIAN, Role.QA):
-        return True
-    return user.role == Role.CLINICIAN and batch.order.treating_clinician_id == user.id
-
-
 def readable_batch(batch_number: str) -> Batch:
-    """The batch if it exists and the current user may read it; else 404 or 403."""
+    """The batch if it exists and the current user may read it (need-to-know); else 404/403."""
     batch = batches.find_batch(batch_number) or abort(404)
-    if not may_read_batch(current_user, batch):
-        abort(403)
+    require_order_access(batch.order)
     return batch
 
 
@@ -85,7 +77,7 @@ def page_actions(batch: Batch) -> list[BatchState]:
 
 
 @bp.route("")
-@requires_any_area(*READ_AREAS)
+@requires_area(*READ_AREAS)
 def index():
     form = BatchFilterForm(request.args)
     state = form.state.data if form.validate() else None
@@ -95,7 +87,7 @@ def index():
 
 
 @bp.route("/<batch_number>")
-@requires_any_area(*READ_AREAS)
+@requires_area(*READ_AREAS)
 def detail(batch_number: str):
     batch = readable_batch(batch_number)
     return render_template("batches/detail.html", **batch_page(batch))
@@ -125,7 +117,7 @@ def batch_page(batch: Batch) -> dict:
 
 
 @bp.route("/<batch_number>/state/<target>", methods=["GET", "POST"])
-@requires_any_area(*STAFF_AREAS)
+@requires_area(*STAFF_AREAS)
 def change_state(batch_number: str, target: str):
     batch = readable_batch(batch_number)
     if target not in {state.value for state in BatchState}:

@@ -16,7 +16,6 @@ from labtrack.accounts.signing import sign_from_form, signature_form
 from labtrack.accounts.terms import MEANING_LABELS
 from labtrack.culture import count_entry
 from labtrack.culture import steps as culture
-from labtrack.culture.batch_pages import requires_any_area
 from labtrack.culture.batch_views import STAFF_AREAS, readable_batch
 from labtrack.culture.forms import AmendCountForm, CountForm, StepForm, VoidCountForm, millions
 from labtrack.culture.models import Batch, CellCount, CultureStep
@@ -174,7 +173,7 @@ def void_count(batch_number: str, count_id: int):
 
 
 @bp.route("/steps/<int:step_id>/verify", methods=["GET", "POST"])
-@requires_any_area(*STAFF_AREAS)
+@requires_area(*STAFF_AREAS)
 def verify_step(batch_number: str, step_id: int):
     batch = readable_batch(batch_number)
     step = db.session.get(CultureStep, step_id)

@@ -6,7 +6,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from labtrack.culture.batch_pages import requires_any_area
 from labtrack.errors import ServiceError
 from labtrack.extensions import db
 from labtrack.inventory import inventory
@@ -40,7 +39,7 @@ def _filters() -> InventoryFilterForm:
 
 
 @bp.route("/lots")
-@requires_any_area(*USERS)
+@requires_area(*USERS)
 def lots():
     form = _filters()
     page = list_page(inventory.lots_query(form.status.data, form.q.data))
@@ -48,7 +47,7 @@ def lots():
 
 
 @bp.route("/lots/new", methods=["GET", "POST"])
-@requires_any_area(*USERS)
+@requires_area(*USERS)
 def new_lot():
     form = LotForm()
     if form.validate_on_submit():
@@ -85,7 +84,7 @@ def _lot_page(item: ReagentLot, status: int = 200, decision_form=None):
 
 
 @bp.route("/lots/<int:lot_id>")
-@requires_any_area(*USERS)
+@requires_area(*USERS)
 def lot(lot_id: int):
     return _lot_page(_lot_or_404(lot_id))
 
@@ -108,7 +107,7 @@ def decide_lot(lot_id: int):
 
 
 @bp.route("/equipment")
-@requires_any_area(*USERS)
+@requires_area(*USERS)
 def equipment():
     form = _filters()
     page = list_page(inventory.equipment_query(form.q.data))
@@ -117,7 +116,7 @@ def equipment():
 
 
 @bp.route("/equipment/new", methods=["GET", "POST"])
-@requires_any_area(*USERS)
+@requires_area(*USERS)
 def new_equipment():
     form = EquipmentForm()
     if form.validate_on_submit():
@@ -147,13 +146,13 @@ def _item_page(item: Equipment, status: int = 200, **forms):
 
 
 @bp.route("/equipment/<int:item_id>")
-@requires_any_area(*USERS)
+@requires_area(*USERS)
 def equipment_item(item_id: int):
     return _item_page(_item_or_404(item_id))
 
 
 @bp.route("/equipment/<int:item_id>/calibration", methods=["POST"])
-@requires_any_area(*USERS)
+@requires_area(*USERS)
 def record_calibration(item_id: int):
     item = _item_or_404(item_id)
     form = CalibrationForm(prefix="cal")
@@ -171,7 +170,7 @@ def record_calibration(item_id: int):
 
 
 @bp.route("/equipment/<int:item_id>/service", methods=["POST"])
-@requires_any_area(*USERS)
+@requires_area(*USERS)
 def set_in_service(item_id: int):
     item = _item_or_404(item_id)
     form = ServiceStatusForm(prefix="svc")

@@ -16,7 +16,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from labtrack.culture.batch_pages import requires_any_area
 from labtrack.errors import ServiceError
 from labtrack.extensions import db
 from labtrack.orders import orders
@@ -34,7 +33,7 @@ from labtrack.samples.terms import failed_rule_message
 from labtrack.web.forms import show_service_error
 from labtrack.web.pagination import list_page
 from labtrack.web.policy import Area, may_use
-from labtrack.web.security import requires_area
+from labtrack.web.security import require_order_access, require_patient_access, requires_area
 from labtrack.web.templating import lab_today
 
 bp = Blueprint("orders", __name__)
@@ -73,6 +72,7 @@ def new_patient():
 @requires_area(Area.CLINIC)
 def patient(patient_id: int):
     patient = db.session.get(Patient, patient_id) or abort(404)
+    require_patient_access(patient)
     return render_template("patients/detail.html", patient=patient,
                            orders=orders.patient_orders(patient))
 
@@ -129,9 +129,10 @@ def new():
 
 
 @bp.route("/orders/<order_number>")
-@requires_any_area(Area.CLINIC, Area.BENCH, Area.QUALITY)
+@requires_area(Area.CLINIC, Area.BENCH, Area.QUALITY)
 def detail(order_number: str):
     order = orders.find_order(order_number) or abort(404)
+    require_order_access(order)
     progress = samples.order_progress(order)
     problems = orders.authorisation_issues(order, lab_today())
     return render_template(
@@ -150,6 +151,7 @@ def detail(order_number: str):
 @requires_area(Area.CLINIC)
 def authorisation(order_number: str):
     order = orders.find_order(order_number) or abort(404)
+    require_order_access(order)
     form = AuthorisationForm(authorisation_reference=order.authorisation_reference,
                              authorisation_granted_on=order.authorisation_granted_on,
                              authorisation_levels=list(order.authorised_levels or order.levels),

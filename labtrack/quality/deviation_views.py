@@ -18,7 +18,6 @@ from wtforms import SelectChoice
 
 from labtrack.accounts.signature_rules import Meaning
 from labtrack.culture import batches
-from labtrack.culture.batch_pages import requires_any_area
 from labtrack.culture.models import Batch
 from labtrack.errors import ServiceError
 from labtrack.extensions import db
@@ -54,7 +53,7 @@ def _batch_numbers(items) -> dict[int, str]:
 
 
 @bp.route("")
-@requires_any_area(Area.BENCH, Area.QUALITY)
+@requires_area(Area.BENCH, Area.QUALITY)
 def index():
     form = QueueFilterForm(request.args)
     form.status.choices = [SelectChoice("", _("All")), SelectChoice("open", _("Not closed")),
@@ -68,7 +67,7 @@ def index():
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@requires_any_area(Area.BENCH, Area.QUALITY)
+@requires_area(Area.BENCH, Area.QUALITY)
 def new():
     number = request.args.get("batch", "")
     batch = None
@@ -100,13 +99,13 @@ def _render_detail(deviation: Deviation, status: int = 200, **forms):
 
 
 @bp.route("/<number>")
-@requires_any_area(Area.BENCH, Area.QUALITY)
+@requires_area(Area.BENCH, Area.QUALITY)
 def detail(number: str):
     return _render_detail(_deviation_or_404(number))
 
 
 @bp.route("/<number>/investigate", methods=["POST"])
-@requires_any_area(Area.BENCH, Area.QUALITY)
+@requires_area(Area.BENCH, Area.QUALITY)
 def investigate(number: str):
     deviation = _deviation_or_404(number)
     form = InvestigationForm(prefix="investigation")

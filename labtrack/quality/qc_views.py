@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from labtrack.culture.batch_pages import batch_or_404, batch_page_url, requires_any_area
+from labtrack.culture.batch_pages import batch_or_404, batch_page_url
 from labtrack.culture.models import Batch
 from labtrack.errors import ServiceError
 from labtrack.extensions import db
@@ -18,6 +18,7 @@ from labtrack.quality.qc import ResultData
 from labtrack.quality.record_facts import result_text
 from labtrack.web.forms import show_service_error
 from labtrack.web.policy import Area
+from labtrack.web.security import requires_area
 from labtrack.web.templating import lab_now, lab_zone
 
 bp = Blueprint("qc", __name__, url_prefix="/qc")
@@ -35,7 +36,7 @@ def _choose_tests(form: ResultForm, lines) -> None:
 
 
 @bp.route("/batches/<batch_number>", methods=["GET", "POST"])
-@requires_any_area(Area.BENCH, Area.QUALITY)
+@requires_area(Area.BENCH, Area.QUALITY)
 def results(batch_number: str):
     """The batch's results against its specification, and the entry form."""
     batch = batch_or_404(batch_number)
@@ -78,7 +79,7 @@ def _verdict_word(verdict: str) -> str:
 
 
 @bp.route("/results/<int:result_id>/amend", methods=["GET", "POST"])
-@requires_any_area(Area.BENCH, Area.QUALITY)
+@requires_area(Area.BENCH, Area.QUALITY)
 def amend(result_id: int):
     original = db.session.get(QcResult, result_id) or abort(404)
     batch = db.session.get(Batch, original.batch_id) or abort(404)

@@ -19,7 +19,7 @@ from flask_login import current_user
 
 from labtrack.accounts.signature_rules import Meaning
 from labtrack.accounts.signing import first_signature_in_session, sign_from_form
-from labtrack.culture.batch_pages import batch_or_404, requires_any_area
+from labtrack.culture.batch_pages import batch_or_404
 from labtrack.culture.harvest import LabelSettings, dose_labels
 from labtrack.culture.terms import state_label
 from labtrack.errors import ServiceError
@@ -153,7 +153,7 @@ def record(batch_number: str):
 
 
 @bp.route("/batches/<batch_number>/labels.pdf")
-@requires_any_area(Area.BENCH, Area.QUALITY)
+@requires_area(Area.BENCH, Area.QUALITY)
 def labels(batch_number: str):
     """One ISBT 128 label per dose."""
     batch = batch_or_404(batch_number)

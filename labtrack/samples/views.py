@@ -18,7 +18,6 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from labtrack.culture.batch_pages import requires_any_area
 from labtrack.errors import ServiceError
 from labtrack.extensions import db
 from labtrack.orders import orders
@@ -42,7 +41,7 @@ bp.add_app_template_filter(as_din, "as_din")
 
 
 @bp.route("")
-@requires_any_area(Area.BENCH, Area.QUALITY)
+@requires_area(Area.BENCH, Area.QUALITY)
 def index():
     return render_template("samples/index.html", page=list_page(samples.samples_query()))
 
@@ -134,7 +133,7 @@ def _sample_or_404(din: str):
 
 
 @bp.route("/<din>")
-@requires_any_area(Area.BENCH, Area.QUALITY)
+@requires_area(Area.BENCH, Area.QUALITY)
 def detail(din: str):
     sample = _sample_or_404(din)
     if sample.din != din:

@@ -44,3 +44,35 @@ def areas_for(role: Role | str) -> list[Area]:
     """The areas a role may use, in navigation order."""
     return [area for area in Area if may_use(role, area)]
 
+
+
+# --- Need-to-know: whose patient records a user may read --------------------------------
+# Technicians and QA make and check every batch, so they read every patient's records. A
+# clinician reads the records of the orders they treat: the order, its sample, batch,
+# doses, administration and release record, through every way in (pages, API, services).
+# Identity data needed to find a patient or place a first order (the patient list, a
+# patient without orders) and the readiness overview (status per order, for planning the
+# procedure room) are open to every clinician; a record's detail is not. A colleague
+# covering for the treating clinician is given access by reassigning the order, which is
+# audited like any change. Administrators read no patient records.
+RECORD_READERS = frozenset({Role.TECHNICIAN, Role.QA})
+
+
+def may_read_order(role: Role | str, user_id: int, treating_clinician_id: int | None) -> bool:
+    """True when the user may read an order's records (sample, batch, doses, release)."""
+    try:
+        role = Role(role)
+    except ValueError:
+        return False
+    if role in RECORD_READERS:
+        return True
+    return role is Role.CLINICIAN and treating_clinician_id == user_id
+
+
+def may_read_patient(role: Role | str, user_id: int,
+                     treating_clinician_ids: frozenset[int] | set[int]) -> bool:
+    """True when the user may open a patient's page: any order of theirs is readable, or
+    the patient has no order yet (a clinician is about to place the first)."""
+    if not treating_clinician_ids:
+        return may_read_order(role, user_id, user_id)
+    return any(may_read_order(role, user_id, clinician) for clinician in treating_clinician_ids)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from datetime import datetime, timedelta
 
-from flask import Flask, abort, current_app, flash, redirect, request, session, url_for
+from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from werkzeug.exceptions import BadRequest
@@ -13,7 +13,7 @@ from werkzeug.exceptions import BadRequest
 from labtrack.audit.capture import Actor, set_actor
 from labtrack.clock import utcnow
 from labtrack.extensions import db
-from labtrack.web.policy import Area, may_use
+from labtrack.web.policy import Area, may_read_order, may_read_patient, may_use
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -24,20 +24,40 @@ PUBLIC_ENDPOINTS = frozenset({"auth.login", "main.healthz", "static"})
 TOKEN_AUTH_BLUEPRINTS = frozenset({"api"})
 
 
-def requires_area(area: Area):
-    """View decorator: signed-in user whose role may use ``area``, else 403."""
+def requires_area(*areas: Area):
+    """View decorator: a signed-in user whose role may use one of ``areas``, else 403."""
 
     def decorator(view):
         @functools.wraps(view)
         def wrapped(*args, **kwargs):
-            if not may_use(current_user.role, area):
+            if not any(may_use(current_user.role, area) for area in areas):
                 abort(403)
             return view(*args, **kwargs)
 
-        wrapped.labtrack_area = area
+        wrapped.labtrack_area = areas[0]
         return wrapped
 
     return decorator
+
+
+def acting_user():
+    """Who is acting: the API token's user on the API, else the signed-in user."""
+    return g.get("api_user") or current_user
+
+
+def require_order_access(order) -> None:
+    """403 unless the acting user may read this order's records (need-to-know)."""
+    user = acting_user()
+    if not may_read_order(user.role, user.id, order.treating_clinician_id):
+        abort(403)
+
+
+def require_patient_access(patient) -> None:
+    """403 unless the acting user may open this patient's page (need-to-know)."""
+    user = acting_user()
+    clinicians = {order.treating_clinician_id for order in patient.orders}
+    if not may_read_patient(user.role, user.id, clinicians):
+        abort(403)
 
 
 def client_addr() -> str | None:

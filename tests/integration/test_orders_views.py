@@ -259,11 +259,17 @@ def test_empty_lists_say_so(signed_in):
 
 
 @pytest.mark.parametrize(("role", "status"), [
-    ("technician", 200), ("qa", 200), ("clinician", 200), ("admin", 403)])
+    ("technician", 200), ("qa", 200), ("clinician", 403), ("admin", 403)])
 def test_who_may_read_an_order(signed_in, role, status):
     order = builders.order()
     client, _ = signed_in(role)
     assert client.get(f"/orders/{order.order_number}").status_code == status
+
+
+def test_the_treating_clinician_reads_the_order_another_clinician_does_not(signed_in):
+    client, clinician = signed_in("clinician")
+    assert client.get(f"/orders/{builders.order(clinician).order_number}").status_code == 200
+    assert client.get(f"/orders/{builders.order().order_number}").status_code == 403
 
 
 @pytest.mark.parametrize("role", ["technician", "qa", "admin"])
