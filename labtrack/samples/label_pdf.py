@@ -47,6 +47,7 @@ DIN_SIZE = 9
 MIN_SIZE = 5
 MAX_TEXT_CHARS = 200
 ELLIPSIS = "…"
+LINE_SHRINK = 0.1  # a text line may be drawn up to 10 % smaller to fit before it is cut
 SUPERSCRIPTS = str.maketrans({"⁰": "^0", "⁴": "^4", "⁵": "^5", "⁶": "^6", "⁷": "^7",
                               "⁸": "^8", "⁹": "^9"})
 
@@ -208,8 +209,21 @@ def _draw_text_lines(canvas: Canvas, lines: list[tuple[str, str, float]], top: f
     cursor = top
     for text, font, size in lines:
         cursor -= size * 1.1
-        canvas.setFont(font, size)
-        canvas.drawString(TEXT_LEFT, cursor, _fit(text, font, size, TEXT_WIDTH))
+        fitted = _fitting_size(text, font, size, TEXT_WIDTH)
+        canvas.setFont(font, fitted)
+        canvas.drawString(TEXT_LEFT, cursor, _fit(text, font, fitted, TEXT_WIDTH))
+
+
+def _fitting_size(text: str, font: str, size: float, width: float) -> float:
+    """``size``, or up to a tenth smaller where that makes the whole line fit.
+
+    The expiry line is a hair too wide whenever the zone's name is long (CEST, all
+    summer), and an ellipsis there would cut off the storage instruction.
+    """
+    line, smallest = _printable(text), size * (1 - LINE_SHRINK)
+    while size > smallest and stringWidth(line, font, size) > width:
+        size = round(size - 0.05, 2)
+    return size
 
 
 def _draw_disc_level(canvas: Canvas, disc_level: str) -> None:

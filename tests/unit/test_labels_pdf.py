@@ -119,6 +119,13 @@ def test_label_shows_din_patient_warning_batch_and_details():
         assert expected in text
 
 
+@pytest.mark.parametrize("expiry", ["2026-12-08 14:30 CET", "2026-07-08 14:30 CEST"])
+def test_the_storage_instruction_is_whole_in_winter_and_summer_time(expiry):
+    text = pdf_text(label_pdf([dose_label(expiry=expiry, storage="Store at 2–8 °C.")]))
+    assert f"Exp {expiry} · Store at 2–8 °C." in text
+    assert "…" not in text
+
+
 def test_optional_fields_may_be_left_out():
     label = dose_label(product_code=None, disc_level=None, cells=None, expiry=None, storage=None)
     text = pdf_text(label_pdf([label]))
