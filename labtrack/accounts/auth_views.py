@@ -22,6 +22,7 @@ from labtrack.accounts.forms import ChangePasswordForm, LoginForm
 from labtrack.accounts.models import User
 from labtrack.accounts.users import AccountPolicy, SignInFailed
 from labtrack.audit.capture import Actor
+from labtrack.clock import utcnow
 from labtrack.errors import ServiceError
 from labtrack.web.forms import show_service_error
 from labtrack.web.security import client_addr
@@ -60,7 +61,9 @@ def login():
             return render_template("auth/login.html", form=form), 200
         session.clear()
         login_user(user)
-        session.permanent = True
+        # A browser-session cookie: its end is decided here (idle timeout, the signed
+        # cookie's age), never by the client's clock, which may be months out.
+        session["last_seen"] = utcnow().isoformat()
         return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)
 
