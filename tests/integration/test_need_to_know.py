@@ -31,8 +31,9 @@ def released(app):
 
 def _pages(order, batch) -> list[str]:
     patient = order.patient
-    return [f"/batches/{batch.batch_number}", f"/orders/{order.order_number}", f"/orders/{order.order_number}/authorisation",
-            f"/patients/{patient.id}", f"/administer/{patient.record_number}"]
+    return [f"/batches/{batch.batch_number}", f"/orders/{order.order_number}",
+            f"/orders/{order.order_number}/authorisation", f"/patients/{patient.id}",
+            f"/administer/{patient.record_number}"]
 
 
 def _api(order, batch) -> list[str]:
