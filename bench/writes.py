@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from labtrack.accounts.models import User
 from labtrack.audit import capture as audit
 from labtrack.audit.models import AuditEvent
-from labtrack.culture import count_entry
+from labtrack.clinic import count_entry
 from labtrack.culture.counts import CountData
 from labtrack.culture.models import Batch, CellCount
 from labtrack.culture.states import BatchState

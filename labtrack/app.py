@@ -20,6 +20,7 @@ from labtrack.accounts import notice_views as notices
 from labtrack.accounts import token_views as tokens
 from labtrack.api import views as api
 from labtrack.audit import views as audit
+from labtrack.audit.request_actor import register_request_actor
 from labtrack.cli import register_cli
 from labtrack.clinic import views as clinic
 from labtrack.culture import batch_views as batches
@@ -56,6 +57,7 @@ def create_app(config: BaseConfig | None = None, **overrides) -> Flask:
     register_template_helpers(app)
     register_error_handlers(app)
     register_security(app)
+    register_request_actor(app)
     register_cli(app)
     return app
 

@@ -1,9 +1,9 @@
-"""Sign-in and password forms."""
+"""Sign-in, password and API token forms."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms import PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 
 class LoginForm(FlaskForm):
@@ -25,3 +25,23 @@ class ChangePasswordForm(FlaskForm):
                                         EqualTo("new_password", _l("The passwords differ."))],
                             render_kw={"autocomplete": "new-password"})
     submit = SubmitField(_l("Change password"))
+
+
+class ApiTokenForm(FlaskForm):
+    """Create an API token."""
+
+    name = StringField(_l("What will use the token"), validators=[DataRequired(),
+                                                                  Length(max=100)],
+                       description=_l("For example: hospital EHR, automated cell counter 2."))
+
+
+class AdminApiTokenForm(ApiTokenForm):
+    """An administrator creates a token for an account (e.g. the counter's technician)."""
+
+    user_id = SelectField(_l("Account"), coerce=int, choices=[], validators=[DataRequired()])
+
+
+class RevokeTokenForm(FlaskForm):
+    """Revoke an API token (an administrator revoking another user's gives a reason)."""
+
+    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=1000)])

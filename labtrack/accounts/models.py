@@ -82,6 +82,7 @@ class Signature(PkMixin, db.Model):
     """An electronic signature, bound to one record, one person and one meaning."""
 
     __tablename__ = "signature"
+    __immutable__ = True  # a signature never changes once made
     __table_args__ = (Index("ix_signature_record", "record_type", "record_id"),)
 
     signer_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), nullable=False)

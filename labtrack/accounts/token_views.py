@@ -9,8 +9,8 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from labtrack.accounts import api_tokens
+from labtrack.accounts.forms import AdminApiTokenForm, ApiTokenForm, RevokeTokenForm
 from labtrack.accounts.models import User
-from labtrack.clinic.forms import AdminApiTokenForm, ApiTokenForm, RevokeTokenForm
 from labtrack.errors import ServiceError
 from labtrack.extensions import db
 from labtrack.web.forms import show_service_error

@@ -18,15 +18,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, inspect, select, update
 from sqlalchemy.orm import Mapper, Session
 
-from labtrack.accounts.models import Signature
 from labtrack.audit.chain import canonical_json, event_hash
 from labtrack.audit.models import AuditChainHead, AuditEvent
-from labtrack.culture.summary_models import BatchWorklist, OrderStatus, SummaryState
 from labtrack.database import utcnow
 from labtrack.errors import ServiceError
 
-NOT_AUDITED = (AuditEvent, AuditChainHead, BatchWorklist, OrderStatus, SummaryState)
-IMMUTABLE = (Signature,)
+# A model says what the trail does with it: ``__not_audited__ = True`` for the trail itself
+# and derived summaries (worked out again from audited records), ``__immutable__ = True``
+# for records that may never change once written (signatures).
 ALWAYS_SKIPPED = frozenset({"updated_at"})
 REDACTED = "[redacted]"
 
@@ -174,7 +173,7 @@ def _captured_columns(model) -> tuple[str, tuple[tuple[str, bool], ...]]:
 
 
 def _is_audited(obj) -> bool:
-    return not isinstance(obj, NOT_AUDITED)
+    return not getattr(type(obj), "__not_audited__", False)
 
 
 def _keep_old_value(target, value, oldvalue, initiator):
@@ -188,7 +187,7 @@ def _load_old_values_before_change(mapper, class_):
     Without this, setting an attribute that expired at the last commit records its old
     value as unknown, and the audit trail would show ``null → new``.
     """
-    if issubclass(class_, NOT_AUDITED):
+    if getattr(class_, "__not_audited__", False):
         return
     for attr in mapper.column_attrs:
         event.listen(getattr(class_, attr.key), "set", _keep_old_value, active_history=True,
@@ -203,7 +202,7 @@ def _check_changes(session, flush_context, instances):
     for obj in session.dirty:
         if not _is_audited(obj) or not session.is_modified(obj):
             continue
-        if isinstance(obj, IMMUTABLE):
+        if getattr(type(obj), "__immutable__", False):
             raise ServiceError(str(_l("A signature can never be changed or moved.")))
         if _column_changes(obj, only_changed=True) and not session.info.get("audit_reason"):
             raise ReasonRequired(str(_l("A reason is required to change an existing record.")))

@@ -15,6 +15,7 @@ class AuditEvent(PkMixin, db.Model):
     """One audited fact; rows are never updated or deleted (database triggers refuse it)."""
 
     __tablename__ = "audit_event"
+    __not_audited__ = True  # the trail itself
     __table_args__ = (
         Index("ix_audit_event_record", "record_type", "record_id"),
         Index("ix_audit_event_occurred_at", "occurred_at"),
@@ -43,6 +44,7 @@ class AuditChainHead(db.Model):
     """The single row holding the chain's last position; writers serialise on it."""
 
     __tablename__ = "audit_chain_head"
+    __not_audited__ = True  # the trail itself
 
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, nullable=False)

@@ -58,26 +58,6 @@ class ConfirmAdministrationForm(FlaskForm):
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
 
 
-class ApiTokenForm(FlaskForm):
-    """Create an API token."""
-
-    name = StringField(_l("What will use the token"), validators=[DataRequired(),
-                                                                  Length(max=100)],
-                       description=_l("For example: hospital EHR, automated cell counter 2."))
-
-
-class AdminApiTokenForm(ApiTokenForm):
-    """An administrator creates a token for an account (e.g. the counter's technician)."""
-
-    user_id = SelectField(_l("Account"), coerce=int, choices=[], validators=[DataRequired()])
-
-
-class RevokeTokenForm(FlaskForm):
-    """Revoke an API token (an administrator revoking another user's gives a reason)."""
-
-    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=1000)])
-
-
 def status_choices() -> list[tuple[str, str]]:
     """The status filter's choices: open orders, all, then each status."""
     return [(OPEN, str(_l("Not yet administered"))), (ALL, str(_l("All statuses")))] + [

@@ -14,7 +14,7 @@ from wtforms import SelectChoice
 from labtrack.accounts.signature_rules import Meaning
 from labtrack.accounts.signing import sign_from_form, signature_form
 from labtrack.accounts.terms import MEANING_LABELS
-from labtrack.culture import count_entry
+from labtrack.clinic import count_entry
 from labtrack.culture import steps as culture
 from labtrack.culture.batch_views import STAFF_AREAS, readable_batch
 from labtrack.culture.forms import AmendCountForm, CountForm, StepForm, VoidCountForm, millions

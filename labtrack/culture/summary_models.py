@@ -25,6 +25,7 @@ class BatchWorklist(db.Model):
     """When a batch in culture has a task due and one overdue, and whether it is at risk."""
 
     __tablename__ = "batch_worklist"
+    __not_audited__ = True  # derived from audited records
     __table_args__ = (Index("ix_batch_worklist_due_on", "due_on"),)
 
     batch_id: Mapped[int] = mapped_column(ForeignKey("batch.id"), primary_key=True,
@@ -54,6 +55,7 @@ class OrderStatus(db.Model):
     """An order's readiness status as stored (see ``domain.readiness.StoredStatus``)."""
 
     __tablename__ = "order_status"
+    __not_audited__ = True  # derived from audited records
     __table_args__ = (Index("ix_order_status_stage", "stage"),)
 
     order_id: Mapped[int] = mapped_column(ForeignKey("treatment_order.id"), primary_key=True,
@@ -73,6 +75,7 @@ class SummaryState(db.Model):
     """
 
     __tablename__ = "summary_state"
+    __not_audited__ = True  # derived from audited records
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     settings_key: Mapped[str] = mapped_column(String(500), nullable=False)

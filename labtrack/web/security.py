@@ -1,4 +1,4 @@
-"""Request-level security: role guards, idle timeout, security headers, audit actor."""
+"""Request-level security: role guards, need-to-know, idle timeout, security headers."""
 
 from __future__ import annotations
 
@@ -10,9 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from werkzeug.exceptions import BadRequest
 
-from labtrack.audit.capture import Actor, set_actor
 from labtrack.clock import utcnow
-from labtrack.extensions import db
 from labtrack.web.policy import Area, may_read_order, may_read_patient, may_use
 
 CONTENT_SECURITY_POLICY = (
@@ -84,7 +82,6 @@ def register_security(app: Flask) -> None:
     """Attach the sign-in requirement, idle timeout, audit actor and headers."""
     app.before_request(_refuse_nul_characters)
     app.before_request(_require_sign_in)
-    app.before_request(_bind_audit_actor)
     app.after_request(_security_headers)
 
 
@@ -111,15 +108,6 @@ def _idle_expired() -> bool:
         return False
     limit = timedelta(minutes=current_app.config["IDLE_TIMEOUT_MINUTES"])
     return utcnow() - datetime.fromisoformat(last_seen) > limit
-
-
-def _bind_audit_actor():
-    if request.blueprint in TOKEN_AUTH_BLUEPRINTS:  # the token's user is bound by the API
-        set_actor(db.session, Actor(None, None, client_addr()))
-    elif current_user.is_authenticated:
-        set_actor(db.session, Actor(current_user.id, current_user.username, client_addr()))
-    else:
-        set_actor(db.session, Actor(None, None, client_addr()))
 
 
 def _security_headers(response):

@@ -25,7 +25,7 @@ from sqlalchemy.exc import DBAPIError
 from labtrack.accounts.models import User
 from labtrack.audit import capture as audit
 from labtrack.audit import trail as audit_trail
-from labtrack.audit.capture import NOT_AUDITED, ReasonRequired, jsonable
+from labtrack.audit.capture import ReasonRequired, jsonable
 from labtrack.audit.models import AuditEvent
 from labtrack.database import utcnow
 from labtrack.errors import ServiceError
@@ -33,8 +33,19 @@ from labtrack.extensions import db
 from tests.conftest import build_app
 from tests.helpers import run_together
 
-NOT_AUDITED_TABLES = {model.__tablename__ for model in NOT_AUDITED}
+# The trail itself and the derived summaries; a GMP table marked __not_audited__ fails here.
+NOT_AUDITED_TABLES = {"audit_event", "audit_chain_head", "batch_worklist", "order_status",
+                      "summary_state"}
 IMMUTABLE_TABLES = {"signature"}
+
+
+def test_only_the_trail_and_derived_summaries_are_not_audited(app):
+    marked = {mapper.local_table.name for mapper in db.Model.registry.mappers
+              if getattr(mapper.class_, "__not_audited__", False)}
+    immutable = {mapper.local_table.name for mapper in db.Model.registry.mappers
+                 if getattr(mapper.class_, "__immutable__", False)}
+    assert marked == NOT_AUDITED_TABLES
+    assert immutable == IMMUTABLE_TABLES
 
 
 # Columns whose values the readiness summaries read must hold values the domain knows.
