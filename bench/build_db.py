@@ -33,7 +33,7 @@ from sqlalchemy import func, inspect, select
 from werkzeug.security import generate_password_hash
 
 from labtrack.accounts.models import Signature, User
-from labtrack.accounts.signature_rules import signature_hash
+from labtrack.accounts.rules.signatures import signature_hash
 from labtrack.audit import capture as audit
 from labtrack.audit.models import AuditEvent
 from labtrack.culture.dose_models import Administration, Dose
@@ -47,11 +47,11 @@ from labtrack.culture.models import (
 from labtrack.database import utcnow
 from labtrack.extensions import db
 from labtrack.inventory.models import Equipment, ReagentLot
-from labtrack.orders.disc_levels import DISC_LEVELS, level_code
 from labtrack.orders.models import Patient, TreatmentOrder
+from labtrack.orders.rules.disc_levels import DISC_LEVELS, level_code
 from labtrack.quality import specifications
 from labtrack.quality.models import QcResult, Release, Specification, SpecificationTest
-from labtrack.quality.specification_rules import DEFAULT_SPECIFICATION, evaluate
+from labtrack.quality.rules.specification import DEFAULT_SPECIFICATION, evaluate
 from labtrack.samples.models import Sample
 
 STEPS_PER_BATCH, COUNTS_PER_BATCH, QC_PER_BATCH = 30, 20, 10

@@ -27,8 +27,8 @@ from sqlalchemy import Table, inspect, select, text, update
 
 from bench.build_db import ACTOR, MODELS, Ids, Plan, Row, reset_sequences
 from labtrack.audit import capture as audit
-from labtrack.audit.chain import event_hash
 from labtrack.audit.models import AuditChainHead, AuditEvent
+from labtrack.audit.rules.chain import event_hash
 from labtrack.database import utcnow
 from labtrack.extensions import db
 

@@ -24,7 +24,7 @@ from labtrack.audit.models import AuditEvent
 from labtrack.clinic import count_entry
 from labtrack.culture.counts import CountData
 from labtrack.culture.models import Batch, CellCount
-from labtrack.culture.states import BatchState
+from labtrack.culture.rules.states import BatchState
 from labtrack.database import utcnow
 from labtrack.extensions import db
 

@@ -10,10 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import BaseConfig, load_config
 from labtrack import home as main
-from labtrack import (
-    models,  # noqa: F401  (registers every model with the metadata)
-    scan,
-)
+from labtrack import scan
 from labtrack.accounts import admin_views as admin
 from labtrack.accounts import auth_views as auth
 from labtrack.accounts import notice_views as notices

@@ -10,7 +10,7 @@ from flask import current_app
 
 from labtrack.accounts import signatures
 from labtrack.accounts import users as accounts
-from labtrack.accounts.signature_rules import Meaning
+from labtrack.accounts.rules.signatures import Meaning
 from labtrack.accounts.users import AccountPolicy
 from labtrack.audit import capture as audit
 from labtrack.audit.capture import Actor

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from labtrack.accounts import users as accounts
 from labtrack.accounts.models import Signature, User
-from labtrack.accounts.signature_rules import Meaning, signature_hash
+from labtrack.accounts.rules.signatures import Meaning, signature_hash
 from labtrack.accounts.users import AccountPolicy
 from labtrack.audit import capture as audit
 from labtrack.audit.capture import Actor

@@ -7,8 +7,8 @@ from flask_login import current_user
 
 from labtrack.accounts import signatures
 from labtrack.accounts.models import Signature
+from labtrack.accounts.rules.signatures import Meaning
 from labtrack.accounts.signature_form import SignatureForm
-from labtrack.accounts.signature_rules import Meaning
 from labtrack.accounts.users import AccountPolicy
 from labtrack.audit.capture import Actor
 from labtrack.web.security import client_addr

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from labtrack.accounts.signature_rules import Meaning
+from labtrack.accounts.rules.signatures import Meaning
 from labtrack.web.i18n import label_for
 from labtrack.web.i18n import lazy_gettext as _l
 from labtrack.web.policy import Role

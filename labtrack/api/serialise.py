@@ -6,11 +6,11 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from labtrack.clinic.readiness import BatchGrowth, OrderReadiness
-from labtrack.clinic.readiness_rules import DoseState, ReadyDate
+from labtrack.clinic.rules.readiness import DoseState, ReadyDate
 from labtrack.clinic.terms import readiness_alert, readiness_label
 from labtrack.culture.dose_models import Administration, Dose
-from labtrack.culture.growth import NoProjection, Progress, Projection
 from labtrack.culture.models import Batch, CellCount
+from labtrack.culture.rules.growth import NoProjection, Progress, Projection
 from labtrack.culture.terms import state_label
 
 

@@ -25,7 +25,7 @@ from labtrack.clinic import count_entry
 from labtrack.clinic import readiness as readiness_service
 from labtrack.clinic.administration import find_dose
 from labtrack.clinic.readiness import ReadinessFilter, ReadinessSettings
-from labtrack.clinic.readiness_rules import Status
+from labtrack.clinic.rules.readiness import Status
 from labtrack.culture import batches, counts, summaries
 from labtrack.culture.counts import CountData
 from labtrack.culture.dose_models import Administration, Dose

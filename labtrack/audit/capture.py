@@ -18,8 +18,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, inspect, select, update
 from sqlalchemy.orm import Mapper, Session
 
-from labtrack.audit.chain import canonical_json, event_hash
 from labtrack.audit.models import AuditChainHead, AuditEvent
+from labtrack.audit.rules.chain import canonical_json, event_hash
 from labtrack.database import utcnow
 from labtrack.errors import ServiceError
 

@@ -15,8 +15,14 @@ from multiprocessing import get_context
 from sqlalchemy import ColumnElement, Select, create_engine, false, select, text, union_all
 from sqlalchemy.pool import NullPool
 
-from labtrack.audit.chain import HASHED_FIELDS, ChainBreak, Segment, join_segments, verify_segment
 from labtrack.audit.models import AuditChainHead, AuditEvent
+from labtrack.audit.rules.chain import (
+    HASHED_FIELDS,
+    ChainBreak,
+    Segment,
+    join_segments,
+    verify_segment,
+)
 from labtrack.extensions import db
 
 CSV_COLUMNS = ("seq", "occurred_at", "username", "user_id", "action", "record_type",

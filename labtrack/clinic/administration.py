@@ -22,13 +22,13 @@ from labtrack.clock import CLOCK_SKEW
 from labtrack.culture import batches
 from labtrack.culture.dose_models import Administration, Dose
 from labtrack.culture.models import Batch
-from labtrack.culture.states import BatchState
+from labtrack.culture.rules.states import BatchState
 from labtrack.database import utcnow
 from labtrack.errors import PermissionDenied, ServiceError
 from labtrack.extensions import db
 from labtrack.orders import orders
-from labtrack.orders.disc_levels import DiscLevelError, normalise_level
 from labtrack.orders.models import Patient, TreatmentOrder
+from labtrack.orders.rules.disc_levels import DiscLevelError, normalise_level
 from labtrack.quality.models import Release
 from labtrack.samples import receipt as samples
 from labtrack.web.policy import Role, may_read_patient

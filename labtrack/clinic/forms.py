@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from labtrack.clinic.readiness_rules import Status
+from labtrack.clinic.rules.readiness import Status
 from labtrack.clinic.terms import readiness_label
 from labtrack.web.fields import lab_time_field
 

@@ -14,12 +14,13 @@ from sqlalchemy.orm import joinedload
 
 from labtrack.accounts import notices
 from labtrack.accounts.models import Notice
-from labtrack.clinic import readiness_rules as rules
-from labtrack.clinic.readiness_record import facts_from_record, is_current
-from labtrack.clinic.readiness_rules import DoseFacts, OrderFacts, Readiness, ReadyDate, Status
+from labtrack.clinic.rules import readiness as rules
+from labtrack.clinic.rules.readiness import DoseFacts, OrderFacts, Readiness, ReadyDate, Status
+from labtrack.clinic.rules.readiness_record import facts_from_record, is_current
 from labtrack.culture import counts
 from labtrack.culture.dose_models import Administration, Dose
-from labtrack.culture.growth import (
+from labtrack.culture.models import Batch, CellCount
+from labtrack.culture.rules.growth import (
     CountPoint,
     NoProjection,
     Progress,
@@ -29,8 +30,7 @@ from labtrack.culture.growth import (
     progress,
     project_target_date,
 )
-from labtrack.culture.models import Batch, CellCount
-from labtrack.culture.states import BatchState
+from labtrack.culture.rules.states import BatchState
 from labtrack.culture.summary_models import OrderStatus
 from labtrack.database import not_superseded, utcnow
 from labtrack.extensions import db

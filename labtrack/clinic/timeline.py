@@ -24,8 +24,8 @@ from labtrack.database import not_superseded
 from labtrack.extensions import db
 from labtrack.orders.models import TreatmentOrder
 from labtrack.quality.models import Deviation, QcResult, Release, SpecificationTest
-from labtrack.quality.release_rules import millions
-from labtrack.quality.specification_rules import format_number
+from labtrack.quality.rules.release import millions
+from labtrack.quality.rules.specification import format_number
 from labtrack.samples.models import ChainOfIdentityEvent, Sample
 
 STAGES = ("order", "sample", "culture", "qc", "deviation", "release", "doses",

@@ -27,14 +27,14 @@ from labtrack.clinic.forms import (
     status_choices,
 )
 from labtrack.clinic.readiness import ReadinessFilter, ReadinessSettings
-from labtrack.clinic.readiness_rules import Status
+from labtrack.clinic.rules.readiness import Status
 from labtrack.clinic.terms import readiness_alert, readiness_label, timeline_stage_label
 from labtrack.culture import summaries
 from labtrack.database import utcnow
 from labtrack.errors import ServiceError
 from labtrack.orders import orders
-from labtrack.orders.disc_levels import DISC_LEVELS
 from labtrack.orders.models import Patient
+from labtrack.orders.rules.disc_levels import DISC_LEVELS
 from labtrack.web.forms import show_service_error
 from labtrack.web.pagination import page_number
 from labtrack.web.policy import Area

@@ -26,8 +26,8 @@ from labtrack.culture.batch_forms import BatchFilterForm, StateChangeForm
 from labtrack.culture.display import step_measurements, task_window
 from labtrack.culture.growth_chart import growth_chart_svg
 from labtrack.culture.models import Batch
-from labtrack.culture.protocol import tasks_for
-from labtrack.culture.states import BatchState, allowed_targets, is_locked
+from labtrack.culture.rules.protocol import tasks_for
+from labtrack.culture.rules.states import BatchState, allowed_targets, is_locked
 from labtrack.culture.terms import (
     count_method_label,
     state_label,

@@ -13,7 +13,7 @@ from labtrack import clock, numbering
 from labtrack.accounts.models import User
 from labtrack.audit import capture as audit
 from labtrack.culture.models import Batch
-from labtrack.culture.states import (
+from labtrack.culture.rules.states import (
     INITIAL_STATE,
     BatchState,
     TransitionRefused,

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from labtrack.accounts.signature_rules import Meaning
+from labtrack.accounts.rules.signatures import Meaning
 from labtrack.accounts.signing import sign_from_form, signature_form
 from labtrack.accounts.terms import MEANING_LABELS
 from labtrack.clinic import count_entry

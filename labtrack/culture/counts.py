@@ -15,10 +15,11 @@ from sqlalchemy.orm import joinedload
 from labtrack.accounts.models import User
 from labtrack.audit import capture as audit
 from labtrack.clock import CLOCK_SKEW
-from labtrack.culture import batches, counting, growth
+from labtrack.culture import batches
 from labtrack.culture import steps as culture
 from labtrack.culture.models import Batch, CellCount
-from labtrack.culture.states import BatchState
+from labtrack.culture.rules import counting, growth
+from labtrack.culture.rules.states import BatchState
 from labtrack.database import not_superseded, utcnow
 from labtrack.errors import PermissionDenied, ServiceError
 from labtrack.extensions import db

@@ -6,7 +6,7 @@ import math
 from collections.abc import Sequence
 from xml.sax.saxutils import escape
 
-from labtrack.culture.growth import NoProjection, Projection, elapsed_days
+from labtrack.culture.rules.growth import NoProjection, Projection, elapsed_days
 
 Point = tuple[float, float, int]  # (culture day, viable cells, passage)
 

@@ -12,7 +12,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
 
 from labtrack.accounts.models import Signature, User
-from labtrack.accounts.signature_rules import Meaning
+from labtrack.accounts.rules.signatures import Meaning
 from labtrack.audit import capture as audit
 from labtrack.clock import CLOCK_SKEW
 from labtrack.culture import batches
@@ -23,8 +23,14 @@ from labtrack.culture.models import (
     CultureStepEquipment,
     CultureStepLot,
 )
-from labtrack.culture.protocol import CultureProtocol, StepFact, Timing, WindowIssue, outside_window
-from labtrack.culture.states import BatchState
+from labtrack.culture.rules.protocol import (
+    CultureProtocol,
+    StepFact,
+    Timing,
+    WindowIssue,
+    outside_window,
+)
+from labtrack.culture.rules.states import BatchState
 from labtrack.culture.terms import step_kind_label
 from labtrack.database import utcnow
 from labtrack.errors import PermissionDenied, ServiceError

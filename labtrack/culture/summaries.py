@@ -27,14 +27,14 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, joinedload
 
 from labtrack.clinic import readiness
-from labtrack.clinic.readiness_record import facts_record
-from labtrack.clinic.readiness_rules import assess, stored_status
+from labtrack.clinic.rules.readiness import assess, stored_status
+from labtrack.clinic.rules.readiness_record import facts_record
 from labtrack.culture import counts
 from labtrack.culture import steps as culture
 from labtrack.culture.dose_models import Administration, Dose
 from labtrack.culture.models import Batch, CellCount, CultureStep
-from labtrack.culture.protocol import CultureProtocol, culture_state, work_dates
-from labtrack.culture.states import BatchState
+from labtrack.culture.rules.protocol import CultureProtocol, culture_state, work_dates
+from labtrack.culture.rules.states import BatchState
 from labtrack.culture.summary_models import BatchWorklist, OrderStatus, SummaryState
 from labtrack.database import utcnow
 from labtrack.extensions import db

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from labtrack.culture.protocol import CultureState
+from labtrack.culture.rules.protocol import CultureState
 from labtrack.database import UTCDateTime
 from labtrack.extensions import db
 

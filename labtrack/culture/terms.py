@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from labtrack.culture.states import BatchState
+from labtrack.culture.rules.states import BatchState
 from labtrack.web.i18n import label_for
 from labtrack.web.i18n import lazy_gettext as _l
 

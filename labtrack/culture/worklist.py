@@ -12,8 +12,8 @@ from sqlalchemy.orm import joinedload
 from labtrack import clock
 from labtrack.accounts.models import Signature
 from labtrack.culture.models import Batch, CultureStep, CultureStepEquipment, CultureStepLot
-from labtrack.culture.protocol import CultureProtocol, Task, TaskStatus, tasks_at
-from labtrack.culture.states import BatchState
+from labtrack.culture.rules.protocol import CultureProtocol, Task, TaskStatus, tasks_at
+from labtrack.culture.rules.states import BatchState
 from labtrack.culture.summary_models import BatchWorklist
 from labtrack.extensions import db
 from labtrack.inventory.models import Equipment, ReagentLot

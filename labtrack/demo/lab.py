@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from labtrack import clock
 from labtrack.accounts import signatures
 from labtrack.accounts.models import User
-from labtrack.accounts.signature_rules import Meaning
+from labtrack.accounts.rules.signatures import Meaning
 from labtrack.accounts.users import AccountPolicy
 from labtrack.audit import capture as audit
 from labtrack.audit.capture import Actor
@@ -25,7 +25,7 @@ from labtrack.culture import batches, counts
 from labtrack.culture import steps as culture
 from labtrack.culture.counts import CountData
 from labtrack.culture.models import Batch, CultureStep
-from labtrack.culture.protocol import CultureProtocol
+from labtrack.culture.rules.protocol import CultureProtocol
 from labtrack.culture.steps import StepData
 from labtrack.extensions import db
 from labtrack.inventory import inventory

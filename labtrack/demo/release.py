@@ -11,11 +11,11 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from labtrack.accounts import signatures
-from labtrack.accounts.signature_rules import Meaning
+from labtrack.accounts.rules.signatures import Meaning
 from labtrack.audit.capture import Actor
 from labtrack.culture import counts, harvest
-from labtrack.culture.growth import elapsed_days
 from labtrack.culture.harvest import FormulationData, HarvestData
+from labtrack.culture.rules.growth import elapsed_days
 from labtrack.demo.lab import DemoCulture, grow_culture, grown_from
 from labtrack.extensions import db
 from labtrack.quality import qc as quality

@@ -26,8 +26,8 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from labtrack.orders.disc_levels import DISC_LEVELS
 from labtrack.orders.orders import AuthorisationData, OrderData, PatientData
+from labtrack.orders.rules.disc_levels import DISC_LEVELS
 from labtrack.orders.terms import SEX_LABELS
 
 MILLION = 1_000_000

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from labtrack.accounts.models import User
 from labtrack.database import PkMixin, TimestampMixin
 from labtrack.extensions import db
-from labtrack.orders.disc_levels import parse_levels
+from labtrack.orders.rules.disc_levels import parse_levels
 
 
 class Patient(PkMixin, TimestampMixin, db.Model):

@@ -13,9 +13,9 @@ from labtrack.accounts.models import User
 from labtrack.audit import capture as audit
 from labtrack.errors import PermissionDenied, ServiceError
 from labtrack.extensions import db
-from labtrack.orders.authorisation_rules import AuthorisationInput, authorisation_problems
-from labtrack.orders.disc_levels import DiscLevelError, format_levels, parse_levels
 from labtrack.orders.models import Patient, TreatmentOrder
+from labtrack.orders.rules.authorisation import AuthorisationInput, authorisation_problems
+from labtrack.orders.rules.disc_levels import DiscLevelError, format_levels, parse_levels
 from labtrack.web.policy import Role
 
 SEXES = ("F", "M", "X")

@@ -16,7 +16,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from labtrack.accounts.signature_rules import Meaning
+from labtrack.accounts.rules.signatures import Meaning
 from labtrack.culture import batches
 from labtrack.culture.models import Batch
 from labtrack.errors import ServiceError

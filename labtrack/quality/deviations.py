@@ -2,7 +2,7 @@
 
 Anyone in the lab (technician or QA) may open a deviation and record its investigation;
 only QA closes one, with an electronic signature meaning "closed". An open major or
-critical deviation blocks the batch's release (``labtrack.quality.release_rules``). Deviations
+critical deviation blocks the batch's release (``labtrack.quality.rules.release``). Deviations
 may be opened on any batch, even a released one (a late out-of-specification result).
 """
 
@@ -16,14 +16,14 @@ from sqlalchemy import Select, select
 
 from labtrack import numbering
 from labtrack.accounts.models import Signature, User
-from labtrack.accounts.signature_rules import Meaning
+from labtrack.accounts.rules.signatures import Meaning
 from labtrack.audit import capture as audit
 from labtrack.culture.models import Batch
 from labtrack.database import utcnow
 from labtrack.errors import PermissionDenied, ServiceError
 from labtrack.extensions import db
 from labtrack.quality.models import Deviation
-from labtrack.quality.release_rules import Severity
+from labtrack.quality.rules.release import Severity
 from labtrack.web.policy import Role
 
 OPEN, INVESTIGATING, CLOSED = "open", "investigating", "closed"

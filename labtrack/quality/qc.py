@@ -22,19 +22,19 @@ from sqlalchemy import select
 
 from labtrack.accounts import notices
 from labtrack.accounts.models import Signature, User
-from labtrack.accounts.signature_rules import Meaning
+from labtrack.accounts.rules.signatures import Meaning
 from labtrack.audit import capture as audit
 from labtrack.clock import CLOCK_SKEW
 from labtrack.culture import batches
 from labtrack.culture.models import Batch
-from labtrack.culture.states import BatchState
+from labtrack.culture.rules.states import BatchState
 from labtrack.database import not_superseded, utcnow
 from labtrack.errors import PermissionDenied, ServiceError
 from labtrack.extensions import db
 from labtrack.quality import deviations
 from labtrack.quality import specifications as versions
 from labtrack.quality.models import QcResult, Specification, SpecificationTest
-from labtrack.quality.specification_rules import (
+from labtrack.quality.rules.specification import (
     EvaluatedResult,
     ResultKind,
     SpecTest,

@@ -26,7 +26,7 @@ from labtrack.culture.models import (
 )
 from labtrack.extensions import db
 from labtrack.inventory.models import Equipment, ReagentLot
-from labtrack.quality.release_rules import millions
+from labtrack.quality.rules.release import millions
 
 # Fields whose change is the workflow moving on, not a correction of a recorded value.
 WORKFLOW_FIELDS = frozenset({"state", "held_from", "state_reason", "status", "closed_at",

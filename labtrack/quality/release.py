@@ -24,14 +24,14 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from labtrack.accounts import notices
 from labtrack.accounts.models import Signature, User
-from labtrack.accounts.signature_rules import Meaning
+from labtrack.accounts.rules.signatures import Meaning
 from labtrack.audit import capture as audit
 from labtrack.audit.models import AuditChainHead
 from labtrack.culture import batches, harvest
 from labtrack.culture import steps as culture
 from labtrack.culture.dose_models import Dose
 from labtrack.culture.models import Batch
-from labtrack.culture.states import BatchState
+from labtrack.culture.rules.states import BatchState
 from labtrack.database import utcnow
 from labtrack.errors import PermissionDenied, ServiceError
 from labtrack.extensions import db
@@ -39,11 +39,11 @@ from labtrack.orders import orders
 from labtrack.orders.models import TreatmentOrder
 from labtrack.quality import deviations, release_records
 from labtrack.quality import qc as quality
-from labtrack.quality import release_rules as rules
 from labtrack.quality.deviations import Signer
 from labtrack.quality.models import Deviation, QcResult, Release
 from labtrack.quality.record_pdf.release_record import render_record
-from labtrack.quality.release_rules import ChecklistItem, DoseInput, OpenDeviation, OrderInput
+from labtrack.quality.rules import release as rules
+from labtrack.quality.rules.release import ChecklistItem, DoseInput, OpenDeviation, OrderInput
 from labtrack.quality.terms import checklist_message
 from labtrack.web.policy import Role
 

@@ -17,7 +17,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from labtrack.accounts.signature_rules import Meaning
+from labtrack.accounts.rules.signatures import Meaning
 from labtrack.accounts.signing import first_signature_in_session, sign_from_form
 from labtrack.culture.batch_pages import batch_or_404
 from labtrack.culture.harvest import LabelSettings, dose_labels
@@ -32,8 +32,8 @@ from labtrack.quality.forms import (
     version_field_value,
 )
 from labtrack.quality.release import DecisionConflict, ExceptionalRequest, RecordSettings
-from labtrack.quality.release_rules import millions
-from labtrack.quality.specification_rules import format_number
+from labtrack.quality.rules.release import millions
+from labtrack.quality.rules.specification import format_number
 from labtrack.web.forms import show_service_error
 from labtrack.web.policy import Area
 from labtrack.web.security import requires_area

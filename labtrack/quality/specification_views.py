@@ -6,13 +6,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from labtrack.accounts.signature_rules import Meaning
+from labtrack.accounts.rules.signatures import Meaning
 from labtrack.errors import ServiceError
 from labtrack.quality import qc as quality
 from labtrack.quality import specifications as versions
 from labtrack.quality.review_views import show_refusal, signer, signing_form
+from labtrack.quality.rules.specification import DEFAULT_SPECIFICATION, describe_limit
 from labtrack.quality.specification_forms import SpecificationForm, blank_rows, row_data
-from labtrack.quality.specification_rules import DEFAULT_SPECIFICATION, describe_limit
 from labtrack.web.policy import Area
 from labtrack.web.security import requires_area
 

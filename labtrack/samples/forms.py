@@ -23,8 +23,8 @@ from wtforms.validators import (
 )
 
 from labtrack.orders.forms import NO_AUTOCOMPLETE, finite_decimal
-from labtrack.samples import isbt128
 from labtrack.samples.receipt import ReceiptData, din_error_message
+from labtrack.samples.rules import isbt128
 from labtrack.web.fields import lab_time_field
 
 DIN_INPUT = {**NO_AUTOCOMPLETE, "autofocus": True, "autocapitalize": "characters",

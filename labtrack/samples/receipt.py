@@ -18,21 +18,21 @@ from labtrack.audit import capture as audit
 from labtrack.clock import CLOCK_SKEW
 from labtrack.culture import batches
 from labtrack.culture.models import Batch
-from labtrack.culture.states import BatchState
+from labtrack.culture.rules.states import BatchState
 from labtrack.database import utcnow
 from labtrack.errors import PermissionDenied, ServiceError
 from labtrack.extensions import db
 from labtrack.orders.models import TreatmentOrder
 from labtrack.quality.models import Deviation
-from labtrack.samples import isbt128
-from labtrack.samples.acceptance_rules import (
+from labtrack.samples.label_pdf import LAYOUTS, LabelData, label_pdf
+from labtrack.samples.models import ChainOfIdentityEvent, Sample
+from labtrack.samples.rules import isbt128
+from labtrack.samples.rules.acceptance import (
     AcceptanceRules,
     FailedRule,
     SampleFacts,
     evaluate_sample,
 )
-from labtrack.samples.label_pdf import LAYOUTS, LabelData, label_pdf
-from labtrack.samples.models import ChainOfIdentityEvent, Sample
 from labtrack.web.policy import Role
 
 ACCEPTED, REJECTED, ACCEPTED_WITH_DEVIATION = "accepted", "rejected", "accepted_with_deviation"

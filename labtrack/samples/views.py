@@ -23,11 +23,11 @@ from labtrack.extensions import db
 from labtrack.orders import orders
 from labtrack.orders.models import TreatmentOrder
 from labtrack.orders.terms import authorisation_message
-from labtrack.samples import isbt128
 from labtrack.samples import receipt as samples
 from labtrack.samples.forms import ReceiptForm
-from labtrack.samples.isbt128 import as_din
 from labtrack.samples.receipt import ReceiptOutcome
+from labtrack.samples.rules import isbt128
+from labtrack.samples.rules.isbt128 import as_din
 from labtrack.samples.terms import failed_rule_message, sample_status_label
 from labtrack.web.forms import show_service_error
 from labtrack.web.pagination import list_page

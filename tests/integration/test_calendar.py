@@ -20,13 +20,13 @@ from sqlalchemy import select
 from labtrack import clock
 from labtrack.clinic import readiness
 from labtrack.clinic.readiness import ReadinessSettings
-from labtrack.clinic.readiness_rules import Status
+from labtrack.clinic.rules.readiness import Status
 from labtrack.culture.dose_models import Dose
 from labtrack.culture.models import Batch, CellCount
 from labtrack.demo.lab import CULTURES
 from labtrack.extensions import db
 from labtrack.orders.models import TreatmentOrder
-from labtrack.samples.isbt128 import parse_din
+from labtrack.samples.rules.isbt128 import parse_din
 from labtrack.web.templating import lab_zone
 from tests import builders
 from tests.integration.bench_forms import post_count, rows, text

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from labtrack.accounts import signatures
-from labtrack.accounts.signature_rules import Meaning
+from labtrack.accounts.rules.signatures import Meaning
 from labtrack.accounts.users import AccountPolicy
 from labtrack.audit.capture import Actor
 from labtrack.culture import batches, counts

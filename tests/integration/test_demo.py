@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 from labtrack.culture import counts, summaries
 from labtrack.culture import steps as culture
 from labtrack.culture import worklist as bench
-from labtrack.culture.growth import doubling_time_days, elapsed_days
 from labtrack.culture.models import Batch, CellCount, CultureStep
+from labtrack.culture.rules.growth import doubling_time_days, elapsed_days
 from labtrack.database import utcnow
 from labtrack.demo.lab import BENCH_JOURNEY, CULTURES
 from labtrack.extensions import db

@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy import select
 
-from labtrack.accounts.signature_rules import Meaning
+from labtrack.accounts.rules.signatures import Meaning
 from labtrack.audit.models import AuditEvent
 from labtrack.errors import ServiceError
 from labtrack.extensions import db

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from labtrack.accounts.signature_rules import Meaning
+from labtrack.accounts.rules.signatures import Meaning
 from labtrack.audit.models import AuditEvent
 from labtrack.culture import batches
 from labtrack.database import utcnow
@@ -17,7 +17,7 @@ from labtrack.quality import qc as quality
 from labtrack.quality import specifications as versions
 from labtrack.quality.models import Specification
 from labtrack.quality.qc import ResultData
-from labtrack.quality.specification_rules import DEFAULT_SPECIFICATION
+from labtrack.quality.rules.specification import DEFAULT_SPECIFICATION
 from tests import builders
 
 

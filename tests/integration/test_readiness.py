@@ -10,7 +10,7 @@ from sqlalchemy import event, select
 from labtrack.accounts.models import Notice
 from labtrack.clinic import administration, readiness
 from labtrack.clinic.readiness import ReadinessFilter, ReadinessSettings
-from labtrack.clinic.readiness_rules import Alert, Status
+from labtrack.clinic.rules.readiness import Alert, Status
 from labtrack.database import utcnow
 from labtrack.extensions import db
 from tests import builders
@@ -117,7 +117,7 @@ def test_every_dose_administered_is_administered(app):
 
 
 def test_a_batch_rejected_by_qa_needs_a_new_sample(app):
-    from labtrack.accounts.signature_rules import Meaning
+    from labtrack.accounts.rules.signatures import Meaning
     from labtrack.quality import release
 
     order = builders.order()

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from labtrack.accounts import signatures
 from labtrack.accounts.models import Notice, Signature, User
-from labtrack.accounts.signature_rules import Meaning
+from labtrack.accounts.rules.signatures import Meaning
 from labtrack.accounts.signatures import SignatureRefused
 from labtrack.accounts.users import AccountPolicy
 from labtrack.audit import capture as audit

@@ -12,7 +12,7 @@ from labtrack.quality import qc as quality
 from labtrack.quality import record_facts, release
 from labtrack.quality.models import Release
 from labtrack.quality.qc import ResultData
-from labtrack.samples import isbt128
+from labtrack.samples.rules import isbt128
 from labtrack.web.templating import lab_zone
 from tests import builders
 from tests.helpers import login, statements_run

@@ -11,9 +11,9 @@ from labtrack.database import utcnow
 from labtrack.errors import ServiceError
 from labtrack.extensions import db
 from labtrack.quality.models import Deviation
-from labtrack.samples import isbt128
 from labtrack.samples.models import ChainOfIdentityEvent, Sample
 from labtrack.samples.receipt import IdentityMismatch
+from labtrack.samples.rules import isbt128
 from tests import builders
 from tests.helpers import lab_today
 

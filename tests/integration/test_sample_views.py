@@ -15,8 +15,8 @@ from labtrack.culture.models import Batch
 from labtrack.database import utcnow
 from labtrack.extensions import db
 from labtrack.quality.models import Deviation
-from labtrack.samples import isbt128
 from labtrack.samples.models import ChainOfIdentityEvent, Sample
+from labtrack.samples.rules import isbt128
 from labtrack.web.templating import batch_url
 from tests import builders
 from tests.helpers import csrf_token_from

@@ -7,7 +7,7 @@ from sqlalchemy.exc import DBAPIError
 
 from labtrack.accounts import signatures
 from labtrack.accounts.models import Signature
-from labtrack.accounts.signature_rules import Meaning
+from labtrack.accounts.rules.signatures import Meaning
 from labtrack.accounts.signatures import SignatureRefused
 from labtrack.accounts.signing import sign_from_form, signature_form
 from labtrack.accounts.users import AccountPolicy

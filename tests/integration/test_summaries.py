@@ -8,11 +8,11 @@ from sqlalchemy import select, update
 
 from labtrack.clinic import readiness
 from labtrack.clinic.readiness import ReadinessFilter, ReadinessSettings
-from labtrack.clinic.readiness_rules import Status
+from labtrack.clinic.rules.readiness import Status
 from labtrack.culture import steps as culture
 from labtrack.culture import summaries
 from labtrack.culture.models import Batch
-from labtrack.culture.protocol import culture_state, tasks_at, tasks_for
+from labtrack.culture.rules.protocol import culture_state, tasks_at, tasks_for
 from labtrack.culture.summary_models import BatchWorklist, OrderStatus, SummaryState
 from labtrack.database import utcnow
 from labtrack.extensions import db

@@ -2,7 +2,7 @@
 
 import pytest
 
-from labtrack.culture.states import (
+from labtrack.culture.rules.states import (
     LOCKED_STATES,
     TERMINAL_STATES,
     TRANSITIONS,

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from labtrack.culture.growth import (
+from labtrack.culture.rules.growth import (
     CountPoint,
     FitMethod,
     NoProjection,

@@ -8,14 +8,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from labtrack.culture.growth import (
+from labtrack.culture.growth_chart import cells_label, growth_chart_svg
+from labtrack.culture.rules.growth import (
     CountPoint,
     NoProjection,
     NoProjectionReason,
     Projection,
     project_target_date,
 )
-from labtrack.culture.growth_chart import cells_label, growth_chart_svg
 
 NS = {"svg": "http://www.w3.org/2000/svg"}
 SEEDED = datetime(2025, 5, 5, 8, 0, tzinfo=UTC)

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from config import BaseConfig
-from labtrack.culture.protocol import (
+from labtrack.culture.rules.protocol import (
     ALWAYS,
     CultureProtocol,
     StepFact,

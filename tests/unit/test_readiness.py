@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from labtrack.clinic.readiness_rules import (
+from labtrack.clinic.rules.readiness import (
     Alert,
     DoseFacts,
     OrderFacts,
@@ -15,7 +15,7 @@ from labtrack.clinic.readiness_rules import (
     assess,
     stored_status,
 )
-from labtrack.culture.growth import CountPoint, NoProjection, Projection
+from labtrack.culture.rules.growth import CountPoint, NoProjection, Projection
 
 TZ = ZoneInfo("Europe/Madrid")
 NOW = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from labtrack.clinic.readiness_record import facts_from_record, facts_record
-from labtrack.clinic.readiness_rules import DoseFacts, OrderFacts
-from labtrack.culture.growth import CountPoint
+from labtrack.clinic.rules.readiness import DoseFacts, OrderFacts
+from labtrack.clinic.rules.readiness_record import facts_from_record, facts_record
+from labtrack.culture.rules.growth import CountPoint
 
 moments = st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2040, 1, 1),
                        timezones=st.just(UTC))

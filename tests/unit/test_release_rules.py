@@ -5,8 +5,8 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from labtrack.culture.states import BatchState
-from labtrack.quality.release_rules import (
+from labtrack.culture.rules.states import BatchState
+from labtrack.quality.rules.release import (
     AuthorisationInput,
     DoseInput,
     ItemKind,
@@ -23,7 +23,7 @@ from labtrack.quality.release_rules import (
     pending_items,
     release_checklist,
 )
-from labtrack.quality.specification_rules import (
+from labtrack.quality.rules.specification import (
     DEFAULT_SPECIFICATION,
     EvaluatedResult,
     evaluate_all,

@@ -24,7 +24,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from labtrack.culture.growth import (
+from labtrack.culture.rules.growth import (
     CountPoint,
     NoProjection,
     NoProjectionReason,
@@ -35,7 +35,7 @@ from labtrack.culture.growth import (
     progress,
     project_target_date,
 )
-from labtrack.culture.states import BatchState
+from labtrack.culture.rules.states import BatchState
 
 SAMPLE_REJECTED_STATUS = "rejected"
 

@@ -3,7 +3,7 @@
 A specification is a tuple of ``SpecTest``; the lab edits and versions it (stored by the
 models), so ``DEFAULT_SPECIFICATION`` is only the typical starting point. Viable cells per
 dose is not in it: it is judged per dose against the order's cells per disc and tolerance
-by the release rules (``labtrack.quality.release_rules``).
+by the release rules (``labtrack.quality.rules.release``).
 """
 
 from __future__ import annotations

@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from labtrack.clinic.readiness_rules import DoseFacts, OrderFacts
-from labtrack.culture.growth import CountPoint
+from labtrack.clinic.rules.readiness import DoseFacts, OrderFacts
+from labtrack.culture.rules.growth import CountPoint
 
 RECORD_VERSION = 1
 

@@ -24,9 +24,9 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from labtrack.culture.states import STATE_LABELS, BatchState
-from labtrack.orders.authorisation_rules import AuthorisationInput, authorisation_problems
-from labtrack.quality.specification_rules import EvaluatedResult, Number, Verdict, format_number
+from labtrack.culture.rules.states import STATE_LABELS, BatchState
+from labtrack.orders.rules.authorisation import AuthorisationInput, authorisation_problems
+from labtrack.quality.rules.specification import EvaluatedResult, Number, Verdict, format_number
 
 
 class Severity(StrEnum):

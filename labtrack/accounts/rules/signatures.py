@@ -6,7 +6,7 @@ import hashlib
 from datetime import datetime
 from enum import StrEnum
 
-from labtrack.audit.chain import canonical_json
+from labtrack.audit.rules.chain import canonical_json
 
 
 class Meaning(StrEnum):

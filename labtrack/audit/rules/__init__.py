@@ -1,0 +1,1 @@
+"""Pure rules of audit: plain Python, no Flask, no database (docs/ARCHITECTURE.md)."""

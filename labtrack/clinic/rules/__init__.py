@@ -1,0 +1,1 @@
+"""Pure rules of clinic: plain Python, no Flask, no database (docs/ARCHITECTURE.md)."""
