@@ -39,6 +39,7 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 ## Extract the translatable strings into labtrack/translations/messages.pot.
 messages: $(STAMP)

@@ -36,8 +36,8 @@ from labtrack.audit import trail as audit_trail
 from labtrack.extensions import db
 
 # Derived summaries to fill after a bulk load, where the application has them.
-summaries = (importlib.import_module("labtrack.culture.summaries")
-             if importlib.util.find_spec("labtrack.culture.summaries") else None)
+summaries = (importlib.import_module("labtrack.clinic.summaries")
+             if importlib.util.find_spec("labtrack.clinic.summaries") else None)
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"

@@ -13,12 +13,12 @@ from labtrack import home as main
 from labtrack import scan
 from labtrack.accounts import admin_views as admin
 from labtrack.accounts import auth_views as auth
-from labtrack.accounts import notice_views as notices
 from labtrack.accounts import token_views as tokens
 from labtrack.api import views as api
 from labtrack.audit import views as audit
 from labtrack.audit.request_actor import register_request_actor
 from labtrack.cli import register_cli
+from labtrack.clinic import notice_views as notices
 from labtrack.clinic import views as clinic
 from labtrack.culture import batch_views as batches
 from labtrack.culture import bench_views as culture

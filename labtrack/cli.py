@@ -14,7 +14,7 @@ from labtrack.accounts import users as accounts
 from labtrack.accounts.users import AccountPolicy
 from labtrack.audit import trail as audit_trail
 from labtrack.audit.capture import Actor, set_actor
-from labtrack.culture import summaries
+from labtrack.clinic import summaries
 from labtrack.demo import seed as demo
 from labtrack.errors import ServiceError
 from labtrack.extensions import db

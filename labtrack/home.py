@@ -7,9 +7,9 @@ from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from labtrack.clinic import summaries
 from labtrack.clinic import views as clinic
 from labtrack.culture import steps as culture
-from labtrack.culture import summaries
 from labtrack.culture import worklist as bench
 from labtrack.database import utcnow
 from labtrack.extensions import db

@@ -21,12 +21,12 @@ from labtrack.accounts import api_tokens
 from labtrack.api.openapi import MAX_CELLS, openapi_document
 from labtrack.api.serialise import batch_json, count_json, dose_json, order_json
 from labtrack.audit.capture import Actor, set_actor
-from labtrack.clinic import count_entry
+from labtrack.clinic import count_entry, summaries
 from labtrack.clinic import readiness as readiness_service
 from labtrack.clinic.administration import find_dose
 from labtrack.clinic.readiness import ReadinessFilter, ReadinessSettings
 from labtrack.clinic.rules.readiness import Status
-from labtrack.culture import batches, counts, summaries
+from labtrack.culture import batches, counts
 from labtrack.culture.counts import CountData
 from labtrack.culture.dose_models import Administration, Dose
 from labtrack.culture.models import Batch

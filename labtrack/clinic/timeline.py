@@ -19,12 +19,12 @@ from sqlalchemy.orm import joinedload
 from labtrack.audit.models import AuditEvent
 from labtrack.culture.dose_models import Administration, Dose
 from labtrack.culture.models import Batch, CellCount, CultureStep
+from labtrack.culture.rules.counting import millions
 from labtrack.culture.terms import state_label
 from labtrack.database import not_superseded
 from labtrack.extensions import db
 from labtrack.orders.models import TreatmentOrder
 from labtrack.quality.models import Deviation, QcResult, Release, SpecificationTest
-from labtrack.quality.rules.release import millions
 from labtrack.quality.rules.specification import format_number
 from labtrack.samples.models import ChainOfIdentityEvent, Sample
 

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from labtrack.clinic import administration, readiness, timeline
+from labtrack.clinic import administration, readiness, summaries, timeline
 from labtrack.clinic.forms import (
     ALL,
     MINE,
@@ -29,7 +29,6 @@ from labtrack.clinic.forms import (
 from labtrack.clinic.readiness import ReadinessFilter, ReadinessSettings
 from labtrack.clinic.rules.readiness import Status
 from labtrack.clinic.terms import readiness_alert, readiness_label, timeline_stage_label
-from labtrack.culture import summaries
 from labtrack.database import utcnow
 from labtrack.errors import ServiceError
 from labtrack.orders import orders

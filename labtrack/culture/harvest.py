@@ -18,13 +18,13 @@ from labtrack.culture import steps as culture
 from labtrack.culture.counts import CountData
 from labtrack.culture.dose_models import Dose
 from labtrack.culture.models import Batch, CultureStep, CultureStepEquipment, CultureStepLot
+from labtrack.culture.rules.counting import millions
 from labtrack.culture.rules.states import BatchState
 from labtrack.database import utcnow
 from labtrack.errors import PermissionDenied, ServiceError
 from labtrack.extensions import db
 from labtrack.inventory.models import Equipment, ReagentLot
 from labtrack.orders.rules.disc_levels import level_code
-from labtrack.quality.rules.release import millions
 from labtrack.samples.label_pdf import LabelData, label_pdf
 from labtrack.samples.rules import isbt128
 from labtrack.web.policy import Role

@@ -4,7 +4,7 @@ Whether a batch has culture tasks due, and where an order stands for the clinici
 worked out from many records (steps, counts, samples, doses…). The Today worklist and
 the readiness list need them for every batch in culture and every order, so the result
 is stored here and refreshed in the same transaction as any change to those records
-(``labtrack.culture.summaries``). They are not GMP records: not audited, recomputed at
+(``labtrack.clinic.summaries``). They are not GMP records: not audited, recomputed at
 will from the audited records they summarise.
 """
 

@@ -24,9 +24,9 @@ from labtrack.culture.models import (
     CultureStepEquipment,
     CultureStepLot,
 )
+from labtrack.culture.rules.counting import millions
 from labtrack.extensions import db
 from labtrack.inventory.models import Equipment, ReagentLot
-from labtrack.quality.rules.release import millions
 
 # Fields whose change is the workflow moving on, not a correction of a recorded value.
 WORKFLOW_FIELDS = frozenset({"state", "held_from", "state_reason", "status", "closed_at",

@@ -31,6 +31,7 @@ from labtrack.culture import batches, harvest
 from labtrack.culture import steps as culture
 from labtrack.culture.dose_models import Dose
 from labtrack.culture.models import Batch
+from labtrack.culture.rules.counting import millions
 from labtrack.culture.rules.states import BatchState
 from labtrack.database import utcnow
 from labtrack.errors import PermissionDenied, ServiceError
@@ -123,7 +124,7 @@ class Review:
             params["expires_at"] = f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
         for key in ("viable_cells", "cells_per_disc"):
             if key in params:
-                params[key] = rules.millions(params[key])
+                params[key] = millions(params[key])
         return params
 
 

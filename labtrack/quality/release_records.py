@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from labtrack.accounts.terms import meaning_label
+from labtrack.culture.rules.counting import millions
 from labtrack.culture.rules.growth import elapsed_days
 from labtrack.extensions import db
 from labtrack.quality import record_facts
@@ -12,7 +13,7 @@ from labtrack.quality.models import Specification
 from labtrack.quality.record_facts import Facts, local, name_of, result_text
 from labtrack.quality.record_pdf.record_chart import ChartData
 from labtrack.quality.record_pdf.release_record import Flagged, RecordData, Row, Section, TableData
-from labtrack.quality.rules.release import ItemKind, OrderInput, dose_range, millions
+from labtrack.quality.rules.release import ItemKind, OrderInput, dose_range
 from labtrack.quality.rules.specification import Verdict
 from labtrack.quality.terms import severity_text, status_text, verdict_text
 from labtrack.samples.rules import isbt128

@@ -21,6 +21,7 @@ from labtrack.accounts.rules.signatures import Meaning
 from labtrack.accounts.signing import first_signature_in_session, sign_from_form
 from labtrack.culture.batch_pages import batch_or_404
 from labtrack.culture.harvest import LabelSettings, dose_labels
+from labtrack.culture.rules.counting import millions
 from labtrack.culture.terms import state_label
 from labtrack.errors import ServiceError
 from labtrack.extensions import db
@@ -32,7 +33,6 @@ from labtrack.quality.forms import (
     version_field_value,
 )
 from labtrack.quality.release import DecisionConflict, ExceptionalRequest, RecordSettings
-from labtrack.quality.rules.release import millions
 from labtrack.quality.rules.specification import format_number
 from labtrack.web.forms import show_service_error
 from labtrack.web.policy import Area

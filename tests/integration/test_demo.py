@@ -4,7 +4,8 @@ from itertools import pairwise
 
 from sqlalchemy import func, select
 
-from labtrack.culture import counts, summaries
+from labtrack.clinic import summaries
+from labtrack.culture import counts
 from labtrack.culture import steps as culture
 from labtrack.culture import worklist as bench
 from labtrack.culture.models import Batch, CellCount, CultureStep

@@ -6,11 +6,10 @@ import pytest
 from flask import current_app
 from sqlalchemy import select, update
 
-from labtrack.clinic import readiness
+from labtrack.clinic import readiness, summaries
 from labtrack.clinic.readiness import ReadinessFilter, ReadinessSettings
 from labtrack.clinic.rules.readiness import Status
 from labtrack.culture import steps as culture
-from labtrack.culture import summaries
 from labtrack.culture.models import Batch
 from labtrack.culture.rules.protocol import culture_state, tasks_at, tasks_for
 from labtrack.culture.summary_models import BatchWorklist, OrderStatus, SummaryState

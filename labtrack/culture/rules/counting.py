@@ -78,3 +78,9 @@ def totals_problems(viable, dead, total=None, viability=None) -> list[CountProbl
 def totals_from_entry(viable: int, dead: int | None, total: int | None) -> CountTotals:
     """Totals as entered (dead cells, or the total from which they follow)."""
     return CountTotals(viable, dead if dead is not None else total - viable)
+
+
+def millions(cells: int) -> str:
+    """A cell count as people write it: "20 × 10⁶", "15.5 × 10⁶"."""
+    value = round(Decimal(cells) / 1_000_000, 2)
+    return f"{format(value.normalize(), 'f')} × 10⁶"

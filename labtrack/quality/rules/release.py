@@ -24,6 +24,7 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from labtrack.culture.rules.counting import millions
 from labtrack.culture.rules.states import STATE_LABELS, BatchState
 from labtrack.orders.rules.authorisation import AuthorisationInput, authorisation_problems
 from labtrack.quality.rules.specification import EvaluatedResult, Number, Verdict, format_number
@@ -305,11 +306,6 @@ def _cells_out_of_range(dose: DoseInput, order: OrderInput, low: int, high: int)
         dose_id=dose.dose_id, level=dose.disc_level, viable_cells=dose.viable_cells,
         cells_per_disc=order.cells_per_disc, tolerance_percent=tolerance, low=low, high=high,
     )  # fmt: skip
-
-
-def millions(cells: int) -> str:
-    """A cell count as people write it: "20 × 10⁶", "15.5 × 10⁶"."""
-    return f"{format_number(round(Decimal(cells) / 1_000_000, 2))} × 10⁶"
 
 
 def check_dose_expiry(inputs: ReleaseInputs) -> list[ChecklistItem]:
