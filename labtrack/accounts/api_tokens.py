@@ -18,7 +18,7 @@ from labtrack.audit import capture as audit
 from labtrack.database import utcnow
 from labtrack.errors import PermissionDenied, ServiceError
 from labtrack.extensions import db
-from labtrack.web.policy import Role
+from labtrack.web.policy import Area, may_use
 
 TOKEN_PREFIX = "lt_"  # noqa: S105 - marks LabTrack tokens, not a secret
 PREFIX_LENGTH = 11  # "lt_" and the first 8 random characters, shown to tell tokens apart
@@ -33,7 +33,7 @@ def token_hash(secret: str) -> str:
 
 
 def _may_manage(acting: User, owner_id: int) -> None:
-    if acting.id != owner_id and acting.role != Role.ADMIN:
+    if acting.id != owner_id and not may_use(acting.role, Area.ADMIN):
         raise PermissionDenied(_("Only the token's owner or an administrator may do this."))
     audit.attribute_to(db.session, acting)
 

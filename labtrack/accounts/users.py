@@ -14,9 +14,9 @@ from labtrack.accounts.models import User
 from labtrack.audit import capture as audit
 from labtrack.audit.capture import Actor
 from labtrack.database import utcnow
-from labtrack.errors import PermissionDenied, ServiceError
+from labtrack.errors import ServiceError
 from labtrack.extensions import db
-from labtrack.web.policy import Role
+from labtrack.web.policy import Area, Role, require_area
 
 # Compared against when the user does not exist, so timing does not reveal it.
 _DUMMY_HASH = generate_password_hash("labtrack-no-such-user", method="pbkdf2:sha256:1000")
@@ -176,8 +176,7 @@ def _check_role(role: str) -> None:
 
 
 def _require_admin(acting: User) -> None:
-    if acting.role != Role.ADMIN:
-        raise PermissionDenied(_("Only an administrator may manage accounts."))
+    require_area(acting.role, Area.ADMIN, _("Only an administrator may manage accounts."))
     audit.attribute_to(db.session, acting)
 
 

@@ -34,12 +34,12 @@ from labtrack.database import utcnow
 from labtrack.errors import PermissionDenied, ServiceError
 from labtrack.extensions import db
 from labtrack.orders import orders
-from labtrack.web.policy import Role
+from labtrack.web.policy import Area, may_use
 from labtrack.web.security import client_addr, require_order_access
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 API_PREFIX = "/api/"
-READ_ROLES = frozenset({Role.CLINICIAN, Role.QA, Role.TECHNICIAN})
+READ_AREAS = (Area.BENCH, Area.QUALITY, Area.CLINIC)
 PUBLIC_ENDPOINTS = frozenset({"api.openapi"})
 CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
          405: "method_not_allowed", 409: "conflict", 422: "validation_error",
@@ -115,7 +115,7 @@ def authenticate():
                               "account is deactivated."))
     g.api_user = user
     set_actor(db.session, Actor(user.id, user.username, client_addr()))
-    if user.role not in READ_ROLES:
+    if not any(may_use(user.role, area) for area in READ_AREAS):
         raise ApiError(403, _("Your role may not use the API."))
 
 
@@ -214,7 +214,7 @@ def batch_detail(batch_number: str):
 @bp.post("/batches/<batch_number>/counts")
 def log_count(batch_number: str):
     """Log a count (source "api"), then check whether the batch has become at risk."""
-    if g.api_user.role != Role.TECHNICIAN:
+    if not may_use(g.api_user.role, Area.BENCH):
         raise ApiError(403, _("Only a lab technician's token may log cell counts."))
     batch = _batch(batch_number)
     data = count_data(_json_object())

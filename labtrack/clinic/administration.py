@@ -31,7 +31,7 @@ from labtrack.orders.models import Patient, TreatmentOrder
 from labtrack.orders.rules.disc_levels import DiscLevelError, normalise_level
 from labtrack.quality.models import Release
 from labtrack.samples import receipt as samples
-from labtrack.web.policy import Role, may_read_patient
+from labtrack.web.policy import Area, may_read_patient, require_area
 
 MAX_SCAN = 64
 MAX_NOTES = 2000
@@ -119,8 +119,7 @@ def next_level(rows: list[PatientDose], now: datetime) -> str | None:
 
 
 def _require_clinician(acting: User) -> None:
-    if acting.role != Role.CLINICIAN:
-        raise PermissionDenied(_("Only a clinician may record an administration."))
+    require_area(acting.role, Area.CLINIC, _("Only a clinician may record an administration."))
     audit.attribute_to(db.session, acting)
 
 

@@ -21,9 +21,9 @@ from labtrack.culture.models import Batch, CellCount
 from labtrack.culture.rules import counting, growth
 from labtrack.culture.rules.states import BatchState
 from labtrack.database import not_superseded, utcnow
-from labtrack.errors import PermissionDenied, ServiceError
+from labtrack.errors import ServiceError
 from labtrack.extensions import db
-from labtrack.web.policy import Role
+from labtrack.web.policy import Area, require_area
 
 METHODS = ("haemocytometer", "automated")
 
@@ -82,8 +82,7 @@ def _check_time(batch: Batch, counted_at: datetime) -> None:
 
 
 def _new_count(acting: User, batch: Batch, data: CountData) -> CellCount:
-    if acting.role != Role.TECHNICIAN:
-        raise PermissionDenied(_("Only a lab technician may log cell counts."))
+    require_area(acting.role, Area.BENCH, _("Only a lab technician may log cell counts."))
     audit.attribute_to(db.session, acting)
     batches.ensure_editable(batch)
     if batch.state not in (BatchState.IN_CULTURE, BatchState.HARVESTED):

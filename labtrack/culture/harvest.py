@@ -21,13 +21,13 @@ from labtrack.culture.models import Batch, CultureStep, CultureStepEquipment, Cu
 from labtrack.culture.rules.counting import millions
 from labtrack.culture.rules.states import BatchState
 from labtrack.database import utcnow
-from labtrack.errors import PermissionDenied, ServiceError
+from labtrack.errors import ServiceError
 from labtrack.extensions import db
 from labtrack.inventory.models import Equipment, ReagentLot
 from labtrack.orders.rules.disc_levels import level_code
 from labtrack.samples.label_pdf import LabelData, label_pdf
 from labtrack.samples.rules import isbt128
-from labtrack.web.policy import Role
+from labtrack.web.policy import Area, require_area
 
 MAX_VOLUME_ML = Decimal("20")
 
@@ -69,8 +69,7 @@ class LabelSettings:
 
 
 def _require_technician(acting: User) -> None:
-    if acting.role != Role.TECHNICIAN:
-        raise PermissionDenied(_("Only a lab technician may harvest and formulate."))
+    require_area(acting.role, Area.BENCH, _("Only a lab technician may harvest and formulate."))
     audit.attribute_to(db.session, acting)
 
 
@@ -213,8 +212,8 @@ def batch_doses(batch: Batch) -> list[Dose]:
 
 def dose_labels(acting: User, batch: Batch, settings: LabelSettings) -> bytes:
     """One ISBT 128 label per dose (technicians and QA); each print is audited. Commits."""
-    if acting.role not in (Role.TECHNICIAN, Role.QA):
-        raise PermissionDenied(_("Only lab or QA staff may print dose labels."))
+    require_area(acting.role, (Area.BENCH, Area.QUALITY),
+                 _("Only lab or QA staff may print dose labels."))
     doses = batch_doses(batch)
     if not doses:
         raise ServiceError(_("This batch has no doses yet."))

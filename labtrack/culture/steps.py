@@ -33,12 +33,12 @@ from labtrack.culture.rules.protocol import (
 from labtrack.culture.rules.states import BatchState
 from labtrack.culture.terms import step_kind_label
 from labtrack.database import utcnow
-from labtrack.errors import PermissionDenied, ServiceError
+from labtrack.errors import ServiceError
 from labtrack.extensions import db
 from labtrack.inventory.models import Equipment, ReagentLot
 from labtrack.quality import deviations
 from labtrack.quality.models import Deviation
-from labtrack.web.policy import Role
+from labtrack.web.policy import Area, require_area
 
 STEP_KINDS = ("isolation", "seeding", "non_adherent_removal", "medium_change", "observation",
               "passage")  # the harvest has its own use case (services/harvest.py)
@@ -92,8 +92,7 @@ def record_step(acting: User, batch: Batch, data: StepData, tz: ZoneInfo) -> Cul
 
 def _prepare(acting: User, batch: Batch, data: StepData, tz: ZoneInfo):
     """Every check of a step: who, the batch's state, the values, its lots and equipment."""
-    if acting.role != Role.TECHNICIAN:
-        raise PermissionDenied(_("Only a lab technician may record culture steps."))
+    require_area(acting.role, Area.BENCH, _("Only a lab technician may record culture steps."))
     audit.attribute_to(db.session, acting)
     batches.ensure_editable(batch)
     if batch.state != BatchState.IN_CULTURE:
@@ -193,8 +192,8 @@ def verify_step(acting: User, step: CultureStep, signature: Signature) -> Cultur
 
     The caller obtains ``signature`` from the signing step (meaning: verified) first.
     """
-    if acting.role not in (Role.TECHNICIAN, Role.QA):
-        raise PermissionDenied(_("Only lab or QA staff may verify a step."))
+    require_area(acting.role, (Area.BENCH, Area.QUALITY),
+                 _("Only lab or QA staff may verify a step."))
     batches.ensure_editable(db.session.get(Batch, step.batch_id))
     if acting.id == step.performed_by_id:
         raise ServiceError(_("The person who performed a step cannot verify it."))

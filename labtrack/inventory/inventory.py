@@ -17,18 +17,18 @@ from sqlalchemy.orm import joinedload
 from labtrack.accounts.models import User
 from labtrack.audit import capture as audit
 from labtrack.culture.models import Batch, CultureStep, CultureStepEquipment, CultureStepLot
-from labtrack.errors import PermissionDenied, ServiceError
+from labtrack.errors import ServiceError
 from labtrack.extensions import db
 from labtrack.inventory.models import Equipment, ReagentLot
 from labtrack.orders.models import TreatmentOrder
-from labtrack.web.policy import Role
+from labtrack.web.policy import Area, require_area
 
 QUARANTINE, RELEASED, REJECTED = "quarantine", "released", "rejected"
 LOT_STATUSES = (QUARANTINE, RELEASED, REJECTED)
 # QA decisions on a lot; a rejected lot stays rejected.
 LOT_DECISIONS = {QUARANTINE: (RELEASED, REJECTED), RELEASED: (QUARANTINE, REJECTED),
                  REJECTED: ()}
-REGISTRARS = (Role.TECHNICIAN, Role.QA)
+REGISTRARS = (Area.BENCH, Area.QUALITY)
 MAX_CODES = 20
 
 
@@ -58,9 +58,8 @@ class RecallRow:
     quantity: str | None = None
 
 
-def _require(acting: User, roles, message: str) -> None:
-    if acting.role not in roles:
-        raise PermissionDenied(message)
+def _require(acting: User, areas, message: str) -> None:
+    require_area(acting.role, areas, message)
     audit.attribute_to(db.session, acting)
 
 
@@ -95,7 +94,7 @@ def register_lot(acting: User, data: LotData) -> ReagentLot:
 
 def decide_lot(acting: User, lot: ReagentLot, status: str, why: str) -> ReagentLot:
     """QA releases, rejects or re-quarantines a lot, with a reason; commits."""
-    _require(acting, (Role.QA,), _("Only QA may release or reject a reagent lot."))
+    _require(acting, Area.QUALITY, _("Only QA may release or reject a reagent lot."))
     if status not in LOT_DECISIONS.get(lot.status, ()):
         raise ServiceError(_("A lot that is %(current)s cannot become %(target)s.",
                              current=lot_status_word(lot.status),

@@ -11,12 +11,12 @@ from sqlalchemy import Row, Select, func, or_, select
 from labtrack import numbering
 from labtrack.accounts.models import User
 from labtrack.audit import capture as audit
-from labtrack.errors import PermissionDenied, ServiceError
+from labtrack.errors import ServiceError
 from labtrack.extensions import db
 from labtrack.orders.models import Patient, TreatmentOrder
 from labtrack.orders.rules.authorisation import AuthorisationInput, authorisation_problems
 from labtrack.orders.rules.disc_levels import DiscLevelError, format_levels, parse_levels
-from labtrack.web.policy import Role
+from labtrack.web.policy import Area, Role, require_area
 
 SEXES = ("F", "M", "X")
 MIN_CELLS_PER_DISC, MAX_CELLS_PER_DISC = 1_000_000, 500_000_000
@@ -89,8 +89,7 @@ def register_patient(acting: User, data: PatientData, today: date) -> Patient:
 
 
 def _require_clinician(acting: User) -> None:
-    if acting.role != Role.CLINICIAN:
-        raise PermissionDenied(_("Only a clinician may register patients and orders."))
+    require_area(acting.role, Area.CLINIC, _("Only a clinician may register patients and orders."))
     audit.attribute_to(db.session, acting)
 
 

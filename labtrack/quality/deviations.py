@@ -20,11 +20,11 @@ from labtrack.accounts.rules.signatures import Meaning
 from labtrack.audit import capture as audit
 from labtrack.culture.models import Batch
 from labtrack.database import utcnow
-from labtrack.errors import PermissionDenied, ServiceError
+from labtrack.errors import ServiceError
 from labtrack.extensions import db
 from labtrack.quality.models import Deviation
 from labtrack.quality.rules.release import Severity
-from labtrack.web.policy import Role
+from labtrack.web.policy import Area, require_area
 
 OPEN, INVESTIGATING, CLOSED = "open", "investigating", "closed"
 STATUSES = (OPEN, INVESTIGATING, CLOSED)
@@ -35,7 +35,6 @@ KINDS = ("process", "equipment", "material", "environment", "documentation",
 SYSTEM_KINDS = ("sample_acceptance", "protocol_window")
 OUT_OF_SPECIFICATION = "out_of_specification"
 INVESTIGATION_FIELDS = ("root_cause", "impact", "corrective_actions", "preventive_actions")
-STAFF_ROLES = (Role.TECHNICIAN, Role.QA)
 MAX_TITLE = 200
 
 # sign(record_type, record_id, content) -> Signature: the view's signing step.
@@ -53,8 +52,8 @@ class Investigation:
 
 
 def _require_staff(acting: User) -> None:
-    if acting.role not in STAFF_ROLES:
-        raise PermissionDenied(_("Only lab or QA staff may record deviations."))
+    require_area(acting.role, (Area.BENCH, Area.QUALITY),
+                 _("Only lab or QA staff may record deviations."))
     audit.attribute_to(db.session, acting)
 
 
@@ -128,8 +127,7 @@ def closure_content(deviation: Deviation) -> dict:
 
 def close(acting: User, deviation: Deviation, sign: Signer) -> Deviation:
     """Close a deviation with QA's signature (meaning: closed). Commits."""
-    if acting.role != Role.QA:
-        raise PermissionDenied(_("Only QA may close a deviation."))
+    require_area(acting.role, Area.QUALITY, _("Only QA may close a deviation."))
     audit.attribute_to(db.session, acting)
     if deviation.status == CLOSED:
         raise ServiceError(_("This deviation is already closed."))

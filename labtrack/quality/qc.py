@@ -29,7 +29,7 @@ from labtrack.culture import batches
 from labtrack.culture.models import Batch
 from labtrack.culture.rules.states import BatchState
 from labtrack.database import not_superseded, utcnow
-from labtrack.errors import PermissionDenied, ServiceError
+from labtrack.errors import ServiceError
 from labtrack.extensions import db
 from labtrack.quality import deviations
 from labtrack.quality import specifications as versions
@@ -44,9 +44,8 @@ from labtrack.quality.rules.specification import (
     validate_specification,
 )
 from labtrack.quality.terms import spec_problem_message
-from labtrack.web.policy import Role
+from labtrack.web.policy import Area, require_area
 
-QC_ROLES = (Role.TECHNICIAN, Role.QA)
 AFTER_RELEASE_STATES = (BatchState.RELEASED.value, BatchState.COMPLETED.value)
 
 MAX_TEXT = 200
@@ -133,8 +132,8 @@ def evaluated(lines: Iterable[ResultLine]) -> tuple[EvaluatedResult, ...]:
 
 
 def _require_qc(acting: User) -> None:
-    if acting.role not in QC_ROLES:
-        raise PermissionDenied(_("Only lab or QA staff may enter QC results."))
+    require_area(acting.role, (Area.BENCH, Area.QUALITY),
+                 _("Only lab or QA staff may enter QC results."))
     audit.attribute_to(db.session, acting)
 
 
@@ -276,8 +275,7 @@ def new_specification_version(acting: User, tests: list[SpecTest], summary: str,
 
     Batches already started keep the version they started with.
     """
-    if acting.role != Role.QA:
-        raise PermissionDenied(_("Only QA may change the release specification."))
+    require_area(acting.role, Area.QUALITY, _("Only QA may change the release specification."))
     audit.attribute_to(db.session, acting)
     summary = (summary or "").strip()
     if not summary or len(summary) > MAX_SUMMARY:

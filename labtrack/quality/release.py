@@ -34,7 +34,7 @@ from labtrack.culture.models import Batch
 from labtrack.culture.rules.counting import millions
 from labtrack.culture.rules.states import BatchState
 from labtrack.database import utcnow
-from labtrack.errors import PermissionDenied, ServiceError
+from labtrack.errors import ServiceError
 from labtrack.extensions import db
 from labtrack.orders import orders
 from labtrack.orders.models import TreatmentOrder
@@ -46,7 +46,7 @@ from labtrack.quality.record_pdf.release_record import render_record
 from labtrack.quality.rules import release as rules
 from labtrack.quality.rules.release import ChecklistItem, DoseInput, OpenDeviation, OrderInput
 from labtrack.quality.terms import checklist_message
-from labtrack.web.policy import Role
+from labtrack.web.policy import Area, require_area
 
 RELEASED, REJECTED = "released", "rejected"
 MAX_TEXT = 4000
@@ -157,8 +157,7 @@ def decision_of(batch: Batch) -> Release | None:
 
 
 def _require_qa(acting: User) -> None:
-    if acting.role != Role.QA:
-        raise PermissionDenied(_("Only QA may release or reject a batch."))
+    require_area(acting.role, Area.QUALITY, _("Only QA may release or reject a batch."))
     audit.attribute_to(db.session, acting)
 
 

@@ -20,7 +20,7 @@ from labtrack.culture import batches
 from labtrack.culture.models import Batch
 from labtrack.culture.rules.states import BatchState
 from labtrack.database import utcnow
-from labtrack.errors import PermissionDenied, ServiceError
+from labtrack.errors import ServiceError
 from labtrack.extensions import db
 from labtrack.orders.models import TreatmentOrder
 from labtrack.quality.models import Deviation
@@ -33,7 +33,7 @@ from labtrack.samples.rules.acceptance import (
     SampleFacts,
     evaluate_sample,
 )
-from labtrack.web.policy import Role
+from labtrack.web.policy import Area, require_area
 
 ACCEPTED, REJECTED, ACCEPTED_WITH_DEVIATION = "accepted", "rejected", "accepted_with_deviation"
 
@@ -84,8 +84,7 @@ def rules_from_config(config: Mapping) -> AcceptanceRules:
 def receive_sample(acting: User, order: TreatmentOrder, data: ReceiptData,
                    rules: AcceptanceRules, facility_id: str) -> ReceiptOutcome:
     """Record a sample; accept it (starting its batch), or reject it with reasons. Commits."""
-    if acting.role != Role.TECHNICIAN:
-        raise PermissionDenied(_("Only a lab technician may receive samples."))
+    require_area(acting.role, Area.BENCH, _("Only a lab technician may receive samples."))
     if order.cancelled_reason:
         raise ServiceError(_("Order %(number)s is cancelled: no sample can be received for it.",
                              number=order.order_number))
@@ -324,8 +323,8 @@ def print_labels(acting: User, sample: Sample, kind: str, layout: str, flasks: i
 
     Reprints are allowed: each one is a separate ``print_label`` event.
     """
-    if acting.role != Role.TECHNICIAN:
-        raise PermissionDenied(_("Only a lab technician may print sample and flask labels."))
+    require_area(acting.role, Area.BENCH,
+                 _("Only a lab technician may print sample and flask labels."))
     if kind not in LABEL_KINDS or layout not in LAYOUTS:
         raise ServiceError(_("Unknown kind of label or layout."))
     if kind == "flasks" and not 1 <= flasks <= MAX_FLASK_LABELS:

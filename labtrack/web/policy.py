@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from labtrack.errors import PermissionDenied
+
 
 class Role(StrEnum):
     """What a user does in the lab; each account has exactly one."""
@@ -76,3 +78,11 @@ def may_read_patient(role: Role | str, user_id: int,
     if not treating_clinician_ids:
         return may_read_order(role, user_id, user_id)
     return any(may_read_order(role, user_id, clinician) for clinician in treating_clinician_ids)
+
+
+def require_area(role: Role | str, areas: Area | tuple[Area, ...], refusal: str) -> None:
+    """For use cases: raise PermissionDenied(refusal) unless ``role`` may use one of
+    ``areas``, the same rule the pages and the API apply."""
+    areas = (areas,) if isinstance(areas, Area) else areas
+    if not any(may_use(role, area) for area in areas):
+        raise PermissionDenied(refusal)
