@@ -69,7 +69,7 @@ class BaseConfig:
     PRODUCT_CODE = _env("PRODUCT_CODE", "S1234100")
     # Days needed between reaching the target and the procedure (harvest, formulation, QC).
     RELEASE_LEAD_DAYS = _env_int("RELEASE_LEAD_DAYS", 2)
-    # Culture protocol (labtrack/domain/protocol.py): day windows are inclusive culture days.
+    # Culture protocol (labtrack/culture/rules/protocol.py): day windows are inclusive culture days.
     CULTURE_NON_ADHERENT_REMOVAL_FIRST_DAY = _env_int("CULTURE_NON_ADHERENT_REMOVAL_FIRST_DAY", 2)
     CULTURE_NON_ADHERENT_REMOVAL_LAST_DAY = _env_int("CULTURE_NON_ADHERENT_REMOVAL_LAST_DAY", 3)
     CULTURE_MEDIUM_CHANGE_MIN_DAYS = _env_int("CULTURE_MEDIUM_CHANGE_MIN_DAYS", 3)

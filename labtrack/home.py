@@ -56,7 +56,7 @@ def review():
 @bp.route("/readiness")
 @requires_area(Area.CLINIC)
 def readiness():
-    """The clinician's dose readiness list (built in ``views.clinic``)."""
+    """The clinician's dose readiness list (built in ``clinic.views``)."""
     return clinic.readiness_page()
 
 

@@ -131,7 +131,7 @@ def readiness_page(filters: ReadinessFilter, settings: ReadinessSettings, page: 
     """One page of the matching orders, soonest planned procedure first.
 
     Orders are filtered and paged on their stored status, and each row is assessed from
-    the facts stored with it (``services.summaries`` keeps both up to date; call
+    the facts stored with it (``clinic.summaries`` keeps both up to date; call
     ``summaries.ensure_fresh`` first): four queries whatever the number of orders.
     """
     now = now or utcnow()

@@ -1,9 +1,9 @@
-"""Keeping the derived summaries (``models.summaries``) true to the records they summarise.
+"""Keeping the derived summaries (``culture.summary_models``) true to the records they summarise.
 
 Any flush that creates or changes an order, a sample, a batch, a culture step, a count,
 a dose, an administration, a release or a QC result marks the order and batch it belongs
 to; just before the transaction commits, their summaries are worked out again with the
-same rules the pages use (``domain.protocol.work_dates``, ``domain.readiness``) and
+same rules the pages use (``culture.rules.protocol.work_dates``, ``clinic.rules.readiness``) and
 written in the same transaction. The audit trail's commit hook runs first and takes the
 chain-head lock, which serialises writers, so the records read here include every
 transaction committed before this one.

@@ -242,7 +242,7 @@ STEPS_OF_BATCH = (select(CultureStep).where(CultureStep.batch_id == bindparam("b
 
 def steps_of(batch: Batch) -> list[CultureStep]:
     """The batch's steps in the order they were performed, with who performed them (their
-    verification signatures, lots and equipment: ``services.bench.step_links``)."""
+    verification signatures, lots and equipment: ``culture.worklist.step_links``)."""
     return list(db.session.scalars(STEPS_OF_BATCH, {"batch_id": batch.id}))
 
 

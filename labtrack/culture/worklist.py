@@ -79,7 +79,7 @@ def today(now: datetime, tz: ZoneInfo, protocol: CultureProtocol, lead_days: int
     """The worklist at ``now``: batches with a task due, most urgent first, one page of them.
 
     Which batches have a task due, overdue or are at risk comes from their stored
-    summaries (``services.summaries``; call ``summaries.ensure_fresh`` first), which are
+    summaries (``clinic.summaries``; call ``summaries.ensure_fresh`` first), which are
     set only for batches in culture. They are ranked on the summary table alone, and the
     page's tasks are worked out from the culture state stored with them: no step is read.
     """

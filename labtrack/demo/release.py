@@ -1,7 +1,7 @@
 """Demo batches at the end of culture: one ready to release, one blocked, one released.
 
 They give QA a review queue and the clinician doses to administer when trying LabTrack.
-Built through the same services as the bench demo (labtrack/services/demo_lab.py).
+Built through the same use cases as the bench demo (labtrack/demo/lab.py).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""QC result entry and correction (lab technicians and QA; see services.quality)."""
+"""QC result entry and correction (lab technicians and QA; see quality/qc.py)."""
 
 from __future__ import annotations
 

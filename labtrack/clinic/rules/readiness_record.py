@@ -2,7 +2,7 @@
 
 The readiness list shows dozens of orders; working out each one's facts reads seven
 tables. The facts that come from the order's sample, batch, counts, doses, release and
-results are stored with the order's summary instead (``models.summaries.OrderStatus``),
+results are stored with the order's summary instead (``culture.summary_models.OrderStatus``),
 and the order's own fields are taken from the order when the record is read back.
 Times are ISO 8601 in UTC.
 """

@@ -134,7 +134,7 @@ class WindowIssue:
 class CultureState:
     """What the recorded steps say about the culture: all the protocol needs of them.
 
-    Small enough to store beside the batch (``models.summaries.BatchWorklist``), so a
+    Small enough to store beside the batch (``culture.summary_models.BatchWorklist``), so a
     list of many batches can work out their tasks without reading their steps.
     """
 
