@@ -1,6 +1,7 @@
 """Helpers shared by the tests."""
 
 import contextlib
+import re
 import threading
 from collections.abc import Callable
 from datetime import date
@@ -27,6 +28,17 @@ def login(client, username, password=PASSWORD, follow=False):
     token = csrf_token_from(page)
     return client.post("/login", data={"username": username, "password": password,
                                        "csrf_token": token}, follow_redirects=follow)
+
+
+def prefilled_time(response, name: str) -> dict:
+    """A date-time field as the page fills it in, with the hour chosen for it when the
+    clocks show that time twice (what a browser sends when the user changes nothing)."""
+    html = response.get_data(as_text=True)
+    found = {name: re.search(rf'name="{name}"[^>]*value="([^"]+)"', html).group(1)}
+    chosen = re.search(rf'name="{name}-offset" value="([^"]+)" required checked', html)
+    if chosen:
+        found[f"{name}-offset"] = chosen.group(1)
+    return found
 
 
 def csrf_token_from(response) -> str:

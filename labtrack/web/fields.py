@@ -8,6 +8,7 @@ of the two it was, from a choice the field shows under the input. Nothing is shi
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -24,6 +25,7 @@ from labtrack.clock import (
     format_offset,
     lab_local_to_utc,
     parse_offset,
+    utcnow,
 )
 from labtrack.web.i18n import gettext as _
 
@@ -35,19 +37,26 @@ def _zone() -> ZoneInfo:
 
 
 class LabTimeInput(DateTimeLocalInput):
-    """The input, then, for a time shown twice by the clocks, a choice of the two."""
+    """The input, then, for a time shown twice by the clocks, a choice of the two.
+
+    A value refused as ambiguous shows the choice with nothing chosen. A form filled in
+    with "now" during the repeated hour shows it too, with the hour in force now chosen,
+    so the technician sees which 02:30 will be saved and can change it.
+    """
 
     def __call__(self, field, **kwargs):
         html = super().__call__(field, **kwargs)
-        if not field.fold_offsets:
+        offsets, chosen = field.fold_choice()
+        if not offsets:
             return html
         choices = []
-        for fold, offset in enumerate(field.fold_offsets):
+        for fold, offset in enumerate(offsets):
             label = fold_choice_label(field.data, field.zone, fold)
-            value = format_offset(offset)
+            checked = Markup(" checked") if offset == chosen else Markup("")
             choices.append(Markup(
-                '<label><input type="radio" name="{name}" value="{value}" required> '
-                "{label}</label>").format(name=field.offset_name, value=value, label=label))
+                '<label><input type="radio" name="{name}" value="{value}" required{checked}> '
+                "{label}</label>").format(name=field.offset_name, value=format_offset(offset),
+                                          checked=checked, label=label))
         legend = escape(_("Which %(time)s do you mean?", time=f"{field.data:%H:%M}"))
         return html + Markup('<fieldset class="fold-choice" data-testid="{id}-fold">'
                              "<legend>{legend}</legend>{choices}</fieldset>").format(
@@ -80,6 +89,21 @@ class LabTimeField(DateTimeLocalField):
     @property
     def zone(self) -> ZoneInfo:
         return _zone()
+
+    def fold_choice(self) -> tuple[tuple, timedelta | None]:
+        """The two offsets to choose from, and the one chosen, when the value is ambiguous."""
+        if self.fold_offsets:
+            return self.fold_offsets, self.chosen_offset
+        if not isinstance(self.data, datetime) or self.data.tzinfo is not None:
+            return (), None
+        try:
+            lab_local_to_utc(self.data, self.zone)
+        except AmbiguousLocalTime as fold:
+            now = utcnow().astimezone(self.zone).utcoffset()
+            return fold.offsets, self.chosen_offset or now
+        except (NonexistentLocalTime, OverflowError):
+            pass
+        return (), None
 
     def process(self, formdata, data=unset_value, extra_filters=None):
         super().process(formdata, data, extra_filters)

@@ -10,7 +10,7 @@ from labtrack.extensions import db
 from labtrack.quality import deviations
 from labtrack.quality.models import Deviation, Release, Specification
 from tests import builders
-from tests.helpers import PASSWORD, csrf_token_from, login
+from tests.helpers import PASSWORD, csrf_token_from, login, prefilled_time
 
 ALLOWED = {
     "/review": {"qa"},
@@ -159,7 +159,7 @@ def test_qc_results_are_entered_and_bad_input_is_a_message(app, signed_in):
             "method": "automated count", "analyst": "Rosa", "tested_at": "2020-01-01T10:00"}
     bad = client.post(url, data=data)
     assert bad.status_code == 400 and "before the batch started" in _text(bad)
-    data["tested_at"] = page_time(page)
+    data.update(page_time(page))
     bad = client.post(url, data=data)
     assert bad.status_code == 400 and "Enter a number" in _text(bad)
     data["value"] = "92.5"
@@ -169,8 +169,8 @@ def test_qc_results_are_entered_and_bad_input_is_a_message(app, signed_in):
     assert client.get("/qc/batches/NO-SUCH").status_code == 404
 
 
-def page_time(page) -> str:
-    return _value(page, "tested_at")
+def page_time(page) -> dict:
+    return prefilled_time(page, "tested_at")
 
 
 def test_a_deviation_is_opened_investigated_and_closed_through_the_pages(app, client):
@@ -227,12 +227,12 @@ def test_a_technician_harvests_and_formulates_through_the_pages(app, client):
     login(client, technician.username)
     page = client.get(f"/harvest/{batch.batch_number}")
     harvested = client.post(f"/harvest/{batch.batch_number}", data={
-        "csrf_token": csrf_token_from(page), "harvested_at": _value(page, "harvested_at"),
+        "csrf_token": csrf_token_from(page), **prefilled_time(page, "harvested_at"),
         "method": "automated", "viable_cells": "45000000", "dead_cells": "2000000"})
     assert harvested.status_code == 302
     page = client.get(f"/harvest/{batch.batch_number}/formulation")
     formulated = client.post(f"/harvest/{batch.batch_number}/formulation", data={
-        "csrf_token": csrf_token_from(page), "formulated_at": _value(page, "formulated_at"),
+        "csrf_token": csrf_token_from(page), **prefilled_time(page, "formulated_at"),
         "volume_ml": "2", "container": "1 mL syringe"}, follow_redirects=True)
     assert "2 doses formulated" in _text(formulated)
     assert f"{batch.batch_number}-L4L5" in _text(formulated)
@@ -253,15 +253,15 @@ def test_odd_input_is_a_message_never_a_500(app, client):
     page = client.get(f"/qc/batches/{batch.batch_number}")
     token = csrf_token_from(page)
     for value, when in (("sNaN", page_time(page)), ("Infinity", page_time(page)),
-                        ("1e400", page_time(page)), ("90", "0001-01-01T00:00")):
+                        ("1e400", page_time(page)), ("90", {"tested_at": "0001-01-01T00:00"})):
         response = client.post(f"/qc/batches/{batch.batch_number}", data={
             "csrf_token": token, "test_code": "viability", "value": value, "method": "count",
-            "analyst": "Rosa", "tested_at": when})
+            "analyst": "Rosa", **when})
         assert response.status_code == 400, (value, when)
     page = client.get(f"/harvest/{batch.batch_number}/formulation")
     for volume in ("NaN", "sNaN", "1e400", "-1"):
         response = client.post(f"/harvest/{batch.batch_number}/formulation", data={
-            "csrf_token": csrf_token_from(page), "formulated_at": _value(page, "formulated_at"),
+            "csrf_token": csrf_token_from(page), **prefilled_time(page, "formulated_at"),
             "volume_ml": volume, "container": "syringe"})
         assert response.status_code == 400, volume
     assert client.get("/harvest/NO-SUCH-BATCH").status_code == 404
@@ -304,7 +304,7 @@ def test_a_late_failing_result_entered_on_the_page_raises_the_alarm(app, signed_
     response = client.post(url, data={
         "csrf_token": csrf_token_from(page), "test_code": "sterility",
         "value": "growth detected", "method": "BacT/ALERT", "analyst": "Microbiology",
-        "tested_at": page_time(page)}, follow_redirects=True)
+        **page_time(page)}, follow_redirects=True)
     assert "OUT OF SPECIFICATION" in _text(response)
     deviation = db.session.scalars(select(Deviation)).one()
     assert deviation.kind == "out_of_specification" and deviation.severity == "critical"

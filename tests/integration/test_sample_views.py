@@ -3,7 +3,6 @@
 import io
 from datetime import datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
 from pypdf import PdfReader
@@ -20,6 +19,7 @@ from labtrack.samples.rules import isbt128
 from labtrack.web.templating import batch_url
 from tests import builders
 from tests.helpers import csrf_token_from
+from tests.integration.bench_forms import fold_answers, lab_time_at
 
 DIN = isbt128.make_din("A9999", 2026, 4242)
 
@@ -29,7 +29,7 @@ def _count(model, *where):
 
 
 def _local(app, moment: datetime) -> str:
-    return moment.astimezone(ZoneInfo(app.config["LAB_TIMEZONE"])).strftime("%Y-%m-%dT%H:%M")
+    return lab_time_at(moment)
 
 
 def _receipt(app, order, **changes) -> dict:
@@ -49,7 +49,7 @@ def _receipt(app, order, **changes) -> dict:
 def _submit(client, order, data):
     url = f"/samples/receive/{order.order_number}"
     token = csrf_token_from(client.get(url))
-    return client.post(url, data={**data, "csrf_token": token})
+    return client.post(url, data={**fold_answers(data), **data, "csrf_token": token})
 
 
 def _text(response) -> str:
@@ -160,7 +160,8 @@ def test_each_broken_rule_is_shown_then_the_sample_is_rejected(bench, app, chang
     reviewed = csrf_token_from(first)
     codes = _text(first).split('name="reviewed_failures" type="hidden" value="')[1].split('"')[0]
     second = client.post(f"/samples/receive/{order.order_number}",
-                         data={**data, "reviewed_failures": codes, "csrf_token": reviewed})
+                         data={**fold_answers(data), **data, "reviewed_failures": codes,
+                               "csrf_token": reviewed})
     assert second.status_code == 302
     sample = db.session.scalars(select(Sample)).one()
     assert sample.status == "rejected" and _count(Batch) == 0
