@@ -30,7 +30,7 @@ from labtrack.samples.rules.isbt128 import parse_din
 from labtrack.web.templating import lab_zone
 from tests import builders
 from tests.integration.bench_forms import post_count, rows, text
-from tests.integration.test_demo import assert_growth_realistic, worklist_at
+from tests.integration.demo.test_demo import assert_growth_realistic, worklist_at
 
 INSTANTS = {
     "before-spring-forward": "2026-03-29T00:30:00Z",  # 01:30 CET; at 02:00 the clocks skip

@@ -18,7 +18,7 @@ from labtrack.extensions import db
 from tests import builders
 from tests.conftest import build_app
 from tests.helpers import lab_today, run_together
-from tests.integration.test_readiness import administer_all, growing_batch, released_batch
+from tests.integration.clinic.test_readiness import administer_all, growing_batch, released_batch
 
 
 def stored() -> dict:

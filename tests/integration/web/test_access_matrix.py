@@ -9,7 +9,7 @@ an allowed role sees 404 (or 200) and a refused one 403.
 import pytest
 
 from tests.helpers import csrf_token_from, login
-from tests.integration.test_csrf_everywhere import _url_for_rule
+from tests.integration.web.test_csrf_everywhere import _url_for_rule
 
 EVERYONE = ("technician", "qa", "clinician", "admin")
 BENCH = ("technician",)

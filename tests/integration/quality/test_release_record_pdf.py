@@ -16,7 +16,7 @@ from labtrack.samples.rules import isbt128
 from labtrack.web.templating import lab_zone
 from tests import builders
 from tests.helpers import login, statements_run
-from tests.unit.test_labels_pdf import decode_code128, rasterise
+from tests.unit.samples.test_labels_pdf import decode_code128, rasterise
 
 EXCEPTIONAL = release.ExceptionalRequest(
     "Dr. Ortega asked in writing on 2026-03-02 <urgent & documented>.",
