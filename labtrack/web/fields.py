@@ -130,7 +130,7 @@ class LabTimeField(DateTimeLocalField):
                 "night. Choose below which of the two you mean, then submit again.",
                 time=f"{self.data:%Y-%m-%d %H:%M}", zone=zone.key))
         except OverflowError:
-            self.errors.append(_("Enter a date and time between the years 1900 and 9998."))
+            self.errors.append(_("This date and time cannot be stored: check the year."))
 
 
 LOCAL_TIME_HELP = _l("Local time in the lab.")
