@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -23,7 +23,7 @@ from labtrack.culture.rules.states import BatchState
 from labtrack.database import utcnow
 from labtrack.errors import ServiceError
 from labtrack.extensions import db
-from labtrack.inventory.models import Equipment, ReagentLot
+from labtrack.inventory import inventory
 from labtrack.orders.rules.disc_levels import level_code
 from labtrack.samples.label_pdf import LabelData, label_pdf
 from labtrack.samples.rules import isbt128
@@ -108,8 +108,8 @@ def harvest(acting: User, batch: Batch, data: HarvestData, tz: ZoneInfo) -> Cult
 def _step(acting: User, batch: Batch, kind: str, at: datetime, data, tz: ZoneInfo,
           cells: int | None) -> CultureStep:
     day = at.astimezone(tz).date()
-    lots = [usable_lot(lot_id, day) for lot_id in data.lot_ids]
-    equipment = [usable_equipment(item_id, day) for item_id in data.equipment_ids]
+    lots = [inventory.usable_lot(lot_id, day, "lot_ids") for lot_id in data.lot_ids]
+    equipment = [inventory.usable_item(item_id, day) for item_id in data.equipment_ids]
     step = CultureStep(batch_id=batch.id, kind=kind, performed_at=at, performed_by_id=acting.id,
                        passage_number=culture.current_passage(batch), cells=cells,
                        notes=(data.notes or "").strip() or None)
@@ -118,41 +118,6 @@ def _step(acting: User, batch: Batch, kind: str, at: datetime, data, tz: ZoneInf
     db.session.add(step)
     db.session.flush()
     return step
-
-
-def usable_lot(lot_id: int, day: date) -> ReagentLot:
-    """A released lot within its expiry on ``day``, else a refusal naming it."""
-    lot = db.session.get(ReagentLot, lot_id)
-    if lot is None:
-        raise ServiceError(_("Unknown reagent lot."), field="lot_ids")
-    if lot.status != "released" or lot.expiry_date < day:
-        raise ServiceError(_("Lot %(lot)s of %(material)s is not released or has expired.",
-                             lot=lot.lot_number, material=lot.material), field="lot_ids")
-    return lot
-
-
-def usable_equipment(item_id: int, day: date) -> Equipment:
-    """Equipment in service and in calibration on ``day``, else a refusal naming it."""
-    item = db.session.get(Equipment, item_id)
-    if item is None:
-        raise ServiceError(_("Unknown equipment."), field="equipment_ids")
-    if not item.in_service or item.calibration_due < day:
-        raise ServiceError(_("%(item)s is out of service or out of calibration.",
-                             item=item.identifier), field="equipment_ids")
-    return item
-
-
-def usable_lots(day: date) -> list[ReagentLot]:
-    """Lots that may be used today, by material (the form's choices)."""
-    return list(db.session.scalars(select(ReagentLot).where(
-        ReagentLot.status == "released", ReagentLot.expiry_date >= day)
-        .order_by(ReagentLot.material, ReagentLot.lot_number)))
-
-
-def usable_equipment_list(day: date) -> list[Equipment]:
-    return list(db.session.scalars(select(Equipment).where(
-        Equipment.in_service.is_(True), Equipment.calibration_due >= day)
-        .order_by(Equipment.identifier)))
 
 
 def dose_cells(batch: Batch, requested: int | None) -> int:

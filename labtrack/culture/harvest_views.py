@@ -12,6 +12,7 @@ from labtrack.culture.batch_pages import batch_or_404, batch_page_url
 from labtrack.culture.harvest import FormulationData, HarvestData
 from labtrack.culture.harvest_forms import FormulationForm, HarvestForm
 from labtrack.errors import ServiceError
+from labtrack.inventory import inventory
 from labtrack.web.forms import show_service_error
 from labtrack.web.policy import Area
 from labtrack.web.security import requires_area
@@ -24,9 +25,9 @@ def _materials(form) -> None:
     today = lab_today()
     form.lot_ids.choices = [SelectChoice(lot.id, f"{lot.material} · {lot.lot_number} "
                                                  f"({lot.expiry_date.isoformat()})")
-                            for lot in harvest.usable_lots(today)]
+                            for lot in inventory.usable_lots(today)]
     form.equipment_ids.choices = [SelectChoice(item.id, f"{item.identifier} · {item.kind}")
-                                  for item in harvest.usable_equipment_list(today)]
+                                  for item in inventory.usable_equipment(today)]
 
 
 @bp.route("/<batch_number>", methods=["GET", "POST"])

@@ -35,7 +35,7 @@ from labtrack.culture.terms import step_kind_label
 from labtrack.database import utcnow
 from labtrack.errors import ServiceError
 from labtrack.extensions import db
-from labtrack.inventory.models import Equipment, ReagentLot
+from labtrack.inventory import inventory
 from labtrack.quality import deviations
 from labtrack.quality.models import Deviation
 from labtrack.web.policy import Area, require_area
@@ -99,8 +99,8 @@ def _prepare(acting: User, batch: Batch, data: StepData, tz: ZoneInfo):
         raise ServiceError(_("Culture steps can only be recorded while the batch is in culture."))
     _check_step(batch, data)
     day = data.performed_at.astimezone(tz).date()
-    lots = [(_usable_lot(lot_id, day), quantity) for lot_id, quantity in data.lots]
-    equipment = [_usable_equipment(item_id, day) for item_id in data.equipment_ids]
+    lots = [(inventory.usable_lot(lot_id, day), quantity) for lot_id, quantity in data.lots]
+    equipment = [inventory.usable_item(item_id, day) for item_id in data.equipment_ids]
     return lots, equipment
 
 
@@ -148,35 +148,6 @@ def _check_step(batch: Batch, data: StepData) -> None:
     if data.confluence_percent is not None and not 0 <= data.confluence_percent <= 100:
         raise ServiceError(_("Confluence must be between 0 and 100 %."),
                            field="confluence_percent")
-
-
-def _usable_lot(lot_id: int, day) -> ReagentLot:
-    lot = db.session.get(ReagentLot, lot_id)
-    if lot is None:
-        raise ServiceError(_("Unknown reagent lot."), field="lots")
-    if lot.status != "released":
-        raise ServiceError(_("Lot %(lot)s of %(material)s is not released (%(status)s).",
-                             lot=lot.lot_number, material=lot.material, status=lot.status),
-                           field="lots")
-    if lot.expiry_date < day:
-        raise ServiceError(_("Lot %(lot)s of %(material)s expired on %(date)s.",
-                             lot=lot.lot_number, material=lot.material,
-                             date=lot.expiry_date.isoformat()), field="lots")
-    return lot
-
-
-def _usable_equipment(item_id: int, day) -> Equipment:
-    item = db.session.get(Equipment, item_id)
-    if item is None:
-        raise ServiceError(_("Unknown equipment."), field="equipment_ids")
-    if not item.in_service:
-        raise ServiceError(_("%(item)s is out of service.", item=item.identifier),
-                           field="equipment_ids")
-    if item.calibration_due < day:
-        raise ServiceError(_("%(item)s is out of calibration (due %(date)s).",
-                             item=item.identifier, date=item.calibration_due.isoformat()),
-                           field="equipment_ids")
-    return item
 
 
 def step_signature_content(step: CultureStep) -> dict:

@@ -191,6 +191,40 @@ def usable_equipment(day: date) -> list[Equipment]:
         .order_by(Equipment.identifier)))
 
 
+def usable_lot(lot_id: int, day: date, field: str = "lots") -> ReagentLot:
+    """A released lot within its expiry on ``day``, else a refusal saying which and why.
+
+    The one check of a lot at the bench: culture steps and the harvest both use it.
+    """
+    lot = db.session.get(ReagentLot, lot_id)
+    if lot is None:
+        raise ServiceError(_("Unknown reagent lot."), field=field)
+    if lot.status != RELEASED:
+        raise ServiceError(_("Lot %(lot)s of %(material)s is not released (%(status)s).",
+                             lot=lot.lot_number, material=lot.material, status=lot.status),
+                           field=field)
+    if lot.expiry_date < day:
+        raise ServiceError(_("Lot %(lot)s of %(material)s expired on %(date)s.",
+                             lot=lot.lot_number, material=lot.material,
+                             date=lot.expiry_date.isoformat()), field=field)
+    return lot
+
+
+def usable_item(item_id: int, day: date, field: str = "equipment_ids") -> Equipment:
+    """Equipment in service and in calibration on ``day``, else a refusal saying why."""
+    item = db.session.get(Equipment, item_id)
+    if item is None:
+        raise ServiceError(_("Unknown equipment."), field=field)
+    if not item.in_service:
+        raise ServiceError(_("%(item)s is out of service.", item=item.identifier),
+                           field=field)
+    if item.calibration_due < day:
+        raise ServiceError(_("%(item)s is out of calibration (due %(date)s).",
+                             item=item.identifier, date=item.calibration_due.isoformat()),
+                           field=field)
+    return item
+
+
 def find_equipment(identifier: str) -> Equipment | None:
     """Equipment by identifier (case-insensitive)."""
     text = (identifier or "").strip().upper()
