@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from werkzeug.routing import BuildError
 
 from labtrack.culture import batches
 from labtrack.culture.dose_models import Dose
@@ -24,11 +23,6 @@ def _dose_url(code: str) -> str | None:
     dose = db.session.scalar(select(Dose).where(func.upper(Dose.dose_code) == code.upper()))
     if dose is None:
         return None
-    if "doses.detail" in current_app.view_functions:  # the dose pages' hook
-        try:
-            return url_for("doses.detail", dose_code=dose.dose_code)
-        except BuildError:  # the dose page takes another argument: fall back to the batch
-            pass
     return batch_url(db.session.get(Batch, dose.batch_id))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, url_for
+from flask import abort, url_for
 from flask_login import current_user
 
 from labtrack.culture import batches
@@ -18,6 +18,4 @@ def batch_page_url(batch: Batch) -> str:
     """Where a batch is shown to the current user: QA's review page, else the batch page."""
     if may_use(current_user.role, Area.QUALITY):
         return url_for("quality.batch", batch_number=batch.batch_number)
-    if "batches.detail" in current_app.view_functions:
-        return url_for("batches.detail", batch_number=batch.batch_number)
-    return url_for("qc.results", batch_number=batch.batch_number)
+    return url_for("batches.detail", batch_number=batch.batch_number)

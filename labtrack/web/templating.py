@@ -83,10 +83,8 @@ def struck_through(value, struck: bool) -> Markup | str:
 
 
 def batch_url(batch) -> str:
-    """The batch's page, or its sample's page until the batch pages exist."""
-    if "batches.detail" in current_app.view_functions:
-        return url_for("batches.detail", batch_number=batch.batch_number)
-    return url_for("samples.detail", din=batch.sample.din)
+    """The batch's page."""
+    return url_for("batches.detail", batch_number=batch.batch_number)
 
 
 def navigation_for_current_user() -> list[tuple[str, str]]:
