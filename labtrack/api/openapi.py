@@ -8,8 +8,14 @@ from __future__ import annotations
 
 from copy import deepcopy
 
-STATUSES = ["awaiting_sample", "sample_rejected", "in_culture", "at_risk", "awaiting_release",
-            "released", "expired", "administered"]
+from labtrack.clinic.rules.readiness import Status
+from labtrack.culture.rules.counting import CountMethod
+from labtrack.culture.rules.growth import NoProjectionReason
+
+# The document's enums are the rules' own (one vocabulary).
+STATUSES = [status.value for status in Status]
+NO_PROJECTION_REASONS = [reason.value for reason in NoProjectionReason]
+COUNT_METHODS = [method.value for method in CountMethod]
 NULL_STRING = {"type": ["string", "null"]}
 NULL_DATE = {"type": ["string", "null"], "format": "date"}
 NULL_TIME = {"type": ["string", "null"], "format": "date-time"}
@@ -50,8 +56,7 @@ SCHEMAS = {
         {"type": "null"},
         _object({"projected_at": TIME, "earliest_at": TIME, "latest_at": NULL_TIME,
                  "doubling_time_days": {"type": "number"}, "points_used": INT}),
-        _object({"reason": {"type": "string", "enum": ["no_counts", "single_count",
-                                                        "not_growing", "reached"]},
+        _object({"reason": {"type": "string", "enum": NO_PROJECTION_REASONS},
                  "reached_at": NULL_TIME})]},
     "Readiness": _object({
         "status": {"type": "string", "enum": STATUSES},
@@ -116,7 +121,7 @@ SCHEMAS = {
                                   "description": "Checked against the cells (±1 %)."},
             "counted_at": {"type": "string", "format": "date-time",
                            "description": "With a UTC offset; default: now."},
-            "method": {"type": "string", "enum": ["automated", "haemocytometer"],
+            "method": {"type": "string", "enum": COUNT_METHODS,
                        "default": "automated"},
             "passage_number": {"type": "integer", "minimum": 0, "maximum": 100,
                                "description": "Default: the batch's current passage."}}},

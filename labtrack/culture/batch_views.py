@@ -26,7 +26,7 @@ from labtrack.culture.batch_forms import BatchFilterForm, StateChangeForm
 from labtrack.culture.display import step_measurements, task_window
 from labtrack.culture.growth_chart import growth_chart_svg
 from labtrack.culture.models import Batch
-from labtrack.culture.rules.protocol import tasks_for
+from labtrack.culture.rules.protocol import StepKind, tasks_for
 from labtrack.culture.rules.states import BatchState, allowed_targets, is_locked
 from labtrack.culture.terms import (
     count_method_label,
@@ -59,7 +59,6 @@ STAFF_AREAS = (Area.BENCH, Area.QUALITY)
 # their own pages. Lifting a hold returns the batch to the state it was held from.
 PAGE_TARGETS = (BatchState.ON_HOLD, BatchState.TERMINATED)
 IRREVERSIBLE = (BatchState.TERMINATED,)
-COUNT_STATES = (BatchState.IN_CULTURE, BatchState.HARVESTED)  # as services/counts.py allows
 
 
 def readable_batch(batch_number: str) -> Batch:
@@ -109,10 +108,12 @@ def batch_page(batch: Batch) -> dict:
         "timeline": bench.timeline(batch, steps, tz), "links": bench.step_links(steps),
         "count_history": history, "actions": page_actions(batch),
         "bench_open": in_culture and current_user.role == Role.TECHNICIAN,
-        "counts_open": current_user.role == Role.TECHNICIAN and batch.state in COUNT_STATES,
+        "counts_open": (current_user.role == Role.TECHNICIAN
+                        and batch.state in counts.COUNTING_STATES),
         "locked": is_locked(batch.state), "step_kinds": culture.STEP_KINDS,
         "record_kinds": [kind for kind in culture.STEP_KINDS
-                         if batch.seeded_at is None or kind not in ("isolation", "seeding")],
+                         if batch.seeded_at is None
+                         or kind not in (StepKind.ISOLATION, StepKind.SEEDING)],
     }
 
 

@@ -19,6 +19,7 @@ from labtrack.culture import steps as culture
 from labtrack.culture.batch_views import STAFF_AREAS, readable_batch
 from labtrack.culture.forms import AmendCountForm, CountForm, StepForm, VoidCountForm, millions
 from labtrack.culture.models import Batch, CellCount, CultureStep
+from labtrack.culture.rules.protocol import StepKind
 from labtrack.culture.terms import step_kind_label
 from labtrack.culture.worklist import local_day
 from labtrack.database import utcnow
@@ -201,6 +202,6 @@ def task_url(batch: Batch, kind: str) -> str:
     """Where a protocol task is done: its step form, the harvest page, else the batch."""
     if kind in culture.STEP_KINDS:
         return url_for("culture.record_step", batch_number=batch.batch_number, kind=kind)
-    if kind == "harvest" and "harvest.harvest_batch" in current_app.view_functions:
+    if kind == StepKind.HARVEST:
         return url_for("harvest.harvest_batch", batch_number=batch.batch_number)
     return url_for("batches.detail", batch_number=batch.batch_number)

@@ -19,13 +19,14 @@ from labtrack.culture import batches
 from labtrack.culture import steps as culture
 from labtrack.culture.models import Batch, CellCount
 from labtrack.culture.rules import counting, growth
+from labtrack.culture.rules.counting import CountMethod
 from labtrack.culture.rules.states import BatchState
 from labtrack.database import not_superseded, utcnow
 from labtrack.errors import ServiceError
 from labtrack.extensions import db
 from labtrack.web.policy import Area, require_area
 
-METHODS = ("haemocytometer", "automated")
+METHODS = tuple(CountMethod)
 
 COUNT_MESSAGES = {
     "negative": lambda: _("Counts cannot be negative or empty."),
@@ -35,6 +36,9 @@ COUNT_MESSAGES = {
     "dilution": lambda: _("The dilution factor must be at least 1."),
     "volume": lambda: _("The suspension volume must be above 0 mL."),
 }
+
+# A batch takes cell counts while it grows and at its harvest; never once it is released.
+COUNTING_STATES = (BatchState.IN_CULTURE, BatchState.HARVESTED)
 
 
 @dataclass(frozen=True)
@@ -85,7 +89,7 @@ def _new_count(acting: User, batch: Batch, data: CountData) -> CellCount:
     require_area(acting.role, Area.BENCH, _("Only a lab technician may log cell counts."))
     audit.attribute_to(db.session, acting)
     batches.ensure_editable(batch)
-    if batch.state not in (BatchState.IN_CULTURE, BatchState.HARVESTED):
+    if batch.state not in COUNTING_STATES:
         raise ServiceError(_("Counts can only be logged while the batch is in culture."))
     if data.method not in METHODS:
         raise ServiceError(_("Choose the counting method."), field="method")

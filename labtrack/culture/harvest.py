@@ -19,6 +19,7 @@ from labtrack.culture.counts import CountData
 from labtrack.culture.dose_models import Dose
 from labtrack.culture.models import Batch, CultureStep, CultureStepEquipment, CultureStepLot
 from labtrack.culture.rules.counting import millions
+from labtrack.culture.rules.protocol import StepKind
 from labtrack.culture.rules.states import BatchState
 from labtrack.database import utcnow
 from labtrack.errors import ServiceError
@@ -94,7 +95,8 @@ def harvest(acting: User, batch: Batch, data: HarvestData, tz: ZoneInfo) -> Cult
     count = counts.log_count(acting, batch, CountData(
         counted_at=data.harvested_at, method=data.method, viable_cells=data.viable_cells,
         dead_cells=data.dead_cells))
-    step = _step(acting, batch, "harvest", data.harvested_at, data, tz, cells=count.viable_cells)
+    step = _step(acting, batch, StepKind.HARVEST, data.harvested_at, data, tz,
+                 cells=count.viable_cells)
     with audit.reason(db.session, _("Harvest recorded")):
         batch.harvested_at = data.harvested_at
         batch.final_viable_cells = count.viable_cells

@@ -26,6 +26,7 @@ from labtrack.culture.models import (
 from labtrack.culture.rules.protocol import (
     CultureProtocol,
     StepFact,
+    StepKind,
     Timing,
     WindowIssue,
     outside_window,
@@ -40,17 +41,17 @@ from labtrack.quality import deviations
 from labtrack.quality.models import Deviation
 from labtrack.web.policy import Area, require_area
 
-STEP_KINDS = ("isolation", "seeding", "non_adherent_removal", "medium_change", "observation",
-              "passage")  # the harvest has its own use case (services/harvest.py)
+# The kinds a step form records; the harvest has its own use case (culture/harvest.py).
+STEP_KINDS = tuple(kind for kind in StepKind if kind is not StepKind.HARVEST)
 
 # A step outside its protocol window is a process deviation (services/deviations.py
 # accepts only its own kinds; "protocol_window" would need adding there).
 WINDOW_DEVIATION_KIND = "protocol_window"
 REQUIRED_FIELDS = {
-    "isolation": ("cells",),
-    "seeding": ("flasks", "cells"),
-    "observation": ("confluence_percent", "contamination_signs"),
-    "passage": ("flasks", "cells", "split_ratio"),
+    StepKind.ISOLATION: ("cells",),
+    StepKind.SEEDING: ("flasks", "cells"),
+    StepKind.OBSERVATION: ("confluence_percent", "contamination_signs"),
+    StepKind.PASSAGE: ("flasks", "cells", "split_ratio"),
 }
 
 
@@ -77,7 +78,7 @@ class StepData:
 def current_passage(batch: Batch) -> int:
     """The passage the culture is in: the number of passages recorded so far."""
     return db.session.scalar(select(func.count()).select_from(CultureStep).where(
-        CultureStep.batch_id == batch.id, CultureStep.kind == "passage",
+        CultureStep.batch_id == batch.id, CultureStep.kind == StepKind.PASSAGE,
         CultureStep.is_void.is_(False))) or 0
 
 
@@ -105,14 +106,14 @@ def _prepare(acting: User, batch: Batch, data: StepData, tz: ZoneInfo):
 
 
 def _store(acting: User, batch: Batch, data: StepData, lots, equipment) -> CultureStep:
-    passage = current_passage(batch) + (1 if data.kind == "passage" else 0)
+    passage = current_passage(batch) + (1 if data.kind == StepKind.PASSAGE else 0)
     step = CultureStep(batch_id=batch.id, performed_by_id=acting.id, passage_number=passage,
                        **_step_values(data))
     step.lots = [CultureStepLot(reagent_lot=lot, quantity=quantity) for lot, quantity in lots]
     step.equipment = [CultureStepEquipment(item=item) for item in equipment]
     db.session.add(step)
     db.session.flush()
-    if data.kind == "seeding" and batch.seeded_at is None:
+    if data.kind == StepKind.SEEDING and batch.seeded_at is None:
         with audit.reason(db.session, _("Seeding recorded (culture day 0)")):
             batch.seeded_at = data.performed_at
             db.session.flush()
@@ -136,7 +137,7 @@ def _check_step(batch: Batch, data: StepData) -> None:
         raise ServiceError(_("A step cannot be recorded in the future."), field="performed_at")
     if data.performed_at < batch.started_at - CLOCK_SKEW:
         raise ServiceError(_("A step cannot be before the batch started."), field="performed_at")
-    if data.kind not in ("isolation", "seeding") and batch.seeded_at is None:
+    if data.kind not in (StepKind.ISOLATION, StepKind.SEEDING) and batch.seeded_at is None:
         raise ServiceError(_("Record the seeding (day 0) first."), field="kind")
     for name in REQUIRED_FIELDS.get(data.kind, ()):
         if getattr(data, name) in (None, ""):
@@ -252,7 +253,7 @@ def record_protocol_step(acting: User, batch: Batch, data: StepData, protocol: C
     minor deviation is opened for QA and linked to the step.
     """
     lots, equipment = _prepare(acting, batch, data, tz)
-    confluence = data.confluence_percent if data.kind == "passage" else None
+    confluence = data.confluence_percent if data.kind == StepKind.PASSAGE else None
     issue = window_issue(batch, data.kind, data.performed_at, protocol, tz, confluence)
     if issue is not None:
         if not (deviation or "").strip():
@@ -277,7 +278,7 @@ def _open_window_deviation(acting: User, batch: Batch, issue: WindowIssue,
 def window_message(issue: WindowIssue) -> str:
     """A plain sentence saying how the step misses its window."""
     step = step_kind_label(issue.kind)
-    if issue.kind == "passage":
+    if issue.kind == StepKind.PASSAGE:
         return _("%(step)s at %(confluence)d %% confluence is outside the protocol window "
                  "(%(due)d–%(overdue)d %%).", step=step, confluence=issue.confluence,
                  due=issue.due_confluence, overdue=issue.overdue_confluence)

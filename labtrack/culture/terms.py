@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from labtrack.culture.rules.counting import CountMethod
+from labtrack.culture.rules.protocol import StepKind
 from labtrack.culture.rules.states import BatchState
 from labtrack.web.i18n import label_for
 from labtrack.web.i18n import lazy_gettext as _l
@@ -45,13 +47,13 @@ def transition_refusal(error) -> str:
 
 
 STEP_KIND_LABELS = {
-    "isolation": _l("Mononuclear-cell isolation"),
-    "seeding": _l("Seeding"),
-    "non_adherent_removal": _l("Removal of non-adherent cells"),
-    "medium_change": _l("Medium change"),
-    "observation": _l("Observation"),
-    "passage": _l("Passage"),
-    "harvest": _l("Harvest"),
+    StepKind.ISOLATION: _l("Mononuclear-cell isolation"),
+    StepKind.SEEDING: _l("Seeding"),
+    StepKind.NON_ADHERENT_REMOVAL: _l("Removal of non-adherent cells"),
+    StepKind.MEDIUM_CHANGE: _l("Medium change"),
+    StepKind.OBSERVATION: _l("Observation"),
+    StepKind.PASSAGE: _l("Passage"),
+    StepKind.HARVEST: _l("Harvest"),
     "formulation": _l("Formulation"),
 }
 
@@ -64,8 +66,8 @@ TASK_STATUS_LABELS = {
 
 
 COUNT_METHOD_LABELS = {
-    "haemocytometer": _l("Haemocytometer (trypan blue)"),
-    "automated": _l("Automated counter"),
+    CountMethod.HAEMOCYTOMETER: _l("Haemocytometer (trypan blue)"),
+    CountMethod.AUTOMATED: _l("Automated counter"),
 }
 
 

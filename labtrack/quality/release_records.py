@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from labtrack.accounts.terms import meaning_label
 from labtrack.culture.rules.counting import millions
 from labtrack.culture.rules.growth import elapsed_days
+from labtrack.culture.rules.protocol import StepKind
 from labtrack.extensions import db
 from labtrack.quality import record_facts
 from labtrack.quality.models import Specification
@@ -172,7 +173,7 @@ def _deviations(rev, zone, facts: Facts) -> Section:
 
 def _process(rev, zone, facts: Facts) -> Section:
     batch, sample = rev.batch, rev.batch.sample
-    passages = [s for s in facts.steps if s.kind == "passage" and not s.is_void]
+    passages = [s for s in facts.steps if s.kind == StepKind.PASSAGE and not s.is_void]
     days = (f"{elapsed_days(batch.seeded_at, batch.harvested_at):.1f}"
             if batch.seeded_at and batch.harvested_at else "—")
     lots = {(material, number, manufacturer, expiry.isoformat())
@@ -226,7 +227,7 @@ def _chart(rev, facts: Facts) -> Section:
         points = ()
     else:
         seeded = [(0.0, float(s.cells), 0) for s in facts.steps
-                  if s.kind == "seeding" and s.cells and not s.is_void][:1]
+                  if s.kind == StepKind.SEEDING and s.cells and not s.is_void][:1]
         points = tuple(seeded) + tuple(
             (elapsed_days(batch.seeded_at, c.counted_at), float(c.viable_cells),
              c.passage_number) for c in facts.counts

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from enum import StrEnum
 
 # One large square of a Neubauer haemocytometer holds 0.1 µL: count per square × 10⁴ = cells/mL.
 CHAMBER_FACTOR = Decimal(10_000)
+
+
+class CountMethod(StrEnum):
+    """How the cells were counted."""
+
+    HAEMOCYTOMETER = "haemocytometer"
+    AUTOMATED = "automated"
 
 
 @dataclass(frozen=True)

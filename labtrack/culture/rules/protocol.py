@@ -26,10 +26,23 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-FEEDING_KINDS = frozenset({"seeding", "non_adherent_removal", "medium_change", "passage"})
-LOOKING_KINDS = frozenset({"seeding", "observation", "passage"})
-KIND_ORDER = ("isolation", "seeding", "non_adherent_removal", "medium_change", "observation",
-              "passage", "harvest")
+
+class StepKind(StrEnum):
+    """What a culture step is; the order is the protocol's (isolation first, harvest last)."""
+
+    ISOLATION = "isolation"
+    SEEDING = "seeding"
+    NON_ADHERENT_REMOVAL = "non_adherent_removal"
+    MEDIUM_CHANGE = "medium_change"
+    OBSERVATION = "observation"
+    PASSAGE = "passage"
+    HARVEST = "harvest"
+
+
+FEEDING_KINDS = frozenset({StepKind.SEEDING, StepKind.NON_ADHERENT_REMOVAL,
+                           StepKind.MEDIUM_CHANGE, StepKind.PASSAGE})
+LOOKING_KINDS = frozenset({StepKind.SEEDING, StepKind.OBSERVATION, StepKind.PASSAGE})
+KIND_ORDER = tuple(StepKind)
 
 
 class TaskStatus(StrEnum):
@@ -151,18 +164,18 @@ class CultureState:
 def culture_state(steps: Iterable[StepFact]) -> CultureState:
     """The state of the culture after these steps (in any order; void steps left out)."""
     ordered = sorted(steps, key=lambda s: s.at)
-    seeded_at = next((s.at for s in ordered if s.kind == "seeding"), None)
-    passages = [s for s in ordered if s.kind == "passage"]
+    seeded_at = next((s.at for s in ordered if s.kind == StepKind.SEEDING), None)
+    passages = [s for s in ordered if s.kind == StepKind.PASSAGE]
     since = passages[-1].at if passages else seeded_at
     current = [s for s in ordered if since is not None and s.at >= since]
     readings = [s.confluence for s in current
-                if s.kind == "observation" and s.confluence is not None]
+                if s.kind == StepKind.OBSERVATION and s.confluence is not None]
     return CultureState(
-        isolated=any(s.kind == "isolation" for s in ordered),
+        isolated=any(s.kind == StepKind.ISOLATION for s in ordered),
         seeded_at=seeded_at,
-        harvested=any(s.kind == "harvest" for s in ordered),
+        harvested=any(s.kind == StepKind.HARVEST for s in ordered),
         passages=len(passages),
-        non_adherent_removed=any(s.kind == "non_adherent_removal" for s in ordered),
+        non_adherent_removed=any(s.kind == StepKind.NON_ADHERENT_REMOVAL for s in ordered),
         last_feed_at=max((s.at for s in ordered if s.kind in FEEDING_KINDS), default=None),
         last_look_at=max((s.at for s in ordered if s.kind in LOOKING_KINDS), default=None),
         confluence=readings[-1] if readings else None,
@@ -182,15 +195,15 @@ def _day_windows(culture: CultureState, protocol: CultureProtocol,
     """The culture-day windows of the time-driven steps (seeded cultures only)."""
     windows = {}
     if culture.passages == 0 and not culture.non_adherent_removed:
-        windows["non_adherent_removal"] = protocol.non_adherent_removal_days
+        windows[StepKind.NON_ADHERENT_REMOVAL] = protocol.non_adherent_removal_days
     else:
         fed = _day(culture, culture.last_feed_at, tz)
         first, last = protocol.medium_change_days
-        windows["medium_change"] = (fed + first, fed + last)
+        windows[StepKind.MEDIUM_CHANGE] = (fed + first, fed + last)
     looked = _day(culture, culture.last_look_at, tz)
     first, last = protocol.observation_days
-    windows["observation"] = (looked + first, looked + last)
-    windows["harvest"] = protocol.harvest_days
+    windows[StepKind.OBSERVATION] = (looked + first, looked + last)
+    windows[StepKind.HARVEST] = protocol.harvest_days
     return windows
 
 
@@ -206,7 +219,7 @@ def _passage_task(culture: CultureState, protocol: CultureProtocol) -> Task | No
         return None
     status = (TaskStatus.OVERDUE if reading >= protocol.passage_overdue_confluence
               else TaskStatus.DUE)
-    return Task("passage", status, confluence=reading)
+    return Task(StepKind.PASSAGE, status, confluence=reading)
 
 
 def _sort_key(task: Task) -> tuple[int, int]:
@@ -230,7 +243,7 @@ def tasks_at(culture: CultureState, now: datetime, tz: ZoneInfo,
     if culture.harvested:
         return []
     if culture.seeded_at is None:
-        return [Task("seeding" if culture.isolated else "isolation", TaskStatus.DUE)]
+        return [Task(StepKind.SEEDING if culture.isolated else StepKind.ISOLATION, TaskStatus.DUE)]
     today = _day(culture, now, tz)
     tasks = [Task(kind, _status(today, opens, closes), opens, closes)
              for kind, (opens, closes) in _day_windows(culture, protocol, tz).items()]
@@ -288,7 +301,7 @@ def _passage_issue(culture: CultureState, day: int, confluence: int | None,
     if protocol.passage_due_confluence <= reading < protocol.passage_overdue_confluence:
         return None
     timing = Timing.EARLY if reading < protocol.passage_due_confluence else Timing.LATE
-    return WindowIssue("passage", timing, day, confluence=reading,
+    return WindowIssue(StepKind.PASSAGE, timing, day, confluence=reading,
                        due_confluence=protocol.passage_due_confluence,
                        overdue_confluence=protocol.passage_overdue_confluence)
 
@@ -307,7 +320,7 @@ def outside_window(kind: str, when: datetime, steps: Sequence[StepFact], tz: Zon
     if culture.seeded_at is None or culture.harvested or when < culture.seeded_at:
         return None
     day = _day(culture, when, tz)
-    if kind == "passage":
+    if kind == StepKind.PASSAGE:
         return _passage_issue(culture, day, confluence, protocol)
     window = _day_windows(culture, protocol, tz).get(kind)
     if window is None:
@@ -315,6 +328,6 @@ def outside_window(kind: str, when: datetime, steps: Sequence[StepFact], tz: Zon
     opens, closes = window
     if day > closes:
         return WindowIssue(kind, Timing.LATE, day, opens, closes)
-    if day < opens and kind != "observation":
+    if day < opens and kind != StepKind.OBSERVATION:
         return WindowIssue(kind, Timing.EARLY, day, opens, closes)
     return None
