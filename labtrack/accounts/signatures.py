@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -14,6 +16,10 @@ from labtrack.audit.capture import Actor
 from labtrack.database import utcnow
 from labtrack.errors import ServiceError
 from labtrack.extensions import db
+
+# How a use case gets a signature: sign(record_type, record_id, content) -> Signature. The
+# use case checks what it must first, then signs, so a refused step leaves no signature.
+Signer = Callable[[str, object, dict], Signature]
 
 
 class SignatureRefused(ServiceError):

@@ -9,6 +9,7 @@ from labtrack.accounts import signatures
 from labtrack.accounts.models import Signature
 from labtrack.accounts.rules.signatures import Meaning
 from labtrack.accounts.signature_form import SignatureForm
+from labtrack.accounts.signatures import Signer
 from labtrack.accounts.users import AccountPolicy
 from labtrack.audit.capture import Actor
 from labtrack.web.security import client_addr
@@ -20,12 +21,20 @@ def first_signature_in_session() -> bool:
     return not session.get(SIGNED_IN_SESSION)
 
 
-def signature_form(**kwargs) -> SignatureForm:
-    """A signature form; it asks for the user name only at the session's first signature."""
-    form = SignatureForm(**kwargs)
+def signature_form(form_class: type[SignatureForm] = SignatureForm, **kwargs) -> SignatureForm:
+    """A form with the signing step; it asks for the user name only at the session's first
+    signature."""
+    form = form_class(**kwargs)
     if not first_signature_in_session():
         del form.sign_username
     return form
+
+
+def form_signer(form: SignatureForm, meaning: Meaning) -> Signer:
+    """The signing step a use case calls: sign as the current user with the form's
+    credentials, once the use case has checked everything else."""
+    return lambda record_type, record_id, content: sign_from_form(
+        form, meaning, record_type, record_id, content)
 
 
 def sign_from_form(form: SignatureForm, meaning: Meaning, record_type: str, record_id,

@@ -36,7 +36,6 @@ from labtrack.culture.terms import (
 )
 from labtrack.database import utcnow
 from labtrack.errors import ServiceError
-from labtrack.extensions import db
 from labtrack.web.forms import show_service_error
 from labtrack.web.pagination import list_page
 from labtrack.web.policy import Area, Role
@@ -127,8 +126,7 @@ def change_state(batch_number: str, target: str):
     form = StateChangeForm()
     if form.validate_on_submit() and not _refused_here(batch, target, form):
         try:
-            batches.change_state(current_user, batch, target, form.reason.data)
-            db.session.commit()
+            batches.record_state_change(current_user, batch, target, form.reason.data)
         except ServiceError as error:
             show_service_error(form, error)
         else:

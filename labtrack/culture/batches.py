@@ -105,3 +105,11 @@ def change_state(acting: User | None, batch: Batch, target: BatchState | str,
         batch.state_reason = (reason or "").strip() or None
         db.session.flush()
     return batch
+
+
+def record_state_change(acting: User, batch: Batch, target: BatchState | str,
+                        reason: str) -> Batch:
+    """The batch page's use case: a change of state with its reason. Commits."""
+    change_state(acting, batch, target, reason)
+    db.session.commit()
+    return batch

@@ -12,7 +12,7 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from labtrack.accounts.rules.signatures import Meaning
-from labtrack.accounts.signing import sign_from_form, signature_form
+from labtrack.accounts.signing import form_signer, signature_form
 from labtrack.accounts.terms import MEANING_LABELS
 from labtrack.clinic import count_entry
 from labtrack.culture import steps as culture
@@ -183,10 +183,7 @@ def verify_step(batch_number: str, step_id: int):
     form = signature_form()
     if form.validate_on_submit():
         try:
-            signature = sign_from_form(form, Meaning.VERIFIED, "culture_step", step.id,
-                                       culture.step_signature_content(step))
-            culture.verify_step(current_user, step, signature)
-            db.session.commit()
+            culture.verify_step(current_user, step, form_signer(form, Meaning.VERIFIED))
         except ServiceError as error:
             show_service_error(form, error)
         else:

@@ -11,8 +11,9 @@ from flask_babel import gettext as _
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
 
-from labtrack.accounts.models import Signature, User
+from labtrack.accounts.models import User
 from labtrack.accounts.rules.signatures import Meaning
+from labtrack.accounts.signatures import Signer
 from labtrack.audit import capture as audit
 from labtrack.clock import CLOCK_SKEW
 from labtrack.culture import batches
@@ -159,10 +160,11 @@ def step_signature_content(step: CultureStep) -> dict:
             "flasks": step.flasks, "notes": step.notes}
 
 
-def verify_step(acting: User, step: CultureStep, signature: Signature) -> CultureStep:
-    """Attach a second person's signed verification to a step; flushes.
+def verify_step(acting: User, step: CultureStep, sign: Signer) -> CultureStep:
+    """A second person verifies a step and signs it (meaning: verified). Commits.
 
-    The caller obtains ``signature`` from the signing step (meaning: verified) first.
+    Everything is checked before ``sign`` is called, so a refused verification leaves
+    no signature behind.
     """
     require_area(acting.role, (Area.BENCH, Area.QUALITY),
                  _("Only lab or QA staff may verify a step."))
@@ -171,12 +173,14 @@ def verify_step(acting: User, step: CultureStep, signature: Signature) -> Cultur
         raise ServiceError(_("The person who performed a step cannot verify it."))
     if step.verified_by_id is not None:
         raise ServiceError(_("This step is already verified."))
+    signature = sign("culture_step", step.id, step_signature_content(step))
     if signature.meaning != Meaning.VERIFIED or signature.signer_id != acting.id:
         raise ServiceError(_("The verification needs the verifier's own signature."))
     with audit.reason(db.session, _("Second-person verification")):
         step.verified_by_id = acting.id
         step.verification_signature_id = signature.id
         db.session.flush()
+    db.session.commit()
     return step
 
 

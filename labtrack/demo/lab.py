@@ -284,12 +284,12 @@ def _step(ctx: _Context, batch: Batch, kind: str, at: datetime, tech: User | Non
 
 def _verify(ctx: _Context, step: CultureStep) -> None:
     """Second-person verification by the other technician, signed."""
-    signature = signatures.sign(
-        ctx.tech2, ctx.verifier_password, Meaning.VERIFIED, "culture_step",
-        step.id, culture.step_signature_content(step), ctx.policy,
-        Actor(ctx.tech2.id, ctx.tech2.username))
-    culture.verify_step(ctx.tech2, step, signature)
-    db.session.commit()
+    def sign(record_type, record_id, content):
+        return signatures.sign(ctx.tech2, ctx.verifier_password, Meaning.VERIFIED, record_type,
+                               record_id, content, ctx.policy,
+                               Actor(ctx.tech2.id, ctx.tech2.username))
+
+    culture.verify_step(ctx.tech2, step, sign)
 
 
 def _terminate(ctx: _Context, batch: Batch) -> None:

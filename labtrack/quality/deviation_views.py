@@ -17,6 +17,7 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from labtrack.accounts.rules.signatures import Meaning
+from labtrack.accounts.signing import form_signer, signature_form
 from labtrack.culture import batches
 from labtrack.culture.models import Batch
 from labtrack.errors import ServiceError
@@ -30,7 +31,7 @@ from labtrack.quality.forms import (
     QueueFilterForm,
 )
 from labtrack.quality.models import Deviation
-from labtrack.quality.review_views import show_refusal, signer, signing_form
+from labtrack.quality.review_views import show_refusal
 from labtrack.quality.terms import DEVIATION_STATUS_LABELS
 from labtrack.web.forms import show_service_error
 from labtrack.web.pagination import list_page
@@ -92,7 +93,7 @@ def _render_detail(deviation: Deviation, status: int = 200, **forms):
     forms.setdefault("investigation_form", InvestigationForm(obj=deviation,
                                                              prefix="investigation"))
     if current_user.role == Role.QA:
-        forms.setdefault("close_form", signing_form(CloseDeviationForm, prefix="close"))
+        forms.setdefault("close_form", signature_form(CloseDeviationForm, prefix="close"))
     batch = db.session.get(Batch, deviation.batch_id) if deviation.batch_id else None
     return render_template("deviations/detail.html", deviation=deviation, batch=batch,
                            **forms), status
@@ -126,10 +127,10 @@ def investigate(number: str):
 @requires_area(Area.QUALITY)
 def close(number: str):
     deviation = _deviation_or_404(number)
-    form = signing_form(CloseDeviationForm, prefix="close")
+    form = signature_form(CloseDeviationForm, prefix="close")
     if form.validate_on_submit():
         try:
-            deviations.close(current_user, deviation, signer(form, Meaning.CLOSED))
+            deviations.close(current_user, deviation, form_signer(form, Meaning.CLOSED))
         except ServiceError as error:
             show_refusal(form, error)
         else:

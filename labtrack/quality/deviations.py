@@ -8,15 +8,15 @@ may be opened on any batch, even a released one (a late out-of-specification res
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, select
 
 from labtrack import numbering
-from labtrack.accounts.models import Signature, User
+from labtrack.accounts.models import User
 from labtrack.accounts.rules.signatures import Meaning
+from labtrack.accounts.signatures import Signer
 from labtrack.audit import capture as audit
 from labtrack.culture.models import Batch
 from labtrack.database import utcnow
@@ -38,7 +38,6 @@ INVESTIGATION_FIELDS = ("root_cause", "impact", "corrective_actions", "preventiv
 MAX_TITLE = 200
 
 # sign(record_type, record_id, content) -> Signature: the view's signing step.
-Signer = Callable[[str, object, dict], Signature]
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from labtrack.accounts import notices
 from labtrack.accounts.models import Signature, User
 from labtrack.accounts.rules.signatures import Meaning
+from labtrack.accounts.signatures import Signer
 from labtrack.audit import capture as audit
 from labtrack.audit.models import AuditChainHead
 from labtrack.culture import batches, harvest
@@ -40,7 +41,6 @@ from labtrack.orders import orders
 from labtrack.orders.models import TreatmentOrder
 from labtrack.quality import deviations, release_records
 from labtrack.quality import qc as quality
-from labtrack.quality.deviations import Signer
 from labtrack.quality.models import Deviation, QcResult, Release
 from labtrack.quality.record_pdf.release_record import render_record
 from labtrack.quality.rules import release as rules

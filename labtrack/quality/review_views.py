@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from labtrack.accounts.rules.signatures import Meaning
-from labtrack.accounts.signing import first_signature_in_session, sign_from_form
+from labtrack.accounts.signing import form_signer, signature_form
 from labtrack.culture.batch_pages import batch_or_404
 from labtrack.culture.harvest import LabelSettings, dose_labels
 from labtrack.culture.rules.counting import millions
@@ -55,20 +55,6 @@ DECISIONS = {
 }
 
 
-def signing_form(form_class, **kwargs):
-    """A form with the signing step; the user name is asked only at the session's first one."""
-    form = form_class(**kwargs)
-    if not first_signature_in_session():
-        del form.sign_username
-    return form
-
-
-def signer(form, meaning: Meaning):
-    """The signing step for a service: sign as the current user with the form's credentials."""
-    return lambda record_type, record_id, content: sign_from_form(
-        form, meaning, record_type, record_id, content)
-
-
 def show_refusal(form, error: ServiceError) -> None:
     """Like show_service_error, with credential refusals on the password field."""
     if error.field == "password":
@@ -94,7 +80,7 @@ def decide(batch_number: str, kind: str):
     """Confirm and sign a decision; irreversible, so it has its own page."""
     batch = batch_or_404(batch_number)
     form_class, meaning = DECISIONS[kind]
-    form = signing_form(form_class)
+    form = signature_form(form_class)
     if not form.is_submitted():
         form.version.data = str(batch.version)
     if form.validate_on_submit():
@@ -123,7 +109,7 @@ def _decide(kind: str, batch, form, meaning: Meaning):
     if version is None:
         raise DecisionConflict(_("The form was out of date. Nothing was signed: review the "
                                  "batch again."))
-    sign = signer(form, meaning)
+    sign = form_signer(form, meaning)
     if kind == "reject":
         return release.reject(current_user, batch, sign, settings, form.reason.data, version)
     exceptional = (ExceptionalRequest(form.clinician_request.data, form.risk_assessment.data)

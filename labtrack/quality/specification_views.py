@@ -7,10 +7,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from labtrack.accounts.rules.signatures import Meaning
+from labtrack.accounts.signing import form_signer, signature_form
 from labtrack.errors import ServiceError
 from labtrack.quality import qc as quality
 from labtrack.quality import specifications as versions
-from labtrack.quality.review_views import show_refusal, signer, signing_form
+from labtrack.quality.review_views import show_refusal
 from labtrack.quality.rules.specification import DEFAULT_SPECIFICATION, describe_limit
 from labtrack.quality.specification_forms import SpecificationForm, blank_rows, row_data
 from labtrack.web.policy import Area
@@ -49,12 +50,12 @@ def new():
              else list(DEFAULT_SPECIFICATION))
     initial = ({"tests": [row_data(t) for t in tests] + blank_rows()}
                if request.method == "GET" else None)
-    form = signing_form(SpecificationForm, data=initial)
+    form = signature_form(SpecificationForm, data=initial)
     if form.validate_on_submit():
         try:
             spec = quality.new_specification_version(
                 current_user, form.specification(), form.change_summary.data,
-                signer(form, Meaning.APPROVED))
+                form_signer(form, Meaning.APPROVED))
         except ServiceError as error:
             show_refusal(form, error)
         else:

@@ -117,9 +117,9 @@ def test_verification_needs_a_second_person_with_a_signature(app):
     policy = AccountPolicy.from_config(app.config)
 
     def sign(user):
-        return signatures.sign(user, PASSWORD, Meaning.VERIFIED, "culture_step", step.id,
-                               culture.step_signature_content(step), policy,
-                               Actor(user.id, user.username))
+        return lambda record_type, record_id, content: signatures.sign(
+            user, PASSWORD, Meaning.VERIFIED, record_type, record_id, content, policy,
+            Actor(user.id, user.username))
 
     with pytest.raises(ServiceError, match="cannot verify it"):
         culture.verify_step(performer, step, sign(performer))
