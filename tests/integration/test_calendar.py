@@ -22,14 +22,14 @@ from labtrack.clinic import readiness
 from labtrack.clinic.readiness import ReadinessSettings
 from labtrack.clinic.rules.readiness import Status
 from labtrack.culture.dose_models import Dose
-from labtrack.culture.models import Batch, CellCount
+from labtrack.culture.models import Batch, CellCount, CultureStep
 from labtrack.demo.lab import CULTURES
 from labtrack.extensions import db
 from labtrack.orders.models import TreatmentOrder
 from labtrack.samples.rules.isbt128 import parse_din
 from labtrack.web.templating import lab_zone
 from tests import builders
-from tests.integration.bench_forms import post_count, rows, text
+from tests.integration.bench_forms import local, post_count, post_step, rows, text
 from tests.integration.demo.test_demo import assert_growth_realistic, worklist_at
 
 INSTANTS = {
@@ -120,6 +120,18 @@ def test_the_bench_forms_check_times_against_the_lab_clock_at(instant, app, sign
     refused = _post_count_as_typed(client, batch, typed + timedelta(minutes=20), "3.3")
     assert refused.status_code in (400, 422) and "future" in text(refused), text(refused)
     assert rows(CellCount) == before + 1
+
+    batch = builders.seeded_batch(technician=technician, seeded_days_ago=1)  # observe: day 1
+    steps = rows(CultureStep)
+    observed = post_step(client, batch, "observation", confluence_percent="40",
+                         contamination_signs="no")
+    assert observed.status_code == 302, text(observed)
+    step = db.session.scalar(select(CultureStep).order_by(CultureStep.id.desc()).limit(1))
+    assert abs(step.performed_at - clock.utcnow()) < timedelta(minutes=2)
+    ahead = post_step(client, batch, "observation", confluence_percent="41",
+                      contamination_signs="no", performed_at=local(timedelta(minutes=20)))
+    assert ahead.status_code == 400 and "future" in text(ahead), text(ahead)
+    assert rows(CultureStep) == steps + 1
 
 
 def test_the_din_year_and_numbers_follow_the_lab_date_not_utc(app):
