@@ -41,6 +41,7 @@ from labtrack.web.security import require_patient_access, requires_area
 from labtrack.web.templating import lab_zone
 
 bp = Blueprint("clinic", __name__)
+bp.add_app_template_global(Status, "ReadinessStatus")
 
 STATUS_TONES = {
     Status.AWAITING_SAMPLE: "muted", Status.SAMPLE_REJECTED: "bad", Status.IN_CULTURE: "info",

@@ -47,6 +47,8 @@ for _filter, _name in ((state_label, "state_label"), (step_kind_label, "step_kin
                        (task_status_label, "task_status"), (count_method_label, "count_method")):
     bp.add_app_template_filter(_filter, _name)
 bp.add_app_template_global(step_measurements, "step_measurements")
+bp.add_app_template_global(BatchState, "BatchState")
+bp.add_app_template_global(is_locked, "batch_locked")
 bp.add_app_template_global(task_window, "task_window")
 
 # Technicians make batches and QA reviews them: both read every batch. A clinician reads
