@@ -10,7 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from labtrack.clinic import summaries
 from labtrack.clinic import views as clinic
 from labtrack.culture import steps as culture
-from labtrack.culture import worklist as bench
+from labtrack.culture import worklist
 from labtrack.database import utcnow
 from labtrack.extensions import db
 from labtrack.quality import release
@@ -40,10 +40,10 @@ def home():
 def today():
     """The technician's worklist: what is due and overdue across batches in culture."""
     summaries.ensure_fresh()
-    worklist = bench.today(utcnow(), lab_zone(), culture.protocol_from_config(current_app.config),
-                           current_app.config["RELEASE_LEAD_DAYS"], page=page_number(),
-                           per_page=current_app.config["PAGE_SIZE"])
-    return render_template("main/today.html", worklist=worklist)
+    work = worklist.today(utcnow(), lab_zone(), culture.protocol_from_config(current_app.config),
+                          current_app.config["RELEASE_LEAD_DAYS"], page=page_number(),
+                          per_page=current_app.config["PAGE_SIZE"])
+    return render_template("main/today.html", worklist=work)
 
 
 @bp.route("/review")

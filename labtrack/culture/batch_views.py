@@ -19,9 +19,8 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from labtrack.culture import batches, counts
+from labtrack.culture import batches, counts, worklist
 from labtrack.culture import steps as culture
-from labtrack.culture import worklist as bench
 from labtrack.culture.batch_forms import BatchFilterForm, StateChangeForm
 from labtrack.culture.display import step_measurements, task_window
 from labtrack.culture.growth_chart import growth_chart_svg
@@ -82,7 +81,7 @@ def index():
     form = BatchFilterForm(request.args)
     state = form.state.data if form.validate() else None
     clinician = current_user.id if current_user.role == Role.CLINICIAN else None
-    page = list_page(bench.batches_query(state, clinician))
+    page = list_page(worklist.batches_query(state, clinician))
     return render_template("batches/index.html", form=form, page=page, tz=lab_zone())
 
 
@@ -103,10 +102,10 @@ def batch_page(batch: Batch) -> dict:
     in_culture = batch.state == BatchState.IN_CULTURE
     return {
         "batch": batch, "order": batch.order, "patient": batch.order.patient, "tz": tz,
-        "today": bench.local_day(batch, now, tz), "growth": growth,
+        "today": worklist.local_day(batch, now, tz), "growth": growth,
         "chart": growth_chart_svg(growth.points, growth.target, growth.projection),
         "tasks": tasks_for(culture.step_facts(steps), now, tz, protocol) if in_culture else [],
-        "timeline": bench.timeline(batch, steps, tz), "links": bench.step_links(steps),
+        "timeline": worklist.timeline(batch, steps, tz), "links": worklist.step_links(steps),
         "count_history": history, "actions": page_actions(batch),
         "bench_open": in_culture and current_user.role == Role.TECHNICIAN,
         "counts_open": (current_user.role == Role.TECHNICIAN
@@ -155,7 +154,7 @@ def _refused_here(batch: Batch, target: BatchState, form: StateChangeForm) -> bo
 @bp.app_template_filter("culture_day")
 def culture_day_filter(moment, batch: Batch) -> str:
     """Culture day of a time on this batch, or a dash before seeding."""
-    day = bench.local_day(batch, moment, lab_zone()) if moment else None
+    day = worklist.local_day(batch, moment, lab_zone()) if moment else None
     return "—" if day is None else str(day)
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from labtrack.clinic import summaries
 from labtrack.culture import counts
 from labtrack.culture import steps as culture
-from labtrack.culture import worklist as bench
+from labtrack.culture import worklist as worklists
 from labtrack.culture.models import Batch, CellCount, CultureStep
 from labtrack.culture.rules.growth import doubling_time_days, elapsed_days
 from labtrack.database import utcnow
@@ -29,7 +29,7 @@ def _totals():
 def worklist_at(app, now=None):
     """Today's worklist at ``now`` (default: the clock), from fresh summaries."""
     summaries.ensure_fresh()
-    return bench.today(now or utcnow(), lab_zone(), culture.protocol_from_config(app.config),
+    return worklists.today(now or utcnow(), lab_zone(), culture.protocol_from_config(app.config),
                        app.config["RELEASE_LEAD_DAYS"])
 
 
