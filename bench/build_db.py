@@ -46,13 +46,14 @@ from labtrack.culture.models import (
 )
 from labtrack.database import utcnow
 from labtrack.extensions import db
+from labtrack.identity.models import Sample
 from labtrack.inventory.models import Equipment, ReagentLot
 from labtrack.orders.models import Patient, TreatmentOrder
 from labtrack.orders.rules.disc_levels import DISC_LEVELS, level_code
-from labtrack.quality import specifications
-from labtrack.quality.models import QcResult, Release, Specification, SpecificationTest
-from labtrack.quality.rules.specification import DEFAULT_SPECIFICATION, evaluate
-from labtrack.samples.models import Sample
+from labtrack.qms import specifications
+from labtrack.qms.models import Specification, SpecificationTest
+from labtrack.qms.rules.specification import DEFAULT_SPECIFICATION, evaluate
+from labtrack.quality.models import QcResult, Release
 
 STEPS_PER_BATCH, COUNTS_PER_BATCH, QC_PER_BATCH = 30, 20, 10
 STATES = (("completed", 55), ("released", 8), ("awaiting_release", 5), ("harvested", 2),

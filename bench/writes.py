@@ -3,7 +3,7 @@
 Every audited transaction extends one hash chain, claimed through the chain-head row,
 so commits are serial at that point. This measures the ceiling: several threads each
 log cell counts on batches in culture through the same use case as the bench form
-(``count_entry.log``: the count, its audit event, the at-risk check, the summaries),
+(``counts.record_count``: the count, its audit event, the at-risk check, the summaries),
 one commit per count, for a few seconds. The counts go to the batches in culture that
 have the fewest counts (the oldest first), so that a run on a database reused from
 earlier runs measures the same work; the page benchmark measures the newest batch in
@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from labtrack.accounts.models import User
 from labtrack.audit import capture as audit
 from labtrack.audit.models import AuditEvent
-from labtrack.clinic import count_entry
+from labtrack.culture import counts as count_use_cases
 from labtrack.culture.counts import CountData
 from labtrack.culture.models import Batch, CellCount
 from labtrack.culture.rules.states import BatchState
@@ -52,7 +52,7 @@ def audited_writes(app: Flask, seconds: float = 5.0, threads: int = 8) -> dict:
             batch = db.session.get(Batch, batch_ids[index % len(batch_ids)])
             while time.monotonic() < deadline:
                 try:
-                    count_entry.log(writer, batch, CountData(
+                    count_use_cases.record_count(writer, batch, CountData(
                         counted_at=utcnow(), method="automated", viable_cells=30_000_000,
                         dead_cells=1_500_000))
                     done[index] += 1

@@ -19,13 +19,13 @@ from labtrack.audit import views as audit
 from labtrack.audit.request_actor import register_request_actor
 from labtrack.cli import register_cli
 from labtrack.clinic import notice_views as notices
+from labtrack.clinic import order_views as orders
 from labtrack.clinic import views as clinic
 from labtrack.culture import batch_views as batches
 from labtrack.culture import bench_views as culture
 from labtrack.culture import harvest_views as harvest
+from labtrack.culture import inventory_views as inventory
 from labtrack.extensions import babel, csrf, db, login_manager, migrate
-from labtrack.inventory import views as inventory
-from labtrack.orders import views as orders
 from labtrack.quality import deviation_views as deviations
 from labtrack.quality import qc_views as qc
 from labtrack.quality import review_views as quality

@@ -11,11 +11,12 @@ from labtrack.culture.models import (
     CultureStepLot,
 )
 from labtrack.culture.summary_models import BatchWorklist, OrderStatus, SummaryState
+from labtrack.identity.models import ChainOfIdentityEvent, Sample
 from labtrack.inventory.models import Equipment, ReagentLot
 from labtrack.numbering import Counter
 from labtrack.orders.models import Patient, TreatmentOrder
-from labtrack.quality.models import Deviation, QcResult, Release, Specification, SpecificationTest
-from labtrack.samples.models import ChainOfIdentityEvent, Sample
+from labtrack.qms.models import Deviation, Specification, SpecificationTest
+from labtrack.quality.models import QcResult, Release
 
 __all__ = [
     "Administration", "ApiToken", "AuditChainHead", "AuditEvent", "Batch", "BatchWorklist",

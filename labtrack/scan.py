@@ -10,9 +10,9 @@ from labtrack.culture import batches
 from labtrack.culture.dose_models import Dose
 from labtrack.culture.models import Batch
 from labtrack.extensions import db
+from labtrack.identity.rules import isbt128
 from labtrack.orders import orders
 from labtrack.samples import receipt as samples
-from labtrack.samples.rules import isbt128
 from labtrack.web.templating import batch_url
 
 bp = Blueprint("scan", __name__)

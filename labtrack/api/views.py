@@ -21,8 +21,8 @@ from labtrack.accounts import api_tokens
 from labtrack.api.openapi import MAX_CELLS, openapi_document
 from labtrack.api.serialise import batch_json, count_json, dose_json, order_json
 from labtrack.audit.capture import Actor, set_actor
-from labtrack.clinic import count_entry, summaries
 from labtrack.clinic import readiness as readiness_service
+from labtrack.clinic import summaries
 from labtrack.clinic.administration import find_dose
 from labtrack.clinic.readiness import ReadinessFilter, ReadinessSettings
 from labtrack.clinic.rules.readiness import Status
@@ -219,7 +219,7 @@ def log_count(batch_number: str):
     batch = _batch(batch_number)
     data = count_data(_json_object())
     try:
-        count = count_entry.log(g.api_user, batch, data)
+        count = counts.record_count(g.api_user, batch, data)
     except PermissionDenied as error:
         raise ApiError(403, error.message) from None
     except batches.BatchLocked as error:

@@ -34,9 +34,10 @@ from labtrack.culture.rules.states import BatchState
 from labtrack.culture.summary_models import OrderStatus
 from labtrack.database import not_superseded, utcnow
 from labtrack.extensions import db
+from labtrack.identity.models import Sample
 from labtrack.orders.models import TreatmentOrder
-from labtrack.quality.models import QcResult, Release, SpecificationTest
-from labtrack.samples.models import Sample
+from labtrack.qms.models import SpecificationTest
+from labtrack.quality.models import QcResult, Release
 from labtrack.web.pagination import Page, paginate
 
 FINISHED = (BatchState.REJECTED.value, BatchState.TERMINATED.value)
@@ -391,3 +392,7 @@ def check_at_risk(batch: Batch, settings: ReadinessSettings | None = None,
                     "%(planned)s.", ready=growth.ready.projected.isoformat(), **params)
     return notices.notify(order.treating_clinician_id, AT_RISK_NOTICE, message, "warning",
                           batch_id=batch.id, order_id=order.id)
+
+
+# Every count use case, whatever door it came in by, ends with this check (culture/counts.py).
+counts.watch_counts(check_at_risk)

@@ -38,9 +38,9 @@ from labtrack.culture.rules.states import BatchState
 from labtrack.culture.summary_models import BatchWorklist, OrderStatus, SummaryState
 from labtrack.database import utcnow
 from labtrack.extensions import db
+from labtrack.identity.models import Sample
 from labtrack.orders.models import TreatmentOrder
 from labtrack.quality.models import QcResult, Release
-from labtrack.samples.models import Sample
 
 TOUCHED = "summaries_touched"
 CHUNK = 500

@@ -23,10 +23,11 @@ from labtrack.culture.rules.counting import millions
 from labtrack.culture.terms import state_label
 from labtrack.database import not_superseded
 from labtrack.extensions import db
+from labtrack.identity.models import ChainOfIdentityEvent, Sample
 from labtrack.orders.models import TreatmentOrder
-from labtrack.quality.models import Deviation, QcResult, Release, SpecificationTest
-from labtrack.quality.rules.specification import format_number
-from labtrack.samples.models import ChainOfIdentityEvent, Sample
+from labtrack.qms.models import Deviation, SpecificationTest
+from labtrack.qms.rules.specification import format_number
+from labtrack.quality.models import QcResult, Release
 
 STAGES = ("order", "sample", "culture", "qc", "deviation", "release", "doses",
           "administration", "identity")

@@ -23,10 +23,10 @@ from labtrack.culture.rules.states import (
 from labtrack.culture.terms import transition_refusal
 from labtrack.errors import ServiceError
 from labtrack.extensions import db
+from labtrack.identity.models import Sample
 from labtrack.orders import orders
 from labtrack.orders.models import TreatmentOrder
-from labtrack.quality import specifications
-from labtrack.samples.models import Sample
+from labtrack.qms import specifications
 
 
 class BatchLocked(ServiceError):

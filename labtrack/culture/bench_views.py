@@ -14,7 +14,7 @@ from wtforms import SelectChoice
 from labtrack.accounts.rules.signatures import Meaning
 from labtrack.accounts.signing import form_signer, signature_form
 from labtrack.accounts.terms import MEANING_LABELS
-from labtrack.clinic import count_entry
+from labtrack.culture import counts
 from labtrack.culture import steps as culture
 from labtrack.culture.batch_views import STAFF_AREAS, readable_batch
 from labtrack.culture.forms import AmendCountForm, CountForm, StepForm, VoidCountForm, millions
@@ -108,7 +108,7 @@ def log_count(batch_number: str):
         form.counted_at.data = lab_now()
     if form.validate_on_submit():
         try:
-            count = count_entry.log(current_user, batch, form.count_data())
+            count = counts.record_count(current_user, batch, form.count_data())
         except ServiceError as error:
             show_service_error(form, error)
         else:
@@ -144,8 +144,8 @@ def amend_count(batch_number: str, count_id: int):
         _prefill(form, original)
     if form.validate_on_submit():
         try:
-            count = count_entry.amend(current_user, original, form.count_data(),
-                                      form.reason.data)
+            count = counts.record_amendment(current_user, original, form.count_data(),
+                                             form.reason.data)
         except ServiceError as error:
             show_service_error(form, error)
         else:
@@ -163,7 +163,7 @@ def void_count(batch_number: str, count_id: int):
     form = VoidCountForm()
     if form.validate_on_submit():
         try:
-            count_entry.void(current_user, original, form.reason.data)
+            counts.record_void(current_user, original, form.reason.data)
         except ServiceError as error:
             show_service_error(form, error)
         else:

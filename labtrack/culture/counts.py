@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -108,6 +109,47 @@ def _new_count(acting: User, batch: Batch, data: CountData) -> CellCount:
         dead_counted=data.dead_counted, dilution=data.dilution, volume_ml=data.volume_ml,
         entered_by_id=acting.id, source=data.source,
     )
+
+
+# Who must hear of a change to a batch's counts, whatever door it came in by (bench form,
+# API, counter file): the clinic registers its at-risk check (clinic/readiness.py), which
+# culture may not import. Each watcher flushes only; the use case commits once.
+_count_watchers: list[Callable[[Batch], object]] = []
+
+
+def watch_counts(watcher: Callable[[Batch], object]) -> None:
+    """Call ``watcher(batch)`` after every recorded, corrected or withdrawn count."""
+    if watcher not in _count_watchers:
+        _count_watchers.append(watcher)
+
+
+def _counts_changed(batch: Batch) -> None:
+    for watcher in _count_watchers:
+        watcher(batch)
+
+
+def record_count(acting: User, batch: Batch, data: CountData) -> CellCount:
+    """The "log a count" use case: log it, tell the watchers, commit."""
+    count = log_count(acting, batch, data)
+    _counts_changed(batch)
+    db.session.commit()
+    return count
+
+
+def record_amendment(acting: User, original: CellCount, data: CountData, why: str) -> CellCount:
+    """The "correct a count" use case: a superseding count, the watchers told, one commit."""
+    count = amend_count(acting, original, data, why)
+    _counts_changed(db.session.get(Batch, original.batch_id))
+    db.session.commit()
+    return count
+
+
+def record_void(acting: User, original: CellCount, why: str) -> CellCount:
+    """The "withdraw a count" use case: a void entry, the watchers told, one commit."""
+    count = void_count(acting, original, why)
+    _counts_changed(db.session.get(Batch, original.batch_id))
+    db.session.commit()
+    return count
 
 
 def log_count(acting: User, batch: Batch, data: CountData) -> CellCount:

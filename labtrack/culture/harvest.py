@@ -24,10 +24,10 @@ from labtrack.culture.rules.states import BatchState
 from labtrack.database import utcnow
 from labtrack.errors import ServiceError
 from labtrack.extensions import db
+from labtrack.identity.label_pdf import LabelData, label_pdf
+from labtrack.identity.rules import isbt128
 from labtrack.inventory import inventory
 from labtrack.orders.rules.disc_levels import level_code
-from labtrack.samples.label_pdf import LabelData, label_pdf
-from labtrack.samples.rules import isbt128
 from labtrack.web.policy import Area, require_area
 
 MAX_VOLUME_ML = Decimal("20")

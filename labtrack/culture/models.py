@@ -11,9 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from labtrack.accounts.models import User
 from labtrack.database import PkMixin, TimestampMixin, UTCDateTime
 from labtrack.extensions import db
+from labtrack.identity.models import Sample
 from labtrack.inventory.models import Equipment, ReagentLot
 from labtrack.orders.models import TreatmentOrder
-from labtrack.samples.models import Sample
 
 
 class Batch(PkMixin, TimestampMixin, db.Model):

@@ -38,8 +38,8 @@ from labtrack.database import utcnow
 from labtrack.errors import ServiceError
 from labtrack.extensions import db
 from labtrack.inventory import inventory
-from labtrack.quality import deviations
-from labtrack.quality.models import Deviation
+from labtrack.qms import deviations
+from labtrack.qms.models import Deviation
 from labtrack.web.policy import Area, require_area
 
 # The kinds a step form records; the harvest has its own use case (culture/harvest.py).

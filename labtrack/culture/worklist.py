@@ -18,7 +18,7 @@ from labtrack.culture.summary_models import BatchWorklist
 from labtrack.extensions import db
 from labtrack.inventory.models import Equipment, ReagentLot
 from labtrack.orders.models import TreatmentOrder
-from labtrack.quality.models import Deviation
+from labtrack.qms.models import Deviation
 from labtrack.web.pagination import Page, paginate
 
 # The at-risk notice above the worklist names this many batches (and says how many more);

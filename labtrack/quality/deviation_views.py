@@ -22,15 +22,15 @@ from labtrack.culture import batches
 from labtrack.culture.models import Batch
 from labtrack.errors import ServiceError
 from labtrack.extensions import db
-from labtrack.quality import deviations
-from labtrack.quality.deviations import Investigation
+from labtrack.qms import deviations
+from labtrack.qms.deviations import Investigation
+from labtrack.qms.models import Deviation
 from labtrack.quality.forms import (
     CloseDeviationForm,
     DeviationForm,
     InvestigationForm,
     QueueFilterForm,
 )
-from labtrack.quality.models import Deviation
 from labtrack.quality.review_views import show_refusal
 from labtrack.quality.terms import DEVIATION_STATUS_LABELS
 from labtrack.web.forms import show_service_error

@@ -12,7 +12,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from labtrack.accounts.signature_form import SignatureForm
-from labtrack.quality.deviations import KINDS
+from labtrack.qms.deviations import KINDS
 from labtrack.quality.terms import DEVIATION_KIND_LABELS, SEVERITY_LABELS
 from labtrack.web.fields import lab_time_field
 

@@ -31,10 +31,10 @@ from labtrack.culture.rules.states import BatchState
 from labtrack.database import not_superseded, utcnow
 from labtrack.errors import ServiceError
 from labtrack.extensions import db
-from labtrack.quality import deviations
-from labtrack.quality import specifications as versions
-from labtrack.quality.models import QcResult, Specification, SpecificationTest
-from labtrack.quality.rules.specification import (
+from labtrack.qms import deviations
+from labtrack.qms import specifications as versions
+from labtrack.qms.models import Specification, SpecificationTest
+from labtrack.qms.rules.specification import (
     EvaluatedResult,
     ResultKind,
     SpecTest,
@@ -43,6 +43,7 @@ from labtrack.quality.rules.specification import (
     evaluate,
     validate_specification,
 )
+from labtrack.quality.models import QcResult
 from labtrack.quality.terms import spec_problem_message
 from labtrack.web.policy import Area, require_area
 

@@ -39,9 +39,11 @@ from labtrack.errors import ServiceError
 from labtrack.extensions import db
 from labtrack.orders import orders
 from labtrack.orders.models import TreatmentOrder
-from labtrack.quality import deviations, release_records
+from labtrack.qms import deviations
+from labtrack.qms.models import Deviation
 from labtrack.quality import qc as quality
-from labtrack.quality.models import Deviation, QcResult, Release
+from labtrack.quality import release_records
+from labtrack.quality.models import QcResult, Release
 from labtrack.quality.record_pdf.release_record import render_record
 from labtrack.quality.rules import release as rules
 from labtrack.quality.rules.release import ChecklistItem, DoseInput, OpenDeviation, OrderInput

@@ -9,15 +9,15 @@ from labtrack.culture.rules.counting import millions
 from labtrack.culture.rules.growth import elapsed_days
 from labtrack.culture.rules.protocol import StepKind
 from labtrack.extensions import db
+from labtrack.identity.rules import isbt128
+from labtrack.qms.models import Specification
+from labtrack.qms.rules.specification import Verdict
 from labtrack.quality import record_facts
-from labtrack.quality.models import Specification
 from labtrack.quality.record_facts import Facts, local, name_of, result_text
 from labtrack.quality.record_pdf.record_chart import ChartData
 from labtrack.quality.record_pdf.release_record import Flagged, RecordData, Row, Section, TableData
 from labtrack.quality.rules.release import ItemKind, OrderInput, dose_range
-from labtrack.quality.rules.specification import Verdict
 from labtrack.quality.terms import severity_text, status_text, verdict_text
-from labtrack.samples.rules import isbt128
 
 KIND_FLAGS = {ItemKind.SPECIFICATION: "fail", ItemKind.REQUIREMENT: "fail",
               ItemKind.PENDING: "pending", ItemKind.NOTE: "pending"}

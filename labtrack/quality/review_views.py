@@ -25,7 +25,9 @@ from labtrack.culture.rules.counting import millions
 from labtrack.culture.terms import state_label
 from labtrack.errors import ServiceError
 from labtrack.extensions import db
-from labtrack.quality import deviations, release, terms
+from labtrack.qms import deviations
+from labtrack.qms.rules.specification import format_number
+from labtrack.quality import release, terms
 from labtrack.quality.forms import (
     ExceptionalReleaseForm,
     RejectForm,
@@ -33,7 +35,6 @@ from labtrack.quality.forms import (
     version_field_value,
 )
 from labtrack.quality.release import DecisionConflict, ExceptionalRequest, RecordSettings
-from labtrack.quality.rules.specification import format_number
 from labtrack.web.forms import show_service_error
 from labtrack.web.policy import Area
 from labtrack.web.security import requires_area

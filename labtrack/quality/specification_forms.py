@@ -17,7 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from labtrack.accounts.signature_form import SignatureForm
-from labtrack.quality.rules.specification import ResultKind, SpecTest, format_number
+from labtrack.qms.rules.specification import ResultKind, SpecTest, format_number
 
 BLANK_ROWS = 2
 MAX_TESTS = 40

@@ -9,10 +9,10 @@ from flask_login import current_user
 from labtrack.accounts.rules.signatures import Meaning
 from labtrack.accounts.signing import form_signer, signature_form
 from labtrack.errors import ServiceError
+from labtrack.qms import specifications as versions
+from labtrack.qms.rules.specification import DEFAULT_SPECIFICATION, describe_limit
 from labtrack.quality import qc as quality
-from labtrack.quality import specifications as versions
 from labtrack.quality.review_views import show_refusal
-from labtrack.quality.rules.specification import DEFAULT_SPECIFICATION, describe_limit
 from labtrack.quality.specification_forms import SpecificationForm, blank_rows, row_data
 from labtrack.web.policy import Area
 from labtrack.web.security import requires_area

@@ -22,9 +22,9 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from labtrack.identity.rules import isbt128
 from labtrack.orders.forms import NO_AUTOCOMPLETE, finite_decimal
 from labtrack.samples.receipt import ReceiptData, din_error_message
-from labtrack.samples.rules import isbt128
 from labtrack.web.fields import lab_time_field
 
 DIN_INPUT = {**NO_AUTOCOMPLETE, "autofocus": True, "autocapitalize": "characters",

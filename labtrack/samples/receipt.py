@@ -22,11 +22,11 @@ from labtrack.culture.rules.states import BatchState
 from labtrack.database import utcnow
 from labtrack.errors import ServiceError
 from labtrack.extensions import db
+from labtrack.identity.label_pdf import LAYOUTS, LabelData, label_pdf
+from labtrack.identity.models import ChainOfIdentityEvent, Sample
+from labtrack.identity.rules import isbt128
 from labtrack.orders.models import TreatmentOrder
-from labtrack.quality.models import Deviation
-from labtrack.samples.label_pdf import LAYOUTS, LabelData, label_pdf
-from labtrack.samples.models import ChainOfIdentityEvent, Sample
-from labtrack.samples.rules import isbt128
+from labtrack.qms.models import Deviation
 from labtrack.samples.rules.acceptance import (
     AcceptanceRules,
     FailedRule,

@@ -20,14 +20,14 @@ from flask_login import current_user
 
 from labtrack.errors import ServiceError
 from labtrack.extensions import db
+from labtrack.identity.rules import isbt128
+from labtrack.identity.rules.isbt128 import as_din
 from labtrack.orders import orders
 from labtrack.orders.models import TreatmentOrder
 from labtrack.orders.terms import authorisation_message
 from labtrack.samples import receipt as samples
 from labtrack.samples.forms import ReceiptForm
 from labtrack.samples.receipt import ReceiptOutcome
-from labtrack.samples.rules import isbt128
-from labtrack.samples.rules.isbt128 import as_din
 from labtrack.samples.terms import failed_rule_message, sample_status_label
 from labtrack.web.forms import show_service_error
 from labtrack.web.pagination import list_page

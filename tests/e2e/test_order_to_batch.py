@@ -13,7 +13,7 @@ import pytest
 from pypdf import PdfReader
 
 from labtrack.demo.seed import DEMO_ACCOUNTS
-from labtrack.samples.rules.isbt128 import make_din
+from labtrack.identity.rules.isbt128 import make_din
 from tests.e2e.conftest import expect, sign_in
 from tests.helpers import lab_today
 

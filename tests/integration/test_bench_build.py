@@ -23,9 +23,9 @@ from labtrack.culture.models import (
     CultureStepLot,
 )
 from labtrack.extensions import db
+from labtrack.identity.models import Sample
 from labtrack.orders.models import Patient, TreatmentOrder
 from labtrack.quality.models import QcResult, Release
-from labtrack.samples.models import Sample
 from tests.conftest import build_app
 
 # One batch in each state, so every branch of the data is made.

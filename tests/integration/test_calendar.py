@@ -25,8 +25,8 @@ from labtrack.culture.dose_models import Dose
 from labtrack.culture.models import Batch, CellCount, CultureStep
 from labtrack.demo.lab import CULTURES
 from labtrack.extensions import db
+from labtrack.identity.rules.isbt128 import parse_din
 from labtrack.orders.models import TreatmentOrder
-from labtrack.samples.rules.isbt128 import parse_din
 from labtrack.web.templating import lab_zone
 from tests import builders
 from tests.integration.bench_forms import local, post_count, post_step, rows, text

@@ -27,15 +27,8 @@ from enum import StrEnum
 from labtrack.culture.rules.counting import millions
 from labtrack.culture.rules.states import STATE_LABELS, BatchState
 from labtrack.orders.rules.authorisation import AuthorisationInput, authorisation_problems
-from labtrack.quality.rules.specification import EvaluatedResult, Number, Verdict, format_number
-
-
-class Severity(StrEnum):
-    """How serious a deviation is."""
-
-    MINOR = "minor"
-    MAJOR = "major"
-    CRITICAL = "critical"
+from labtrack.qms.rules.deviations import Severity
+from labtrack.qms.rules.specification import EvaluatedResult, Number, Verdict, format_number
 
 
 class ItemKind(StrEnum):

@@ -12,7 +12,7 @@ from labtrack.culture.dose_models import Administration
 from labtrack.database import utcnow
 from labtrack.errors import PermissionDenied, ServiceError
 from labtrack.extensions import db
-from labtrack.samples.models import ChainOfIdentityEvent
+from labtrack.identity.models import ChainOfIdentityEvent
 from tests import builders
 from tests.helpers import csrf_token_from, login
 

@@ -15,7 +15,7 @@ from labtrack.culture import worklist as bench_service
 from labtrack.culture.models import CellCount, CultureStep
 from labtrack.database import utcnow
 from labtrack.extensions import db
-from labtrack.quality.models import Deviation
+from labtrack.qms.models import Deviation
 from tests import builders
 from tests.helpers import PASSWORD, lab_today, login
 from tests.integration.bench_forms import client_as, local, post, post_count, post_step, rows, text

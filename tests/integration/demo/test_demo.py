@@ -14,7 +14,7 @@ from labtrack.database import utcnow
 from labtrack.demo.lab import BENCH_JOURNEY, CULTURES
 from labtrack.extensions import db
 from labtrack.inventory.models import Equipment, ReagentLot
-from labtrack.quality.models import Deviation
+from labtrack.qms.models import Deviation
 from labtrack.web.templating import lab_zone
 from tests.helpers import lab_today
 

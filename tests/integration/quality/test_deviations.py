@@ -7,9 +7,9 @@ from labtrack.accounts.rules.signatures import Meaning
 from labtrack.audit.models import AuditEvent
 from labtrack.errors import ServiceError
 from labtrack.extensions import db
-from labtrack.quality import deviations
-from labtrack.quality.deviations import Investigation
-from labtrack.quality.models import Deviation
+from labtrack.qms import deviations
+from labtrack.qms.deviations import Investigation
+from labtrack.qms.models import Deviation
 from tests import builders
 
 FINDINGS = Investigation("Door left ajar during transfer", "No impact: temperature in range",

@@ -13,11 +13,11 @@ from labtrack.culture import batches
 from labtrack.database import utcnow
 from labtrack.errors import ServiceError
 from labtrack.extensions import db
+from labtrack.qms import specifications as versions
+from labtrack.qms.models import Specification
+from labtrack.qms.rules.specification import DEFAULT_SPECIFICATION
 from labtrack.quality import qc as quality
-from labtrack.quality import specifications as versions
-from labtrack.quality.models import Specification
 from labtrack.quality.qc import ResultData
-from labtrack.quality.rules.specification import DEFAULT_SPECIFICATION
 from tests import builders
 
 

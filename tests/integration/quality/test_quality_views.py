@@ -7,8 +7,9 @@ from sqlalchemy import func, select
 
 from labtrack.culture.models import Batch
 from labtrack.extensions import db
-from labtrack.quality import deviations
-from labtrack.quality.models import Deviation, Release, Specification
+from labtrack.qms import deviations
+from labtrack.qms.models import Deviation, Specification
+from labtrack.quality.models import Release
 from tests import builders
 from tests.helpers import PASSWORD, csrf_token_from, login, prefilled_time
 

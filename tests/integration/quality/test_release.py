@@ -21,9 +21,11 @@ from labtrack.culture import batches
 from labtrack.culture.models import Batch, CultureStep
 from labtrack.errors import ServiceError
 from labtrack.extensions import db
-from labtrack.quality import deviations, release
+from labtrack.qms import deviations
+from labtrack.qms.models import Deviation
 from labtrack.quality import qc as quality
-from labtrack.quality.models import Deviation, Release
+from labtrack.quality import release
+from labtrack.quality.models import Release
 from labtrack.quality.qc import ResultData
 from labtrack.quality.release import DecisionConflict, ExceptionalRequest
 from labtrack.web.templating import lab_zone

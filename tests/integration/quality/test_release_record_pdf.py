@@ -8,15 +8,15 @@ from pypdf import PdfReader
 
 from labtrack.culture.models import Batch
 from labtrack.extensions import db
+from labtrack.identity.rules import isbt128
 from labtrack.quality import qc as quality
 from labtrack.quality import record_facts, release
 from labtrack.quality.models import Release
 from labtrack.quality.qc import ResultData
-from labtrack.samples.rules import isbt128
 from labtrack.web.templating import lab_zone
 from tests import builders
 from tests.helpers import login, statements_run
-from tests.unit.samples.test_labels_pdf import decode_code128, rasterise
+from tests.unit.identity.test_labels_pdf import decode_code128, rasterise
 
 EXCEPTIONAL = release.ExceptionalRequest(
     "Dr. Ortega asked in writing on 2026-03-02 <urgent & documented>.",

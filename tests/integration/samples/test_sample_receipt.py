@@ -10,10 +10,10 @@ from labtrack.culture.models import Batch
 from labtrack.database import utcnow
 from labtrack.errors import ServiceError
 from labtrack.extensions import db
-from labtrack.quality.models import Deviation
-from labtrack.samples.models import ChainOfIdentityEvent, Sample
+from labtrack.identity.models import ChainOfIdentityEvent, Sample
+from labtrack.identity.rules import isbt128
+from labtrack.qms.models import Deviation
 from labtrack.samples.receipt import IdentityMismatch
-from labtrack.samples.rules import isbt128
 from tests import builders
 from tests.helpers import lab_today
 

@@ -13,9 +13,9 @@ from labtrack.culture.dose_models import Dose
 from labtrack.culture.models import Batch
 from labtrack.database import utcnow
 from labtrack.extensions import db
-from labtrack.quality.models import Deviation
-from labtrack.samples.models import ChainOfIdentityEvent, Sample
-from labtrack.samples.rules import isbt128
+from labtrack.identity.models import ChainOfIdentityEvent, Sample
+from labtrack.identity.rules import isbt128
+from labtrack.qms.models import Deviation
 from labtrack.web.templating import batch_url
 from tests import builders
 from tests.helpers import csrf_token_from

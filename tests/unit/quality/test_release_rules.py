@@ -6,6 +6,12 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from labtrack.culture.rules.states import BatchState
+from labtrack.qms.rules.deviations import Severity
+from labtrack.qms.rules.specification import (
+    DEFAULT_SPECIFICATION,
+    EvaluatedResult,
+    evaluate_all,
+)
 from labtrack.quality.rules.release import (
     AuthorisationInput,
     DoseInput,
@@ -13,7 +19,6 @@ from labtrack.quality.rules.release import (
     OpenDeviation,
     OrderInput,
     ReleaseInputs,
-    Severity,
     blocking_items,
     can_release,
     can_release_exceptionally,
@@ -22,11 +27,6 @@ from labtrack.quality.rules.release import (
     out_of_specification_items,
     pending_items,
     release_checklist,
-)
-from labtrack.quality.rules.specification import (
-    DEFAULT_SPECIFICATION,
-    EvaluatedResult,
-    evaluate_all,
 )
 
 MADRID_WINTER = timezone(timedelta(hours=1))

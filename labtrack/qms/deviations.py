@@ -9,6 +9,7 @@ may be opened on any batch, even a released one (a late out-of-specification res
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, select
@@ -18,12 +19,11 @@ from labtrack.accounts.models import User
 from labtrack.accounts.rules.signatures import Meaning
 from labtrack.accounts.signatures import Signer
 from labtrack.audit import capture as audit
-from labtrack.culture.models import Batch
 from labtrack.database import utcnow
 from labtrack.errors import ServiceError
 from labtrack.extensions import db
-from labtrack.quality.models import Deviation
-from labtrack.quality.rules.release import Severity
+from labtrack.qms.models import Deviation
+from labtrack.qms.rules.deviations import Severity
 from labtrack.web.policy import Area, require_area
 
 OPEN, INVESTIGATING, CLOSED = "open", "investigating", "closed"
@@ -36,6 +36,16 @@ SYSTEM_KINDS = ("sample_acceptance", "protocol_window")
 OUT_OF_SPECIFICATION = "out_of_specification"
 INVESTIGATION_FIELDS = ("root_cause", "impact", "corrective_actions", "preventive_actions")
 MAX_TITLE = 200
+
+
+
+class Batch(Protocol):
+    """What a deviation needs of the batch it is raised on (culture's Batch, above us)."""
+
+    id: int
+    order_id: int
+    sample_id: int
+
 
 # sign(record_type, record_id, content) -> Signature: the view's signing step.
 

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from labtrack.database import utcnow
 from labtrack.extensions import db
-from labtrack.quality.models import Specification, SpecificationTest
-from labtrack.quality.rules.specification import DEFAULT_SPECIFICATION, ResultKind, SpecTest
+from labtrack.qms.models import Specification, SpecificationTest
+from labtrack.qms.rules.specification import DEFAULT_SPECIFICATION, ResultKind, SpecTest
 
 
 def current_specification() -> Specification:

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from labtrack.samples.rules.isbt128 import (
+from labtrack.identity.rules.isbt128 import (
     Din,
     DinError,
     ProductCodeError,

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 
-from labtrack.samples.label_pdf import (
+from labtrack.identity.label_pdf import (
     AUTOLOGOUS_WARNING,
     LABEL_HEIGHT,
     LABEL_WIDTH,
@@ -23,7 +23,7 @@ from labtrack.samples.label_pdf import (
     label_pdf,
     sheet_slots,
 )
-from labtrack.samples.rules.isbt128 import make_din
+from labtrack.identity.rules.isbt128 import make_din
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 DIN = make_din("A9999", 26, 123)  # check character P, flags 85

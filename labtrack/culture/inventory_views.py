@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from labtrack.culture import recall
 from labtrack.errors import ServiceError
 from labtrack.extensions import db
 from labtrack.inventory import inventory
@@ -77,9 +78,9 @@ def _lot_page(item: ReagentLot, status: int = 200, decision_form=None):
     decisions = inventory.LOT_DECISIONS.get(item.status, ())
     decision_form.status.choices = [choice for choice in decision_form.status.choices
                                     if choice.value in decisions]
-    page = list_page(inventory.recall_query(item), cap=None)  # a recall: the exact count
+    page = list_page(recall.recall_query(item), cap=None)  # a recall: the exact count
     return render_template("inventory/lot.html", lot=item, today=lab_today(), page=page,
-                           uses=inventory.lot_uses(item, page.items),
+                           uses=recall.lot_uses(item, page.items),
                            decision_form=decision_form), status
 
 
@@ -139,9 +140,9 @@ def _item_or_404(item_id: int) -> Equipment:
 def _item_page(item: Equipment, status: int = 200, **forms):
     forms = {"calibration_form": CalibrationForm(prefix="cal"),
              "service_form": ServiceStatusForm(prefix="svc"), **forms}
-    page = list_page(inventory.equipment_use_query(item))
+    page = list_page(recall.equipment_use_query(item))
     return render_template("inventory/equipment.html", item=item, today=lab_today(), page=page,
-                           batches=inventory.batches_by_id(s.batch_id for s in page.items),
+                           batches=recall.batches_by_id(s.batch_id for s in page.items),
                            **forms), status
 
 

@@ -14,7 +14,7 @@ from reportlab.pdfbase.pdfmetrics import getAscentDescent, stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from labtrack import pdf  # noqa: F401  (ReportLab settings before any PDF is drawn)
-from labtrack.samples.rules.isbt128 import Din
+from labtrack.identity.rules.isbt128 import Din
 
 LABEL_WIDTH = 50 * mm
 LABEL_HEIGHT = 25 * mm

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from labtrack.quality.rules.specification import (
+from labtrack.qms.rules.specification import (
     DEFAULT_SPECIFICATION,
     InvalidResult,
     ResultKind,

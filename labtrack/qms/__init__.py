@@ -1,0 +1,1 @@
+"""The quality system's records every area uses: specification versions and deviations."""

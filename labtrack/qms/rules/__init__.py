@@ -1,0 +1,1 @@
+"""Pure rules of the quality system: plain Python, no Flask, no database."""
