@@ -6,9 +6,8 @@ import math
 from collections.abc import Sequence
 from xml.sax.saxutils import escape
 
+from labtrack.culture.rules.chart_scale import ChartScale, Point, decades, plotted
 from labtrack.culture.rules.growth import NoProjection, Projection, elapsed_days
-
-Point = tuple[float, float, int]  # (culture day, viable cells, passage)
 
 PASSAGE_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2")
 TARGET_COLOUR = "#c0392b"
@@ -30,23 +29,16 @@ def _day_step(span: float) -> int:
     return next((s for s in (1, 2, 5, 7, 14, 28) if span / s <= 8), 56)
 
 
-class _Frame:
-    """Maps (day, cells) to SVG coordinates: linear days, log10 cells."""
-
-    def __init__(self, width: int, height: int, x_max: float, decades: tuple[int, int]):
-        self.left, self.right = MARGIN_LEFT, width - MARGIN_RIGHT
-        self.top, self.bottom = MARGIN_TOP, height - MARGIN_BOTTOM
-        self.x_max, (self.lo, self.hi) = x_max, decades
-
-    def x(self, day: float) -> float:
-        return self.left + (self.right - self.left) * min(day, self.x_max) / self.x_max
-
-    def y(self, cells: float) -> float:
-        share = (math.log10(cells) - self.lo) / (self.hi - self.lo)
-        return self.bottom - (self.bottom - self.top) * share
+class _Frame(ChartScale):
+    """The SVG chart's scale (y grows downwards), with SVG's point notation."""
 
     def xy(self, day: float, cells: float) -> str:
         return f"{self.x(day):.1f},{self.y(cells):.1f}"
+
+
+def _frame(width: int, height: int, x_max: float, lo: int, hi: int) -> _Frame:
+    return _Frame(MARGIN_LEFT, width - MARGIN_RIGHT, height - MARGIN_BOTTOM, MARGIN_TOP,
+                  x_max, lo, hi)
 
 
 def _svg_open(width: int, height: int, title: str, desc: str) -> list[str]:
@@ -151,7 +143,7 @@ def growth_chart_svg(
     title: str = "Viable cells by culture day",
 ) -> str:
     """The growth chart as an SVG string; the projection starts at the last point (its anchor)."""
-    shown = sorted((p for p in points if p[1] > 0), key=lambda p: p[0])
+    shown = plotted(points)
     if not shown:
         return _empty_svg(width, height, title)
     d0, c0, _ = shown[-1]
@@ -165,9 +157,7 @@ def growth_chart_svg(
     x_max = min(max(reach), d0 + MAX_LOOKAHEAD_DAYS)
     step = _day_step(max(x_max, 1.0))
     x_max = step * math.ceil(max(x_max, 1.0) / step)
-    values = [c for _, c, _ in shown] + [target]
-    lo, hi = math.floor(math.log10(min(values))), math.ceil(math.log10(max(values)))
-    f = _Frame(width, height, x_max, (lo, hi if hi > lo else lo + 1))
+    f = _frame(width, height, x_max, *decades([c for _, c, _ in shown] + [target]))
     desc = (f"Viable cells on a log scale by culture day: {len(shown)} counts, latest "
             f"{cells_label(c0)} on day {d0:g}; target {cells_label(target)}.")
     if days:

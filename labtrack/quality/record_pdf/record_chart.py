@@ -15,6 +15,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus.flowables import Flowable
 
 from labtrack.culture.growth_chart import PASSAGE_COLOURS, TARGET_COLOUR, cells_label
+from labtrack.culture.rules.chart_scale import ChartScale, decades, plotted
 
 FONT, FONT_SIZE = "Vera", 7
 LEFT, RIGHT, TOP, BOTTOM = 44, 12, 14, 28
@@ -47,20 +48,6 @@ class ChartData:
     empty_label: str
 
 
-class _Frame:
-    def __init__(self, width: float, height: float, x_max: float, lo: int, hi: int):
-        self.left, self.right = LEFT, width - RIGHT
-        self.bottom, self.top = BOTTOM, height - TOP
-        self.x_max, self.lo, self.hi = x_max, lo, hi
-
-    def x(self, day: float) -> float:
-        return self.left + (self.right - self.left) * day / self.x_max
-
-    def y(self, cells: float) -> float:
-        share = (math.log10(cells) - self.lo) / (self.hi - self.lo)
-        return self.bottom + (self.top - self.bottom) * share
-
-
 def growth_drawing(chart: ChartData, width: float, height: float) -> GrowthChart:
     """A legible chart: decade grid, day ticks, a line per passage, the dashed target."""
     return GrowthChart(chart, width, height)
@@ -84,7 +71,7 @@ class GrowthChart(Flowable):
         canvas.setLineCap(0)
         canvas.setLineJoin(0)
         labels = _Labels(canvas)
-        shown = sorted((p for p in chart.points if p[1] > 0), key=lambda p: p[0])
+        shown = plotted(chart.points)
         if not shown:
             canvas.setStrokeColor(colors.grey)
             canvas.setLineWidth(1)
@@ -94,10 +81,9 @@ class GrowthChart(Flowable):
                        size=FONT_SIZE + 1)
             labels.draw()
             return
-        values = [c for _, c, _ in shown] + [chart.target]
-        lo, hi = math.floor(math.log10(min(values))), math.ceil(math.log10(max(values)))
         x_max = max(7.0, math.ceil(max(d for d, _, _ in shown) / 7) * 7)
-        frame = _Frame(self.width, self.height, x_max, lo, hi if hi > lo else lo + 1)
+        frame = ChartScale(LEFT, self.width - RIGHT, BOTTOM, self.height - TOP, x_max,
+                           *decades([c for _, c, _ in shown] + [chart.target]))
         _axes(canvas, labels, frame, chart)
         _target(canvas, labels, frame, chart)
         _series(canvas, labels, frame, shown)
@@ -143,7 +129,7 @@ def _stroke(canvas, segments, colour, width: float, dash=None) -> None:
         canvas.setDash()
 
 
-def _axes(canvas, labels: _Labels, f: _Frame, chart: ChartData) -> None:
+def _axes(canvas, labels: _Labels, f: ChartScale, chart: ChartData) -> None:
     canvas.setStrokeColor(colors.grey)
     canvas.setLineWidth(0.5)
     canvas.rect(f.left, f.bottom, f.right - f.left, f.top - f.bottom, stroke=1, fill=0)
@@ -164,7 +150,7 @@ def _axes(canvas, labels: _Labels, f: _Frame, chart: ChartData) -> None:
     labels.add(8, f.top + 4, chart.y_label, "start")
 
 
-def _target(canvas, labels: _Labels, f: _Frame, chart: ChartData) -> None:
+def _target(canvas, labels: _Labels, f: ChartScale, chart: ChartData) -> None:
     y = f.y(chart.target)
     colour = colors.HexColor(TARGET_COLOUR)
     _stroke(canvas, [(f.left, y, f.right, y)], colour, 1, dash=[5, 3])
@@ -172,7 +158,7 @@ def _target(canvas, labels: _Labels, f: _Frame, chart: ChartData) -> None:
                "start", colour)
 
 
-def _series(canvas, labels: _Labels, f: _Frame,
+def _series(canvas, labels: _Labels, f: ChartScale,
             points: Sequence[tuple[float, float, int]]) -> None:
     passages = sorted({p for _, _, p in points})
     for index, passage in enumerate(passages):
