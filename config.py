@@ -66,7 +66,15 @@ class BaseConfig:
     DEFAULT_TOLERANCE_PERCENT = _env_int("DEFAULT_TOLERANCE_PERCENT", 20)
     DOSE_SHELF_LIFE_HOURS = _env_int("DOSE_SHELF_LIFE_HOURS", 24)
     DOSE_STORAGE = _env("DOSE_STORAGE", "Store at 2–8 °C. Do not freeze.")
+    # ISBT 128 product code of the dose (its last two characters, the division, are set
+    # per dose: A0 for the first disc level, B0 for the second, …) and its description.
     PRODUCT_CODE = _env("PRODUCT_CODE", "S1234100")
+    PRODUCT_DESCRIPTION = _env("PRODUCT_DESCRIPTION",
+                               "Autologous bone-marrow MSC, culture-expanded")
+    # Label stocks, width x height in mm: tube and flask labels, and dose labels (three
+    # ISBT 128 linear symbols and the text a clinician checks need the larger stock).
+    LABEL_STOCK = _env("LABEL_STOCK", "50x25")
+    DOSE_LABEL_STOCK = _env("DOSE_LABEL_STOCK", "76x51")
     # Days needed between reaching the target and the procedure (harvest, formulation, QC).
     RELEASE_LEAD_DAYS = _env_int("RELEASE_LEAD_DAYS", 2)
     # Culture protocol (labtrack/culture/rules/protocol.py): day windows are inclusive culture days.

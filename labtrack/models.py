@@ -11,7 +11,7 @@ from labtrack.culture.models import (
     CultureStepLot,
 )
 from labtrack.culture.summary_models import BatchWorklist, OrderStatus, SummaryState
-from labtrack.identity.models import ChainOfIdentityEvent, Sample
+from labtrack.identity.models import ChainOfIdentityEvent, LabelPrint, Sample
 from labtrack.inventory.models import Equipment, ReagentLot
 from labtrack.numbering import Counter
 from labtrack.orders.models import Patient, TreatmentOrder
@@ -21,7 +21,7 @@ from labtrack.quality.models import QcResult, Release
 __all__ = [
     "Administration", "ApiToken", "AuditChainHead", "AuditEvent", "Batch", "BatchWorklist",
     "CellCount", "ChainOfIdentityEvent", "Counter", "CultureStep", "CultureStepEquipment",
-    "CultureStepLot", "Deviation", "Dose", "Equipment", "Notice", "OrderStatus", "Patient",
-    "QcResult", "ReagentLot", "Release", "Sample", "Signature", "Specification",
+    "CultureStepLot", "Deviation", "Dose", "Equipment", "LabelPrint", "Notice", "OrderStatus",
+    "Patient", "QcResult", "ReagentLot", "Release", "Sample", "Signature", "Specification",
     "SpecificationTest", "SummaryState", "TreatmentOrder", "User",
 ]

@@ -18,8 +18,13 @@ class Dose(PkMixin, TimestampMixin, db.Model):
 
     __tablename__ = "dose"
     __table_args__ = (UniqueConstraint("batch_id", "disc_level",
-                                       name="uq_dose_batch_disc_level"),)
+                                       name="uq_dose_batch_disc_level"),
+                      UniqueConstraint("batch_id", "product_code",
+                                       name="uq_dose_batch_product_code"))
 
+    # With its batch's DIN, the ISBT 128 identity of the dose: the division characters
+    # (A0, B0, …) tell the doses of one donation apart (identity/rules/isbt128.py).
+    product_code: Mapped[str] = mapped_column(String(8), nullable=False)
     dose_code: Mapped[str] = mapped_column(String(40), unique=True, nullable=False)
     batch_id: Mapped[int] = mapped_column(ForeignKey("batch.id"), index=True, nullable=False)
     disc_level: Mapped[str] = mapped_column(String(8), nullable=False)

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -24,7 +25,8 @@ from labtrack.culture.rules.states import BatchState
 from labtrack.database import utcnow
 from labtrack.errors import ServiceError
 from labtrack.extensions import db
-from labtrack.identity.label_pdf import LabelData, label_pdf
+from labtrack.identity.label_layout import DoseLabelData, Stock
+from labtrack.identity.printing import LabelJob, LabelKind, PrintRequest, print_job
 from labtrack.identity.rules import isbt128
 from labtrack.inventory import inventory
 from labtrack.orders.rules.disc_levels import level_code
@@ -65,8 +67,14 @@ class LabelSettings:
 
     lab_name: str
     zone: ZoneInfo
-    product_code: str
+    description: str
     storage: str
+    stock: Stock
+
+    @classmethod
+    def from_config(cls, config, zone: ZoneInfo) -> LabelSettings:
+        return cls(config["LAB_NAME"], zone, config["PRODUCT_DESCRIPTION"],
+                   config["DOSE_STORAGE"], Stock.parse(config["DOSE_LABEL_STOCK"]))
 
 
 def _require_technician(acting: User) -> None:
@@ -158,10 +166,12 @@ def formulate(acting: User, batch: Batch, data: FormulationData, tz: ZoneInfo,
     cells = dose_cells(batch, data.cells_per_dose)
     _step(acting, batch, "formulation", data.formulated_at, data, tz, cells=cells)
     expires_at = data.formulated_at + timedelta(hours=shelf_life_hours)
+    base = current_app.config["PRODUCT_CODE"]
     doses = [Dose(dose_code=f"{batch.batch_number}-{level_code(level)}", batch_id=batch.id,
-                  disc_level=level, viable_cells=cells, volume_ml=data.volume_ml,
-                  container=container, formulated_at=data.formulated_at, expires_at=expires_at)
-             for level in batch.order.levels]
+                  product_code=isbt128.dose_product_code(base, index), disc_level=level,
+                  viable_cells=cells, volume_ml=data.volume_ml, container=container,
+                  formulated_at=data.formulated_at, expires_at=expires_at)
+             for index, level in enumerate(batch.order.levels)]
     db.session.add_all(doses)
     db.session.flush()
     batches.change_state(acting, batch, BatchState.AWAITING_RELEASE, _("Doses formulated"))
@@ -177,28 +187,39 @@ def batch_doses(batch: Batch) -> list[Dose]:
                   if d.disc_level in levels else len(levels))
 
 
-def dose_labels(acting: User, batch: Batch, settings: LabelSettings) -> bytes:
-    """One ISBT 128 label per dose (technicians and QA); each print is audited. Commits."""
+def dose_label_data(batch: Batch, dose: Dose, settings: LabelSettings) -> DoseLabelData:
+    """What the dose's label shows and encodes (DIN, its product code, its expiry)."""
+    patient = batch.order.patient
+    return DoseLabelData(
+        din=isbt128.parse_din(batch.sample.din), product_code=dose.product_code,
+        expiry_data=isbt128.expiry_data(dose.expires_at, settings.zone),
+        expiry=_local(dose.expires_at, settings.zone), disc_level=dose.disc_level,
+        description=f"{settings.description} · {dose.container}",
+        patient_identifier=f"{patient.record_number} {patient.display_name}",
+        cells=_("%(cells)s viable cells in %(volume)s mL", cells=millions(dose.viable_cells),
+                volume=format(dose.volume_ml.normalize(), "f")),
+        storage=settings.storage, batch_number=batch.batch_number, lab_name=settings.lab_name)
+
+
+def dose_labels(acting: User, batch: Batch, settings: LabelSettings,
+                request: PrintRequest | None = None) -> bytes:
+    """One ISBT 128 label per dose (technicians and QA), PDF or ZPL; logged and audited,
+    reprints marked. Commits."""
     require_area(acting.role, (Area.BENCH, Area.QUALITY),
                  _("Only lab or QA staff may print dose labels."))
     doses = batch_doses(batch)
     if not doses:
         raise ServiceError(_("This batch has no doses yet."))
-    patient = batch.order.patient
-    labels = [LabelData(
-        din=isbt128.parse_din(batch.sample.din), title=_("Dose %(level)s", level=dose.disc_level),
-        patient_identifier=f"{patient.record_number} {patient.display_name}",
-        batch_number=batch.batch_number, lab_name=settings.lab_name,
-        product_code=settings.product_code, disc_level=dose.disc_level,
-        cells=_("%(cells)s viable cells", cells=millions(dose.viable_cells)),
-        expiry=_local(dose.expires_at, settings.zone), storage=settings.storage)
-        for dose in doses]
-    pdf = label_pdf(labels, "single", title=f"{batch.batch_number} doses")
-    audit.attribute_to(db.session, acting)
+    request = request or PrintRequest()
+    job = LabelJob(LabelKind.DOSE, batch.sample_id, batch.id,
+                   [dose_label_data(batch, dose, settings) for dose in doses],
+                   [dose.id for dose in doses])
+    output = print_job(acting, job, request, f"{batch.batch_number} doses", settings.stock)
     audit.record_event(db.session, "print_label", "batch", batch.id,
-                       {"label": "dose", "count": len(labels), "batch": batch.batch_number})
+                       {"label": "dose", "count": len(doses), "batch": batch.batch_number,
+                        "format": request.format.value})
     db.session.commit()
-    return pdf
+    return output
 
 
 def _local(moment: datetime, zone: ZoneInfo) -> str:

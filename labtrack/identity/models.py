@@ -1,11 +1,11 @@
-"""Bone-marrow samples received against an order, and chain-of-identity events."""
+"""Bone-marrow samples received against an order, chain-of-identity events, the label print log."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from labtrack.accounts.models import User
@@ -55,3 +55,26 @@ class ChainOfIdentityEvent(PkMixin, db.Model):
     expected: Mapped[str] = mapped_column(Text, nullable=False)
     presented: Mapped[str] = mapped_column(Text, nullable=False)
     details: Mapped[str | None] = mapped_column(Text)
+
+
+class LabelPrint(PkMixin, db.Model):
+    """One printing of a label (tube, flask or dose): who, when, which, how many, in what form.
+
+    The label-reconciliation record: a label printed again for the same record is marked
+    a reprint here and says "REPRINT" on the label itself.
+    """
+
+    __tablename__ = "label_print"
+
+    printed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    printed_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), nullable=False)
+    label: Mapped[str] = mapped_column(String(10), nullable=False)  # LabelKind
+    sample_id: Mapped[int] = mapped_column(ForeignKey("sample.id"), index=True, nullable=False)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("batch.id"), index=True)
+    dose_id: Mapped[int | None] = mapped_column(ForeignKey("dose.id"))
+    copies: Mapped[int] = mapped_column(Integer, nullable=False)
+    format: Mapped[str] = mapped_column(String(10), nullable=False)  # LabelFormat
+    dpi: Mapped[int | None] = mapped_column(Integer)
+    reprint: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+    printed_by: Mapped[User] = relationship()

@@ -11,6 +11,7 @@ from flask import (
     flash,
     redirect,
     render_template,
+    request,
     send_file,
     url_for,
 )
@@ -25,6 +26,7 @@ from labtrack.culture.rules.counting import millions
 from labtrack.culture.terms import state_label
 from labtrack.errors import ServiceError
 from labtrack.extensions import db
+from labtrack.identity.printing import MIME_TYPES, PrintRequest
 from labtrack.qms import deviations
 from labtrack.qms.rules.specification import format_number
 from labtrack.quality import release, terms
@@ -139,19 +141,20 @@ def record(batch_number: str):
     return response
 
 
-@bp.route("/batches/<batch_number>/labels.pdf")
+@bp.route("/batches/<batch_number>/labels.<any(pdf, zpl):format_name>")
 @requires_area(Area.BENCH, Area.QUALITY)
-def labels(batch_number: str):
-    """One ISBT 128 label per dose."""
+def labels(batch_number: str, format_name: str = "pdf"):
+    """One ISBT 128 label per dose, as PDF or as ZPL for a 203 or 300 dpi printer."""
     batch = batch_or_404(batch_number)
-    config = current_app.config
-    settings = LabelSettings(config["LAB_NAME"], lab_zone(), config["PRODUCT_CODE"],
-                             config["DOSE_STORAGE"])
+    settings = LabelSettings.from_config(current_app.config, lab_zone())
     try:
-        pdf = dose_labels(current_user, batch, settings)
+        print_request = PrintRequest.read(format_name, request.args.get("layout"),
+                                          request.args.get("dpi", type=int))
+        output = dose_labels(current_user, batch, settings, print_request)
     except ServiceError as error:
         db.session.rollback()
         flash(error.message, "error")
         return redirect(url_for("main.home"))
-    return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
-                     download_name=f"{batch.batch_number}-dose-labels.pdf")
+    return send_file(io.BytesIO(output), mimetype=MIME_TYPES[print_request.format],
+                     as_attachment=True,
+                     download_name=f"{batch.batch_number}-dose-labels.{format_name}")

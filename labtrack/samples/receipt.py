@@ -22,8 +22,9 @@ from labtrack.culture.rules.states import BatchState
 from labtrack.database import utcnow
 from labtrack.errors import ServiceError
 from labtrack.extensions import db
-from labtrack.identity.label_pdf import LAYOUTS, LabelData, label_pdf
+from labtrack.identity.label_layout import LabelData, Stock
 from labtrack.identity.models import ChainOfIdentityEvent, Sample
+from labtrack.identity.printing import LabelJob, LabelKind, PrintRequest, print_job
 from labtrack.identity.rules import isbt128
 from labtrack.orders.models import TreatmentOrder
 from labtrack.qms.models import Deviation
@@ -317,15 +318,13 @@ LABEL_KINDS = ("tube", "flasks")
 MAX_FLASK_LABELS = 40
 
 
-def print_labels(acting: User, sample: Sample, kind: str, layout: str, flasks: int,
-                 lab_name: str) -> bytes:
-    """PDF labels for an accepted sample's tube or culture flasks; audited, commits.
-
-    Reprints are allowed: each one is a separate ``print_label`` event.
-    """
+def print_labels(acting: User, sample: Sample, kind: str, request: PrintRequest, flasks: int,
+                 lab_name: str, stock: Stock | None = None) -> bytes:
+    """Labels for an accepted sample's tube or culture flasks, as PDF or ZPL; logged and
+    audited, commits. Reprints are allowed, marked REPRINT and logged as such."""
     require_area(acting.role, Area.BENCH,
                  _("Only a lab technician may print sample and flask labels."))
-    if kind not in LABEL_KINDS or layout not in LAYOUTS:
+    if kind not in LABEL_KINDS:
         raise ServiceError(_("Unknown kind of label or layout."))
     if kind == "flasks" and not 1 <= flasks <= MAX_FLASK_LABELS:
         raise ServiceError(_("Print between 1 and %(most)d flask labels.",
@@ -334,13 +333,14 @@ def print_labels(acting: User, sample: Sample, kind: str, layout: str, flasks: i
     if batch is None:
         raise ServiceError(_("Labels are printed only for an accepted sample with its batch."))
     labels = _labels(sample, batch, kind, flasks, lab_name)
-    pdf = label_pdf(labels, layout, title=f"{batch.batch_number} {kind}")
-    audit.attribute_to(db.session, acting)
+    job = LabelJob(LabelKind.TUBE if kind == "tube" else LabelKind.FLASK, sample.id, batch.id,
+                   labels, [None] * len(labels))
+    output = print_job(acting, job, request, f"{batch.batch_number} {kind}", stock)
     audit.record_event(db.session, "print_label", "sample", sample.id,
-                       {"label": kind, "layout": layout, "count": len(labels),
-                        "batch": batch.batch_number, "din": sample.din})
+                       {"label": kind, "layout": request.layout, "format": request.format.value,
+                        "count": len(labels), "batch": batch.batch_number, "din": sample.din})
     db.session.commit()
-    return pdf
+    return output
 
 
 def _labels(sample: Sample, batch: Batch, kind: str, flasks: int,

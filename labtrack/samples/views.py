@@ -18,10 +18,15 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from labtrack.culture import harvest
 from labtrack.errors import ServiceError
 from labtrack.extensions import db
+from labtrack.identity import printing
+from labtrack.identity.label_layout import Stock
+from labtrack.identity.printing import MIME_TYPES, PrintRequest
 from labtrack.identity.rules import isbt128
 from labtrack.identity.rules.isbt128 import as_din
+from labtrack.identity.terms import label_kind_label
 from labtrack.orders import orders
 from labtrack.orders.models import TreatmentOrder
 from labtrack.orders.terms import authorisation_message
@@ -37,6 +42,7 @@ from labtrack.web.templating import lab_now, lab_today
 
 bp = Blueprint("samples", __name__, url_prefix="/samples")
 bp.add_app_template_filter(sample_status_label, "sample_status")
+bp.add_app_template_filter(label_kind_label, "label_kind")
 bp.add_app_template_filter(as_din, "as_din")
 
 
@@ -144,23 +150,31 @@ def detail(din: str):
         failed_rules=[failed_rule_message(rule) for rule in samples.failed_rules_of(sample)],
         deviation=samples.acceptance_deviation(sample),
         can_print=batch is not None and may_use(current_user.role, Area.BENCH),
-        max_flasks=samples.MAX_FLASK_LABELS)
+        max_flasks=samples.MAX_FLASK_LABELS,
+        prints=printing.prints_of(batch.id) if batch else [],
+        dose_levels={dose.id: dose.disc_level for dose in harvest.batch_doses(batch)}
+        if batch else {})
 
 
-@bp.route("/<din>/labels/<kind>.pdf")
+@bp.route("/<din>/labels/<kind>.<any(pdf, zpl):format_name>")
 @requires_area(Area.BENCH)
-def labels(din: str, kind: str):
+def labels(din: str, kind: str, format_name: str):
+    """The tube's or the flasks' labels as PDF (single or A4 sheet) or ZPL (203 or 300 dpi)."""
     sample = _sample_or_404(din)
     if kind not in samples.LABEL_KINDS:
         abort(404)
-    layout = request.args.get("layout", "single")
     flasks = request.args.get("flasks", 0, type=int) if kind == "flasks" else 1
+    config = current_app.config
     try:
-        pdf = samples.print_labels(current_user, sample, kind, layout, flasks,
-                                   current_app.config["LAB_NAME"])
+        print_request = PrintRequest.read(format_name, request.args.get("layout"),
+                                          request.args.get("dpi", type=int))
+        output = samples.print_labels(current_user, sample, kind, print_request, flasks,
+                                      config["LAB_NAME"], Stock.parse(config["LABEL_STOCK"]))
     except ServiceError as error:
         db.session.rollback()
         flash(error.message, "error")
         return redirect(url_for("samples.detail", din=sample.din))
-    return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
-                     download_name=f"{kind}-labels-{sample.din}-{layout}.pdf")
+    suffix = print_request.layout if format_name == "pdf" else f"{print_request.dpi}dpi"
+    return send_file(io.BytesIO(output), mimetype=MIME_TYPES[print_request.format],
+                     as_attachment=True,
+                     download_name=f"{kind}-labels-{sample.din}-{suffix}.{format_name}")

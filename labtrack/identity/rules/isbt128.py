@@ -15,6 +15,7 @@ PRODUCT_CODE_IDENTIFIER = "=<"
 EXPIRY_IDENTIFIER = "&>"
 CELLULAR_THERAPY_PREFIX = "S"
 AUTOLOGOUS_USE_ONLY = "1"
+DIVISIONS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 _FACILITY = re.compile(r"[A-NP-Z1-9][0-9]{4}")
 _YEAR = re.compile(r"[0-9]{2}")
@@ -225,6 +226,24 @@ def parse_product_code(text: str) -> str:
 def product_code_data(code: str) -> str:
     """Data structure 003 for a barcode: ``=<`` + the 8-character product code."""
     return PRODUCT_CODE_IDENTIFIER + parse_product_code(code)
+
+
+def dose_product_code(base: str, index: int) -> str:
+    """The product code of the ``index``-th dose (0, 1, …) divided from one donation.
+
+    The division characters (the last two) tell the doses apart: ``A0`` for the first,
+    ``B0`` for the second, as ST-001 divides a product into A, B, C… with no subdivision (0).
+    """
+    code = parse_product_code(base)
+    if not 0 <= index < len(DIVISIONS):
+        raise ProductCodeError(f"A donation divides into at most {len(DIVISIONS)} doses.",
+                               "division")
+    return f"{code[:6]}{DIVISIONS[index]}0"
+
+
+def division_of(code: str) -> str:
+    """The two division characters of a product code, e.g. ``A0``."""
+    return parse_product_code(code)[6:]
 
 
 def is_cellular_therapy(code: str) -> bool:

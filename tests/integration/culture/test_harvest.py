@@ -1,6 +1,8 @@
 """Harvest, formulation into one dose per disc level, and dose labels."""
 
 import io
+import re
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
@@ -103,14 +105,16 @@ def test_only_a_harvested_batch_is_formulated(app):
 
 def test_dose_labels_carry_product_code_level_cells_expiry_and_storage(app):
     batch = builders.formulated_batch()
-    settings = LabelSettings("Cell Therapy Unit", lab_zone(), "S1234100", "Store at 2–8 °C.")
+    settings = replace(LabelSettings.from_config(app.config, lab_zone()),
+                       storage="Store at 2–8 °C.")
     pdf = harvest.dose_labels(builders.user("technician"), batch, settings)
     pages = PdfReader(io.BytesIO(pdf)).pages
     assert len(pages) == 2
     text = pages[0].extract_text()
     dose = harvest.batch_doses(batch)[0]
     local = dose.expires_at.astimezone(lab_zone())
-    for expected in ("S1234100", "L4-L5", "20 × 10^6 viable cells", batch.batch_number,
+    assert re.search(r"20 × 10\s*6\s*viable cells in 2 mL", text)  # 10⁶, the 6 raised
+    for expected in ("S1234 1 A0", "L4-L5", batch.batch_number,
                      f"{local:%Y-%m-%d %H:%M} {local.tzname()}", "Store at 2–8 °C.",
                      batch.order.patient.record_number):
         assert expected in text, expected

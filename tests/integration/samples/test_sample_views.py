@@ -339,6 +339,7 @@ def test_the_scan_box_opens_a_dose(bench, app):
     batch = builders.batch(order)
     now = utcnow()
     db.session.add(Dose(dose_code="MSCDOSE-L4L5", batch_id=batch.id, disc_level="L4-L5",
+                        product_code="S12341A0",
                         viable_cells=20_000_000, volume_ml=Decimal("2.00"),
                         container="1 mL syringe", formulated_at=now,
                         expires_at=now + timedelta(hours=24)))
