@@ -9,8 +9,11 @@ When the last dose of a batch is recorded, the system completes the batch.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
+from typing import NoReturn
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -18,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from labtrack.accounts.models import User
 from labtrack.audit import capture as audit
+from labtrack.clinic import bedside_scan
 from labtrack.clock import CLOCK_SKEW
 from labtrack.culture import batches
 from labtrack.culture.dose_models import Administration, Dose
@@ -148,20 +152,29 @@ def _require_treating(acting: User, patient: Patient) -> None:
                                  patient=patient.display_name))
 
 
-def verify(acting: User, wristband: str, dose_code: str, disc_level: str,
+def verify(acting: User, wristband: str, dose_scans: str | Sequence[str], disc_level: str,
            at: datetime | None = None) -> Verified:
-    """Check a scanned dose for the patient and disc level; refusals are recorded, committed."""
+    """Check the dose the scans name (a Data Matrix, a DIN and a product code, or a typed
+    dose code) for the patient and disc level; refusals are recorded, committed.
+
+    Raises ``AwaitingScan`` when a DIN or product code came alone: scan the other.
+    """
     _require_clinician(acting)
     patient, level = _patient(wristband), _level(disc_level)
     _require_treating(acting, patient)
     at = at or utcnow()
-    dose = find_dose(dose_code)
+    texts = [dose_scans] if isinstance(dose_scans, str) else list(dose_scans)
+    texts = [clean_scan(text) for text in texts if clean_scan(text)] or [""]
+    refuse = partial(_refuse, acting, patient=patient, level=level,
+                     presented_code=" + ".join(texts))
+    identity = bedside_scan.identify(texts, patient, refuse)
+    dose = (find_dose(identity.dose_code) if identity.dose_code
+            else bedside_scan.find_labelled(identity))
     if dose is None:
-        _refuse(acting, "unknown_dose", patient, level, clean_scan(dose_code), None, _(
-            "No dose has the code %(code)s. Do not administer: check the label.",
-            code=clean_scan(dose_code) or "—"))
+        refuse("unknown_dose", links=None, message=bedside_scan.unknown_dose_message(identity))
     batch = db.session.get(Batch, dose.batch_id)
     order = batch.order
+    bedside_scan.check_label_expiry(identity, dose, partial(refuse, links=(order, batch, dose)))
     _check_dose(acting, patient, level, dose, batch, order, at)
     return Verified(patient, dose, batch, order, level)
 
@@ -200,13 +213,16 @@ def _administration_of(dose: Dose) -> Administration | None:
 
 
 def _refuse(acting: User, code: str, patient: Patient, level: str, presented_code: str,
-            links: tuple | None, message: str) -> None:
+            links: tuple | None, message: str) -> NoReturn:
     """Record the refused check as a chain-of-identity event, commit, and raise."""
     order, batch, dose = links or (None, None, None)
     presented = presented_code or "—"
     if order is not None:
-        presented = f"{presented} ({order.patient.record_number}, {dose.disc_level}, " \
-                    f"batch {batch.batch_number})"
+        what = ", ".join(part for part in (order.patient.record_number,
+                                           dose.disc_level if dose else None,
+                                           f"batch {batch.batch_number}" if batch else None)
+                         if part)
+        presented = f"{presented} ({what})"
     samples.record_identity_event(
         acting, f"administration_{code}", f"{patient.record_number} {patient.display_name}, "
         f"{level}", presented, order_id=order.id if order else None,

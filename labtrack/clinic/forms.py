@@ -39,10 +39,13 @@ class DoseScanForm(FlaskForm):
     """Step 2: the disc level being treated, then scan the dose label."""
 
     wristband = HiddenField(validators=[DataRequired(), Length(max=64)])
+    held = HiddenField(validators=[Optional(), Length(max=64)])  # a DIN or product code alone
     disc_level = SelectField(_l("Disc level being treated"), choices=[],
                              validators=[DataRequired()], validate_choice=False)
     dose_code = StringField(_l("Dose label"), validators=[DataRequired(), Length(max=64)],
-                            description=_l("Scan the dose label; the scanner's Enter checks it."),
+                            description=_l("Scan the dose label's 2-D code, or its DIN and "
+                                           "product code one after the other; the scanner's "
+                                           "Enter checks it. Or type the dose code."),
                             render_kw=SCAN)
 
 

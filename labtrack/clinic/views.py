@@ -16,6 +16,7 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from labtrack.clinic import administration, readiness, summaries, timeline
+from labtrack.clinic.bedside_scan import AwaitingScan
 from labtrack.clinic.forms import (
     ALL,
     MINE,
@@ -31,6 +32,7 @@ from labtrack.clinic.rules.readiness import Status
 from labtrack.clinic.terms import readiness_alert, readiness_label, timeline_stage_label
 from labtrack.database import utcnow
 from labtrack.errors import ServiceError
+from labtrack.extensions import db
 from labtrack.orders import orders
 from labtrack.orders.models import Patient
 from labtrack.orders.rules.disc_levels import DISC_LEVELS
@@ -41,6 +43,7 @@ from labtrack.web.security import require_patient_access, requires_area
 from labtrack.web.templating import lab_zone
 
 bp = Blueprint("clinic", __name__)
+MAX_ID = 2**31 - 1  # larger ids exist in no table (and overflow SQLite's integer)
 bp.add_app_template_global(Status, "ReadinessStatus")
 
 STATUS_TONES = {
@@ -112,22 +115,23 @@ def administer():
     if form.validate_on_submit():
         patient = administration.find_patient_by_wristband(form.wristband.data)
         if patient is not None:
-            return redirect(url_for("clinic.administer_patient",
-                                    record_number=patient.record_number))
+            return redirect(url_for("clinic.administer_patient", patient_id=patient.id))
         form.wristband.errors = [_("No patient has this wristband identifier. Scan it again.")]
         form.wristband.raw_data, form.wristband.data = None, ""
         return render_template("clinic/wristband.html", form=form), 404
     return render_template("clinic/wristband.html", form=form)
 
 
-def _patient_or_404(record_number: str) -> Patient:
-    patient = administration.find_patient_by_wristband(record_number) or abort(404)
+def _patient_or_404(patient_id: int) -> Patient:
+    """The patient by LabTrack's own id: record numbers stay out of URLs and logs."""
+    patient = (db.session.get(Patient, patient_id) if patient_id <= MAX_ID else None) \
+        or abort(404)
     require_patient_access(patient)
     return patient
 
 
 def _scan_page(patient: Patient, refusal: str | None = None, level: str | None = None,
-               status: int = 200):
+               status: int = 200, prompt: str | None = None, held: str | None = None):
     """The patient's doses and an empty, focused dose scan field."""
     now = utcnow()
     doses = administration.patient_doses(patient)
@@ -135,32 +139,38 @@ def _scan_page(patient: Patient, refusal: str | None = None, level: str | None =
         level for level in DISC_LEVELS
         if any(level in order.levels for order in orders.patient_orders(patient))]
     chosen = level if level in levels else administration.next_level(doses, now)
-    form = DoseScanForm(formdata=None, wristband=patient.record_number, disc_level=chosen)
+    form = DoseScanForm(formdata=None, wristband=patient.record_number, disc_level=chosen,
+                        held=held)
     form.disc_level.choices = [SelectChoice(value, value) for value in levels or DISC_LEVELS]
     return render_template("clinic/patient.html", patient=patient, doses=doses, form=form,
-                           refusal=refusal, now=now), status
+                           refusal=refusal, prompt=prompt, now=now), status
 
 
-@bp.route("/administer/<record_number>")
+@bp.route("/administer/<int:patient_id>")
 @requires_area(Area.CLINIC)
-def administer_patient(record_number: str):
+def administer_patient(patient_id: int):
     """Step 2: the patient's doses; choose the disc level and scan a dose label."""
-    return _scan_page(_patient_or_404(record_number))
+    return _scan_page(_patient_or_404(patient_id))
 
 
-@bp.route("/administer/<record_number>/check", methods=["POST"])
+@bp.route("/administer/<int:patient_id>/check", methods=["POST"])
 @requires_area(Area.CLINIC)
-def check_dose(record_number: str):
-    """Check the scanned dose; show the confirmation, or the refusal."""
-    patient = _patient_or_404(record_number)
+def check_dose(patient_id: int):
+    """Check the scanned dose; show the confirmation, the refusal, or ask for the other
+    half of a label scanned as two linear symbols."""
+    patient = _patient_or_404(patient_id)
     form = DoseScanForm()
     form.disc_level.choices = [SelectChoice(value, value) for value in DISC_LEVELS]
     if not form.validate_on_submit():
         return _scan_page(patient, _("The scan could not be read: scan the dose label again."),
                           form.disc_level.data, 400)
+    scans = [scan for scan in (form.held.data, form.dose_code.data) if scan]
     try:
-        verified = administration.verify(current_user, form.wristband.data, form.dose_code.data,
+        verified = administration.verify(current_user, form.wristband.data, scans,
                                          form.disc_level.data)
+    except AwaitingScan as waiting:
+        return _scan_page(patient, level=form.disc_level.data, prompt=waiting.message,
+                          held=waiting.held)
     except ServiceError as error:
         return _scan_page(patient, error.message, form.disc_level.data, 422)
     confirm = ConfirmAdministrationForm(formdata=None, wristband=form.wristband.data,
@@ -170,11 +180,11 @@ def check_dose(record_number: str):
                            level=verified.disc_level, form=confirm, now=utcnow())
 
 
-@bp.route("/administer/<record_number>/record", methods=["POST"])
+@bp.route("/administer/<int:patient_id>/record", methods=["POST"])
 @requires_area(Area.CLINIC)
-def record(record_number: str):
+def record(patient_id: int):
     """Step 3: record the administration of the verified dose."""
-    patient = _patient_or_404(record_number)
+    patient = _patient_or_404(patient_id)
     form = ConfirmAdministrationForm()
     if not form.validate_on_submit():
         dose = administration.find_dose(form.dose_code.data or "")
@@ -196,4 +206,4 @@ def record(record_number: str):
         return _scan_page(patient, error.message, form.disc_level.data, 422)
     flash(_("Dose %(code)s recorded as administered into %(level)s.",
             code=given.dose.dose_code, level=given.disc_level), "success")
-    return redirect(url_for("clinic.administer_patient", record_number=patient.record_number))
+    return redirect(url_for("clinic.administer_patient", patient_id=patient.id))

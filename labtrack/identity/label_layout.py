@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from reportlab.graphics.barcode.code128 import Code128
 from reportlab.pdfbase.pdfmetrics import getAscentDescent
 
 from labtrack.identity.datamatrix import datamatrix_modules
@@ -73,6 +74,11 @@ class Bars:
     def quiet(self) -> float:
         return CODE128_QUIET_MODULES * self.module
 
+    @property
+    def modules(self) -> int:
+        """The symbol's width in modules, quiet zones not included."""
+        return round(Code128(self.data, barWidth=1, quiet=0).width)
+
 
 @dataclass(frozen=True)
 class Matrix:
@@ -107,6 +113,31 @@ class Line:
 class Layout:
     stock: Stock
     items: tuple = field(default_factory=tuple)
+
+    def overflows(self) -> list[str]:
+        """What does not fit on the stock (empty when everything does), in mm."""
+        problems = []
+        for item in self.items:
+            left, top, right, bottom = extent(item)
+            if left < 0 or top < 0 or right > self.stock.width or bottom > self.stock.height:
+                name = getattr(item, "data", None) or item.text
+                problems.append(f"{type(item).__name__} {name!r} spans {left:.1f}-{right:.1f}"
+                                f" × {top:.1f}-{bottom:.1f} mm")
+        return problems
+
+
+def extent(item) -> tuple[float, float, float, float]:
+    """(left, top, right, bottom) in mm of a layout item, a Code 128's quiet zones included."""
+    if isinstance(item, Bars):
+        width = item.modules * item.module
+        return item.x - item.quiet, item.y, item.x + width + item.quiet, item.y + item.height
+    if isinstance(item, Matrix):
+        return item.x, item.y, item.x + item.side, item.y + item.side
+    width = width_of(item.text, item.font, item.size) / points(1)
+    left = item.x - width / 2 if item.centred else item.x
+    descent = 0.25 * item.size / points(1)  # Helvetica's descent: about a quarter em
+    return (left, item.baseline - cap_height(item.font, item.size), left + width,
+            item.baseline + descent)
 
 
 @dataclass(frozen=True)
@@ -252,7 +283,7 @@ def dose_layout(label: DoseLabelData, stock: Stock = DOSE_STOCK) -> Layout:
     ]
     if label.reprint:
         items.append(Line(REPRINT, right + column / 2, 29.6, 9, BOLD, column, centred=True))
-    items += stacked([(label.description, BOLD, 6.5), (label.patient_identifier, BOLD, 7.5),
+    items += stacked([(label.description, BOLD, 6.5, 2), (label.patient_identifier, BOLD, 7.5),
                       (AUTOLOGOUS_WARNING, BOLD, 7.5), (label.cells, REGULAR, 7),
                       (label.storage, BOLD, 6, 2),
                       (_joined(f"Batch {label.batch_number}", label.lab_name), REGULAR, 5)],

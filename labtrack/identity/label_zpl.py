@@ -112,8 +112,9 @@ def _line(line: Line, dpi: int) -> list[str]:
         rise = line.size * SUPERSCRIPT_RISE * POINT_MM if run.superscript else 0
         # The first run ends exactly where the next begins, whatever the printer's font.
         justify, room = ("R", run_width) if index == 0 else ("L", line.x + line.room - cursor)
-        fields.append(_text_field(run.text, cursor, top + (line.size - size) * POINT_MM - rise,
-                                  size, max(room, run_width), justify, dpi))
+        run_top = top + cap_height(line.font, line.size) - cap_height(line.font, size) - rise
+        fields.append(_text_field(run.text, cursor, run_top, size, max(room, run_width),
+                                  justify, dpi))
         cursor += run_width
     return fields
 

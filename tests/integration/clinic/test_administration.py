@@ -163,8 +163,13 @@ def scan_patient(client, batch):
                                             "wristband": wristband(batch)})
 
 
+def patient_url(batch) -> str:
+    """The patient's scan page: LabTrack's id for the patient, never the record number."""
+    return f"/administer/{batch.order.patient_id}"
+
+
 def scan_dose(client, batch, code, level):
-    url = f"/administer/{wristband(batch)}"
+    url = patient_url(batch)
     page = client.get(url)
     return client.post(f"{url}/check", data={
         "csrf_token": csrf_token_from(page), "wristband": wristband(batch),
@@ -175,7 +180,8 @@ def test_scanning_wristband_then_dose_records_the_administration(client, clinici
     login(client, clinician.username)
     found = scan_patient(client, released)
     assert found.status_code == 302
-    assert found.headers["Location"].endswith(f"/administer/{wristband(released)}")
+    assert found.headers["Location"].endswith(patient_url(released))
+    assert wristband(released) not in found.headers["Location"]
     page = client.get(found.headers["Location"]).get_data(as_text=True)
     assert "autofocus" in page and 'name="dose_code"' in page
     dose = doses_of(released)["L4-L5"]
@@ -183,7 +189,7 @@ def test_scanning_wristband_then_dose_records_the_administration(client, clinici
     assert checked.status_code == 200
     confirm = checked.get_data(as_text=True)
     assert 'data-testid="verified"' in confirm and dose.dose_code in confirm
-    recorded = client.post(f"/administer/{wristband(released)}/record", data={
+    recorded = client.post(f"{patient_url(released)}/record", data={
         "csrf_token": csrf_token_from(checked), "wristband": wristband(released),
         "disc_level": "L4-L5", "dose_code": dose.dose_code, "notes": "Uneventful"})
     assert recorded.status_code == 302
@@ -212,6 +218,8 @@ def test_an_unknown_wristband_is_shown_and_other_roles_are_kept_out(client, make
     assert response.status_code == 404
     assert "No patient has this wristband" in response.get_data(as_text=True)
     assert client.get("/administer/NO-SUCH-PATIENT").status_code == 404
+    assert client.get("/administer/999999").status_code == 404
+    assert client.get("/administer/99999999999999999999").status_code == 404
     client.post("/logout", data={"csrf_token": csrf_token_from(client.get("/administer"))})
     login(client, make_user("technician").username)
     assert client.get("/administer").status_code == 403

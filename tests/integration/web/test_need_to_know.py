@@ -33,7 +33,7 @@ def _pages(order, batch) -> list[str]:
     patient = order.patient
     return [f"/batches/{batch.batch_number}", f"/orders/{order.order_number}",
             f"/orders/{order.order_number}/authorisation", f"/patients/{patient.id}",
-            f"/administer/{patient.record_number}"]
+            f"/administer/{patient.id}"]
 
 
 def _api(order, batch) -> list[str]:
