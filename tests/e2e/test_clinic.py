@@ -10,12 +10,14 @@ import pytest
 from labtrack.accounts import users as accounts
 from labtrack.audit.capture import SYSTEM, set_actor
 from labtrack.clinic.readiness import ReadinessFilter, ReadinessSettings, readiness_list
-from labtrack.culture import harvest
+from labtrack.clock import zone_of
+from labtrack.culture import batches, harvest
 from labtrack.demo.lab import CULTURES
 from labtrack.demo.seed import DEMO_ACCOUNTS
 from labtrack.extensions import db
 from tests import builders
 from tests.e2e.conftest import expect, sign_in
+from tests.label_scans import rasterise_pages, scan_page
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -34,7 +36,8 @@ def _released_order(live_server) -> dict:
         builders.release(batch)
         doses = {dose.disc_level: dose.dose_code for dose in harvest.batch_doses(batch)}
         facts = {"order": order.order_number, "wristband": order.patient.record_number,
-                 "name": order.patient.display_name, "doses": doses}
+                 "name": order.patient.display_name, "doses": doses,
+                 "batch": batch.batch_number}
         db.session.remove()
     return facts
 
@@ -124,3 +127,43 @@ def test_a_dose_for_another_patient_is_refused_on_screen(page: Page, live_server
     expect(refusal).to_contain_text("WRONG PATIENT")
     expect(refusal).to_contain_text(mine["name"])
     expect(page.get_by_test_id("administered")).to_have_text(["—", "—"])
+
+
+def _printed_labels(live_server, batch_number: str, folder) -> dict[str, dict]:
+    """Each dose label as printed (PDF, 203 dpi) and read back by zbar and zxing-cpp."""
+    with live_server.app.app_context():
+        set_actor(db.session, SYSTEM)
+        batch = batches.find_batch(batch_number)
+        settings = harvest.LabelSettings.from_config(live_server.app.config,
+                                                     zone_of(live_server.app.config))
+        pdf = harvest.dose_labels(builders.user("technician"), batch, settings)
+        levels = {dose.product_code: dose.disc_level for dose in harvest.batch_doses(batch)}
+        db.session.remove()
+    labels = {}
+    for image in rasterise_pages(pdf, 203, folder):
+        symbols = scan_page(image)
+        code = next(text for text in symbols["code128"] if text.startswith("=<"))
+        labels[levels[code[2:]]] = symbols
+    return labels
+
+
+def test_the_bedside_takes_what_a_scanner_reads_off_the_printed_labels(page: Page, live_server,
+                                                                       tmp_path):
+    released = _released_order(live_server)
+    labels = _printed_labels(live_server, released["batch"], tmp_path)
+    sign_in(page, CLINICIAN.username, CLINICIAN.password)
+    page.goto("/administer")
+    _scan(page, released["wristband"])
+    expect(page.get_by_label("Disc level being treated")).to_have_value("L4-L5")
+
+    _scan(page, labels["L5-S1"]["datamatrix"][0])  # the other level's syringe, its 2-D code
+    expect(page.get_by_test_id("refusal")).to_contain_text("WRONG DISC LEVEL")
+
+    mine = labels["L4-L5"]["code128"]
+    _scan(page, next(text for text in mine if text.startswith("=A")))  # the DIN's bars first
+    expect(page.get_by_test_id("scan-prompt")).to_contain_text("Now scan the product code")
+    expect(page.get_by_label("Dose label")).to_have_value("")
+    expect(page.get_by_label("Dose label")).to_be_focused()
+    _scan(page, next(text for text in mine if text.startswith("=<")))
+    expect(page.get_by_test_id("verified")).to_contain_text("Checked: this dose may be given")
+    expect(page.get_by_test_id("verified-level")).to_have_text("L4-L5")

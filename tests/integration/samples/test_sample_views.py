@@ -9,6 +9,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from labtrack.audit.models import AuditEvent
+from labtrack.culture import harvest
 from labtrack.culture.dose_models import Dose
 from labtrack.culture.models import Batch
 from labtrack.database import utcnow
@@ -16,7 +17,7 @@ from labtrack.extensions import db
 from labtrack.identity.models import ChainOfIdentityEvent, Sample
 from labtrack.identity.rules import isbt128
 from labtrack.qms.models import Deviation
-from labtrack.web.templating import batch_url
+from labtrack.web.templating import batch_url, lab_zone
 from tests import builders
 from tests.helpers import csrf_token_from
 from tests.integration.bench_forms import fold_answers, lab_time_at
@@ -313,6 +314,12 @@ def test_the_sample_page_accepts_any_din_form(bench):
 
 # --- scan box ----------------------------------------------------------------------------
 
+def scan_box(client, code: str):
+    """Scan into the header's scan box: the code is posted with the page's CSRF token."""
+    token = csrf_token_from(client.get("/scan"))
+    return client.post("/scan", data={"code": code, "csrf_token": token})
+
+
 def _batch_page(app, batch) -> str:
     """The batch page (batches.detail once it exists, else the sample page)."""
     with app.test_request_context():
@@ -324,12 +331,12 @@ def test_the_scan_box_opens_samples_batches_and_orders(bench, app):
     batch = builders.receive(order, din=DIN.text).batch
     sample_url = f"/samples/{DIN.text}"
     for code in (DIN.barcode_data, DIN.text, DIN.keyboard_entry, DIN.text.lower()):
-        response = client.get("/scan", query_string={"code": code})
-        assert response.status_code == 302 and response.headers["Location"] == sample_url, code
-    by_batch = client.get("/scan", query_string={"code": batch.batch_number.lower()})
-    assert by_batch.status_code == 302
+        response = scan_box(client, code)
+        assert response.status_code == 303 and response.headers["Location"] == sample_url, code
+    by_batch = scan_box(client, batch.batch_number.lower())
+    assert by_batch.status_code == 303
     assert by_batch.headers["Location"] == _batch_page(app, batch)
-    by_order = client.get("/scan", query_string={"code": f" {order.order_number} "})
+    by_order = scan_box(client, f" {order.order_number} ")
     assert by_order.headers["Location"] == f"/orders/{order.order_number}"
     assert 'data-testid="scan-box"' in _text(client.get("/samples/awaiting"))
 
@@ -344,8 +351,8 @@ def test_the_scan_box_opens_a_dose(bench, app):
                         container="1 mL syringe", formulated_at=now,
                         expires_at=now + timedelta(hours=24)))
     db.session.commit()
-    response = client.get("/scan", query_string={"code": "mscdose-l4l5"})
-    assert response.status_code == 302
+    response = scan_box(client, "mscdose-l4l5")
+    assert response.status_code == 303
     location = response.headers["Location"]
     if "doses.detail" in app.view_functions:  # the dose page, if it takes dose_code
         assert "MSCDOSE-L4L5" in location or location == _batch_page(app, batch)
@@ -353,11 +360,25 @@ def test_the_scan_box_opens_a_dose(bench, app):
         assert location == _batch_page(app, batch)
 
 
+def test_a_dose_labels_2d_code_opens_its_dose_and_a_product_code_alone_is_explained(bench, app):
+    client, order = bench
+    batch = builders.formulated_batch(order)
+    dose = harvest.batch_doses(batch)[1]
+    settings = harvest.LabelSettings.from_config(app.config, lab_zone())
+    label = harvest.dose_label_data(batch, dose, settings)
+    response = scan_box(client, label.compound)
+    assert response.status_code == 303
+    assert response.headers["Location"] == _batch_page(app, batch)
+    assert label.compound not in response.headers["Location"]
+    html = _text(scan_box(client, "=<" + dose.product_code))
+    assert "does not say which donation" in html
+
+
 @pytest.mark.parametrize("code", ["garbage", "=", "=A9999", "%_%", "<script>x</script>",
                                   "A999926999999", "ORD99-9999", "ß" * 500, "'; DROP TABLE x"])
 def test_unknown_codes_say_no_record_matches(bench, code):
     client, _ = bench
-    response = client.get("/scan", query_string={"code": code})
+    response = scan_box(client, code)
     html = _text(response)
     assert response.status_code == 404
     assert "No record matches" in html and "<script>x" not in html
@@ -367,7 +388,7 @@ def test_unknown_codes_say_no_record_matches(bench, code):
 def test_a_misread_din_check_is_explained(bench):
     client, _ = bench
     wrong = DIN.text + ("0" if DIN.check_character != "0" else "1")
-    html = _text(client.get("/scan", query_string={"code": wrong}))
+    html = _text(scan_box(client, wrong))
     assert "No record matches" in html and "The check character does not match" in html
     assert client.get("/scan").status_code == 200
 
@@ -376,8 +397,8 @@ def test_the_scan_box_respects_roles(signed_in):
     order = builders.order()
     builders.receive(order, din=DIN.text)
     client, _ = signed_in("clinician")
-    response = client.get("/scan", query_string={"code": DIN.barcode_data})
-    assert response.status_code == 302
+    response = scan_box(client, DIN.barcode_data)
+    assert response.status_code == 303
     assert client.get(response.headers["Location"]).status_code == 403
 
 
@@ -403,5 +424,6 @@ def test_no_csrf_token_no_sign_in_unknown_order_and_empty_lists(bench, app):
     assert "No sample has been received yet." in _text(bench_client.get("/samples"))
     assert bench_client.get("/samples/receive/ORD00-0000").status_code == 404
     anonymous = app.test_client()
-    assert anonymous.get("/scan?code=x").status_code == 302
+    assert anonymous.get("/scan").status_code == 302
+    assert anonymous.post("/scan", data={"code": "x"}).status_code in (302, 400)
     assert anonymous.get(f"/samples/receive/{order.order_number}").status_code == 302
