@@ -73,7 +73,7 @@ class ReceiptForm(FlaskForm):
             raise ValidationError(_l("Scan or type the DIN, or tick “generate one”."))
         if text:
             try:
-                isbt128.parse_din(text)
+                isbt128.parse_entered_din(text)
             except isbt128.DinError as error:
                 raise ValidationError(din_error_message(error)) from None
 

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, exists, func, select
+from sqlalchemy.exc import IntegrityError
 
 from labtrack import numbering
 from labtrack.accounts.models import User
@@ -155,19 +156,33 @@ def record_identity_event(acting: User | None, kind: str, expected: str, present
 
 
 def _din_for(text: str | None, facility_id: str, now: datetime) -> isbt128.Din:
-    if (text or "").strip():
-        try:
-            din = isbt128.parse_din(text)
-        except isbt128.DinError as error:
-            raise ServiceError(din_error_message(error), field="din") from None
-    else:
-        year = numbering.lab_year(now)
-        sequence = numbering.next_value(f"din:{facility_id}:{year}")
-        din = isbt128.make_din(facility_id, year, sequence)
-    if db.session.scalar(select(func.count()).select_from(Sample).where(Sample.din == din.text)):
+    if not (text or "").strip():
+        return _generated_din(facility_id, now)
+    try:
+        din = isbt128.parse_entered_din(text)
+    except isbt128.DinError as error:
+        raise ServiceError(din_error_message(error), field="din") from None
+    if _din_in_use(din):
         raise ServiceError(_("DIN %(din)s is already in use: a DIN is unique forever.",
                              din=din.grouped), field="din")
     return din
+
+
+def _din_in_use(din: isbt128.Din) -> bool:
+    return bool(db.session.scalar(select(func.count()).select_from(Sample)
+                                  .where(Sample.din == din.text)))
+
+
+def _generated_din(facility_id: str, now: datetime) -> isbt128.Din:
+    """The next DIN of the lab's year that no sample has: numbers a tube brought with it
+    (typed or scanned at an earlier receipt) are skipped, never handed out again."""
+    year = numbering.lab_year(now)
+    for _attempt in range(MAX_DIN_SKIPS):
+        din = isbt128.make_din(facility_id, year,
+                               numbering.next_value(f"din:{facility_id}:{year}"))
+        if not _din_in_use(din):
+            return din
+    raise ServiceError(_("No free DIN was found: scan or type the tube's DIN."), field="din")
 
 
 def din_error_message(error: isbt128.DinError) -> str:
@@ -176,6 +191,8 @@ def din_error_message(error: isbt128.DinError) -> str:
         "check_character": _("The check character does not match this DIN: re-scan or "
                              "re-type it."),
         "check_flags": _("The barcode's check flags do not match this DIN."),
+        "check_character_missing": _("Type the DIN with its check character (the boxed "
+                                     "character printed after it), or scan it."),
         "facility": _("The facility identification number is not valid."),
     }
     return messages.get(error.code, _("This is not a valid ISBT 128 DIN."))
@@ -199,7 +216,13 @@ def _store_sample(acting, order, data, din, failed, accept) -> Sample:
         failed_rules=json.dumps([{"code": f.code, "params": f.params} for f in failed]),
     )
     db.session.add(sample)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:  # another receipt took this DIN a moment ago
+        raise ServiceError(_("DIN %(din)s was just recorded by another receipt: a DIN is "
+                             "unique forever. Check the tube.", din=din.grouped),
+                           field="din") from None
     return sample
 
 
@@ -315,6 +338,7 @@ def orders_awaiting_sample() -> Select:
 
 
 LABEL_KINDS = ("tube", "flasks")
+MAX_DIN_SKIPS = 1000
 MAX_FLASK_LABELS = 40
 
 

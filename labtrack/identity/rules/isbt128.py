@@ -152,6 +152,17 @@ def parse_din(text: str) -> Din:
     )
 
 
+def parse_entered_din(text: str) -> Din:
+    """A DIN entered at receipt: scanned (``=`` + 13 + flags), or typed with its check
+    character. Thirteen typed characters alone are refused: the check character is what
+    catches a mistyped digit (code "check_character_missing")."""
+    compact = "".join(text.split()).upper()
+    if len(compact) == DIN_LENGTH and not compact.startswith(DIN_IDENTIFIER):
+        raise DinError("Type the DIN with its check character (the boxed character printed "
+                       "after it), or scan it.", "check_character_missing")
+    return parse_din(compact)
+
+
 def _din_from_characters(characters: str) -> Din:
     if len(characters) != DIN_LENGTH or not characters.isascii() or not characters.isalnum():
         raise DinError("A DIN is 13 letters and digits, e.g. A9999 26 000123.", "format")

@@ -86,12 +86,21 @@ def test_an_accepted_sample_starts_a_batch(bench, app):
 
 
 @pytest.mark.parametrize("din", [
-    DIN.barcode_data, DIN.keyboard_entry, DIN.text.lower(), f"{DIN.text}{DIN.check_character}",
-    "=" + DIN.text + "00"])
+    DIN.barcode_data, DIN.keyboard_entry, DIN.keyboard_entry.lower(),
+    f"{DIN.text}{DIN.check_character}", "=" + DIN.text + "00"])
 def test_every_form_of_a_din_is_read(bench, app, din):
     client, order = bench
     assert _submit(client, order, _receipt(app, order, din=din)).status_code == 302
     assert db.session.scalars(select(Sample)).one().din == DIN.text
+
+
+@pytest.mark.parametrize("din", [DIN.text, DIN.text.lower(), DIN.grouped])
+def test_a_typed_din_without_its_check_character_is_refused_by_the_form(bench, app, din):
+    client, order = bench
+    response = _submit(client, order, _receipt(app, order, din=din))
+    assert response.status_code in (200, 422)
+    assert "Type the DIN with its check character" in _text(response)
+    assert _count(Sample) == 0
 
 
 def test_a_din_can_be_generated(bench, app):
@@ -209,7 +218,7 @@ def test_a_tube_for_another_patient_is_refused_loudly_and_recorded(bench, app):
 
 def test_a_din_is_never_used_twice(bench, app):
     client, order = bench
-    builders.receive(builders.order(), din=DIN.text)
+    builders.receive(builders.order(), din=DIN.barcode_data)
     html = _text(_submit(client, order, _receipt(app, order)))
     assert "is already in use: a DIN is unique forever." in html
     assert _count(Sample) == 1
@@ -251,7 +260,7 @@ def _pdf_text(data: bytes) -> str:
 
 def test_label_pdfs_download_and_every_print_is_audited(bench, app):
     client, order = bench
-    outcome = builders.receive(order, din=DIN.text)
+    outcome = builders.receive(order, din=DIN.barcode_data)
     tube = client.get(f"/samples/{DIN.text}/labels/tube.pdf")
     assert tube.status_code == 200 and tube.mimetype == "application/pdf"
     assert "attachment" in tube.headers["Content-Disposition"]
@@ -276,7 +285,7 @@ def test_label_pdfs_download_and_every_print_is_audited(bench, app):
                                    ""])
 def test_bad_flask_label_requests_are_refused_politely(bench, query):
     client, order = bench
-    builders.receive(order, din=DIN.text)
+    builders.receive(order, din=DIN.barcode_data)
     response = client.get(f"/samples/{DIN.text}/labels/flasks.pdf{query}")
     assert response.status_code == 302
     assert _count(AuditEvent, AuditEvent.action == "print_label") == 0
@@ -285,7 +294,7 @@ def test_bad_flask_label_requests_are_refused_politely(bench, query):
 
 def test_a_rejected_sample_has_no_labels(bench):
     client, order = bench
-    builders.receive(order, din=DIN.text, container_intact=False)
+    builders.receive(order, din=DIN.barcode_data, container_intact=False)
     response = client.get(f"/samples/{DIN.text}/labels/tube.pdf")
     assert response.status_code == 302
     page = _text(client.get(response.headers["Location"]))
@@ -295,7 +304,7 @@ def test_a_rejected_sample_has_no_labels(bench):
 
 def test_the_sample_page_for_qa_has_history_but_no_printing(signed_in):
     order = builders.order()
-    builders.receive(order, din=DIN.text)
+    builders.receive(order, din=DIN.barcode_data)
     client, _ = signed_in("qa")
     html = _text(client.get(f"/samples/{DIN.text}"))
     assert 'data-testid="history-link"' in html and "/labels/" not in html
@@ -305,7 +314,7 @@ def test_the_sample_page_for_qa_has_history_but_no_printing(signed_in):
 
 def test_the_sample_page_accepts_any_din_form(bench):
     client, order = bench
-    builders.receive(order, din=DIN.text)
+    builders.receive(order, din=DIN.barcode_data)
     response = client.get(f"/samples/{DIN.text.lower()}")
     assert response.status_code == 302 and response.headers["Location"].endswith(DIN.text)
     assert client.get("/samples/A999926999999").status_code == 404
@@ -328,7 +337,7 @@ def _batch_page(app, batch) -> str:
 
 def test_the_scan_box_opens_samples_batches_and_orders(bench, app):
     client, order = bench
-    batch = builders.receive(order, din=DIN.text).batch
+    batch = builders.receive(order, din=DIN.barcode_data).batch
     sample_url = f"/samples/{DIN.text}"
     for code in (DIN.barcode_data, DIN.text, DIN.keyboard_entry, DIN.text.lower()):
         response = scan_box(client, code)
@@ -395,7 +404,7 @@ def test_a_misread_din_check_is_explained(bench):
 
 def test_the_scan_box_respects_roles(signed_in):
     order = builders.order()
-    builders.receive(order, din=DIN.text)
+    builders.receive(order, din=DIN.barcode_data)
     client, _ = signed_in("clinician")
     response = scan_box(client, DIN.barcode_data)
     assert response.status_code == 303
