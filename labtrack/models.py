@@ -6,6 +6,7 @@ from labtrack.culture.dose_models import Administration, Dose
 from labtrack.culture.models import (
     Batch,
     CellCount,
+    CounterFile,
     CultureStep,
     CultureStepEquipment,
     CultureStepLot,
@@ -19,8 +20,8 @@ from labtrack.samples.models import ChainOfIdentityEvent, Sample
 
 __all__ = [
     "Administration", "ApiToken", "AuditChainHead", "AuditEvent", "Batch", "BatchWorklist",
-    "CellCount", "ChainOfIdentityEvent", "Counter", "CultureStep", "CultureStepEquipment",
-    "CultureStepLot", "Deviation", "Dose", "Equipment", "Notice", "OrderStatus", "Patient",
-    "QcResult", "ReagentLot", "Release", "Sample", "Signature", "Specification",
-    "SpecificationTest", "SummaryState", "TreatmentOrder", "User",
+    "CellCount", "ChainOfIdentityEvent", "Counter", "CounterFile", "CultureStep",
+    "CultureStepEquipment", "CultureStepLot", "Deviation", "Dose", "Equipment", "Notice",
+    "OrderStatus", "Patient", "QcResult", "ReagentLot", "Release", "Sample", "Signature",
+    "Specification", "SpecificationTest", "SummaryState", "TreatmentOrder", "User",
 ]
