@@ -18,6 +18,7 @@ from labtrack.api import views as api
 from labtrack.audit import views as audit
 from labtrack.audit.request_actor import register_request_actor
 from labtrack.cli import register_cli
+from labtrack.clinic import counter_import_views as counter_import
 from labtrack.clinic import notice_views as notices
 from labtrack.clinic import views as clinic
 from labtrack.culture import batch_views as batches
@@ -89,7 +90,7 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     for blueprint in (batches.bp, culture.bp, inventory.bp):
         app.register_blueprint(blueprint)
-    for blueprint in (clinic.bp, notices.bp, tokens.bp, api.bp):
+    for blueprint in (clinic.bp, notices.bp, counter_import.bp, tokens.bp, api.bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api.bp)  # token-authenticated JSON API: no cookies, so no CSRF
 

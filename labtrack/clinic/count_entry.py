@@ -1,7 +1,7 @@
 """Count use cases as users make them: each change re-checks the batch's risk, then commits.
 
-Bench forms and the automated-counter API both come through here, so the treating
-clinician's at-risk notice never depends on which door a count came in by.
+Bench forms, counter file imports and the automated-counter API all come through here, so
+the treating clinician's at-risk notice never depends on which door a count came in by.
 """
 
 from __future__ import annotations
@@ -20,6 +20,16 @@ def log(acting: User, batch: Batch, data: CountData) -> CellCount:
     readiness.check_at_risk(batch)
     db.session.commit()
     return count
+
+
+def log_many(acting: User, entries: list[tuple[Batch, CountData]]) -> list[CellCount]:
+    """Log several counts (the rows of a counter's file) in one transaction, checking each
+    batch's risk once, after its last count; commits once."""
+    logged = [counts.log_count(acting, batch, data) for batch, data in entries]
+    for batch in {batch.id: batch for batch, _data in entries}.values():
+        readiness.check_at_risk(batch)
+    db.session.commit()
+    return logged
 
 
 def amend(acting: User, original: CellCount, data: CountData, why: str) -> CellCount:

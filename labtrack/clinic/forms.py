@@ -1,9 +1,11 @@
-"""Clinician forms: the readiness filter, scanning at the procedure, API tokens."""
+"""Clinic forms: the readiness filter, scanning at the procedure, API tokens, and the
+counter file import (its counts go through the clinic's count entry)."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -62,3 +64,15 @@ def status_choices() -> list[tuple[str, str]]:
     """The status filter's choices: open orders, all, then each status."""
     return [(OPEN, str(_l("Not yet administered"))), (ALL, str(_l("All statuses")))] + [
         (status.value, readiness_label(status)) for status in Status]
+
+
+class CounterFileForm(FlaskForm):
+    """Upload a cell counter's export file (any name: the content says what it is)."""
+
+    file = FileField(_l("Counter export file"),
+                     validators=[FileRequired(_l("Choose the file the counter exported."))],
+                     description=_l("NucleoCounter NC-202 or NC-200, Vi-CELL BLU or XR."))
+
+
+class CounterPreviewForm(FlaskForm):
+    """The preview's form: its CSRF token; the volumes are read per row by their line."""
