@@ -93,10 +93,14 @@ def read_upload(upload: Upload):
         raise ServiceError(counter_file_refusal(refused), field="file") from None
 
 
+class AlreadyImported(ServiceError):
+    """The same file (by its SHA-256) was imported before."""
+
+
 def _refuse_imported(sha256: str) -> None:
     stored = counter_imports.imported_file(sha256)
     if stored is not None:
-        raise ServiceError(_("This file was already imported on %(when)s (SHA-256 %(hash)s); "
+        raise AlreadyImported(_("This file was already imported on %(when)s (SHA-256 %(hash)s); "
                              "the same file cannot be imported twice.",
                              when=clock.local(stored.created_at, lab_zone()).strftime(
                                  "%Y-%m-%d %H:%M"), hash=stored.sha256), field="file")
