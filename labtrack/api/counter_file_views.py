@@ -31,7 +31,7 @@ def _volume(name: str) -> Decimal | None:
     if not text:
         return None
     try:
-        value = Decimal(text[:MAX_TEXT])
+        value = Decimal(text) if len(text) <= MAX_TEXT else Decimal("NaN")
     except InvalidOperation:
         value = Decimal("NaN")
     if not value.is_finite() or value <= 0:

@@ -73,7 +73,7 @@ def _decimal(text: str) -> Decimal | None:
     if not text:
         return None
     try:
-        return Decimal(text[:MAX_VOLUME_TEXT])
+        return Decimal(text) if len(text) <= MAX_VOLUME_TEXT else Decimal("NaN")
     except InvalidOperation:
         return Decimal("NaN")
 

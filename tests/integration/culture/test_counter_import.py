@@ -3,6 +3,7 @@
 import hashlib
 import re
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
@@ -199,3 +200,55 @@ def test_only_the_roles_that_log_counts_may_import(signed_in, role):
     assert client.get("/counts/import").status_code == 403
     assert client.post("/counts/import").status_code in (400, 403)
     assert stored() == (0, 0)
+
+
+def test_two_confirmations_at_once_store_the_file_and_its_counts_once(app, database_url):
+    from labtrack.accounts.models import User
+    from labtrack.audit import trail as audit_trail
+    from labtrack.audit.capture import Actor, set_actor
+    from labtrack.clinic import counter_import
+    from labtrack.culture.counter_imports import Upload
+    from tests.conftest import build_app
+    from tests.helpers import run_together
+
+    technician_id = builders.user("technician").id  # read here: the threads have their own
+    first, second = builders.seeded_batch(), builders.seeded_batch()  # sessions
+    upload_ = Upload("export.csv", nc202_file(first, second, file_time()))
+    outcomes = []
+
+    def confirm(_index: int, start) -> None:
+        user = db.session.get(User, technician_id)
+        set_actor(db.session, Actor(user.id, user.username))
+        start.wait()
+        try:
+            counter_import.confirm(user, upload_, {2: Decimal("20"), 3: Decimal("10")})
+        except counter_import.AlreadyImported:
+            outcomes.append("refused")
+        else:
+            outcomes.append("imported")
+
+    assert run_together([build_app(database_url) for _ in range(2)], confirm) == []
+    assert sorted(outcomes) == ["imported", "refused"]
+    assert stored() == (1, 2)
+    assert audit_trail.verify().ok
+
+
+def test_the_preview_survives_arbitrary_volumes_and_buttons(bench):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    client, _technician, first, second = bench
+    url = preview_url(upload(client, nc202_file(first, second, file_time())))
+    values = st.one_of(st.text(max_size=25), st.sampled_from(
+        ["", "0", "-1", "NaN", "Infinity", "1e400", "1,5", "10", "\x00", "9" * 30]))
+
+    @settings(max_examples=25, deadline=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(values, values, st.sampled_from(["review", "confirm", "", "delete"]), values)
+    def post_anything(volume, other, action, reviewed):
+        response = submit_preview(client, url, {2: volume, 3: other}, action, reviewed)
+        assert response.status_code < 500
+        if response.status_code != 302:
+            assert stored() == (0, 0)
+
+    post_anything()
