@@ -12,18 +12,21 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 
 from labtrack.accounts.models import User
 from labtrack.culture.models import Batch, CounterFile
 from labtrack.culture.rules.counter_import import sample_key
+from labtrack.database import utcnow
 from labtrack.extensions import db
 from labtrack.samples.models import Sample
 
 SHA256 = re.compile(r"[0-9a-f]{64}")
+STALE_AFTER = timedelta(days=1)
 MAX_FILENAME = 255
 
 
@@ -57,11 +60,24 @@ def clean_filename(name: str | None) -> str:
 
 
 def stage(user: User, upload: Upload) -> str:
-    """Keep the upload aside for ``user`` until they confirm it; returns its SHA-256."""
+    """Keep the upload aside for ``user`` until they confirm it; returns its SHA-256.
+
+    Uploads left unconfirmed for a day are forgotten (they were never records)."""
+    _forget_stale()
     content, name = _paths(user, upload.sha256)
     content.write_bytes(upload.content)
     name.write_text(clean_filename(upload.filename), encoding="utf-8")
     return upload.sha256
+
+
+def _forget_stale() -> None:
+    oldest = (utcnow() - STALE_AFTER).timestamp()
+    for path in _directory().glob("*-*.*"):
+        try:
+            if path.stat().st_mtime < oldest:
+                path.unlink(missing_ok=True)
+        except OSError:  # another worker removed it first
+            continue
 
 
 def staged(user: User, sha256: str) -> Upload | None:
@@ -96,7 +112,7 @@ def batches_for(sample_ids: list[str]) -> dict[str, Batch]:
         return {}
     rows = db.session.execute(
         select(Batch, Sample.din).join(Sample, Sample.id == Batch.sample_id)
-        .where(or_(func.upper(Batch.batch_number).in_(keys), Sample.din.in_(keys))))
+        .where(or_(Batch.batch_number.in_(keys), Sample.din.in_(keys))))
     found = {}
     for batch, din in rows:
         found[sample_key(batch.batch_number)] = batch

@@ -252,3 +252,18 @@ def test_the_preview_survives_arbitrary_volumes_and_buttons(bench):
             assert stored() == (0, 0)
 
     post_anything()
+
+
+def test_an_upload_left_unconfirmed_for_a_day_is_forgotten(bench, app):
+    import os
+    from pathlib import Path
+
+    client, technician, first, second = bench
+    old = preview_url(upload(client, nc202_file(first, second, file_time())))
+    directory = Path(app.config["COUNTER_UPLOAD_DIR"])
+    stale = (utcnow() - timedelta(days=1, minutes=1)).timestamp()
+    for path in directory.glob(f"{technician.id}-*"):
+        os.utime(path, (stale, stale))
+    fresh = preview_url(upload(client, nc202_file(second, first, file_time())))
+    assert client.get(old).status_code == 302  # gone: upload it again
+    assert client.get(fresh).status_code == 200
