@@ -100,10 +100,10 @@ class AlreadyImported(ServiceError):
 def _refuse_imported(sha256: str) -> None:
     stored = counter_imports.imported_file(sha256)
     if stored is not None:
-        raise AlreadyImported(_("This file was already imported on %(when)s (SHA-256 %(hash)s); "
-                             "the same file cannot be imported twice.",
-                             when=clock.local(stored.created_at, lab_zone()).strftime(
-                                 "%Y-%m-%d %H:%M"), hash=stored.sha256), field="file")
+        when = clock.local(stored.created_at, lab_zone()).strftime("%Y-%m-%d %H:%M")
+        raise AlreadyImported(_("This file was already imported on %(when)s (SHA-256 "
+                                "%(hash)s); the same file cannot be imported twice.",
+                                when=when, hash=stored.sha256), field="file")
 
 
 def stage(acting: User, upload: Upload) -> str:
@@ -171,6 +171,9 @@ def _count(acting: User, row: PreviewRow) -> None:
         return
     reading = row.reading
     row.totals = rules.totals(reading, row.volume_ml)
+    if rules.implausible(row.totals):
+        row.problem = _("These totals are beyond any culture: check the volume and the file.")
+        return
     try:
         counted_at = _counted_at(reading)
     except (clock.LocalTimeError, OverflowError):

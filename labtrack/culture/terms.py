@@ -101,6 +101,8 @@ COUNTER_FILE_REFUSALS = {  # keyed by counter_files.FileRefused codes
     "ambiguous_number": _l("Line %(line)s, %(column)s: %(value)s could be read two ways "
                            "(a thousands separator or a decimal comma)."),
     "negative": _l("Line %(line)s, %(column)s: %(value)s is negative."),
+    "implausible": _l("Line %(line)s, %(column)s: %(value)s is beyond what a counter "
+                      "measures."),
     "bad_time": _l("Line %(line)s, %(column)s: %(value)s is not a date and time LabTrack "
                    "can read without doubt."),
     "missing_value": _l("Line %(line)s has no value for %(column)s."),

@@ -15,6 +15,7 @@ from labtrack.culture.rules.counter_files import Reading
 from labtrack.culture.rules.counting import CountTotals
 
 MAX_VOLUME_ML = Decimal(10_000)
+MAX_CELLS = 10**13  # far beyond any culture, well inside the count's columns
 VIABILITY_TOLERANCE = Decimal(1)  # percentage points between the file's and ours
 
 
@@ -44,6 +45,11 @@ def totals(reading: Reading, volume_ml: Decimal) -> CountTotals:
     """Viable and dead cells in the suspension: concentration × volume."""
     return CountTotals(int((reading.live_per_ml * volume_ml).to_integral_value()),
                        int((reading.dead_per_ml * volume_ml).to_integral_value()))
+
+
+def implausible(found: CountTotals) -> bool:
+    """Totals no culture reaches: a wrong volume or a wrong file."""
+    return found.total_cells > MAX_CELLS
 
 
 def volume_problem(volume_ml: Decimal | None) -> str | None:

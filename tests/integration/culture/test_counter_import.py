@@ -267,3 +267,14 @@ def test_an_upload_left_unconfirmed_for_a_day_is_forgotten(bench, app):
     fresh = preview_url(upload(client, nc202_file(second, first, file_time())))
     assert client.get(old).status_code == 302  # gone: upload it again
     assert client.get(fresh).status_code == 200
+
+
+def test_totals_beyond_any_culture_are_not_imported(bench):
+    client, _technician, first, _second = bench
+    content = counter_files.nc202(
+        {"sample": first.batch_number, "when": file_time(), "total": "9.9E+11",
+         "live": "9.0E+11", "dead": "9.0E+10", "viability": "90.9"})
+    url = preview_url(upload(client, content))
+    page = text(submit_preview(client, url, {2: "5000"}))
+    assert "These totals are beyond any culture" in page
+    assert 'data-testid="confirm-import"' not in page and stored() == (0, 0)

@@ -202,6 +202,7 @@ def test_numbers_as_counters_write_them(text, value):
 @pytest.mark.parametrize(("text", "code"), [
     ("274,000", "ambiguous_number"), ("1,234.5", "ambiguous_number"), ("12 3456", "bad_number"),
     ("abc", "bad_number"), ("1e", "bad_number"), ("-5", "negative"), ("Infinity", "bad_number"),
+    ("1E+999999999", "implausible"), ("2 000 000 000 000", "implausible"),
     ("NaN", None)])
 def test_numbers_that_cannot_be_read_without_doubt_are_refused(text, code):
     if code is None:  # written as "not a number": an empty cell

@@ -8,6 +8,7 @@ import pytest
 from labtrack.culture.rules.counter_files import Reading
 from labtrack.culture.rules.counter_import import (
     ViabilityLimits,
+    implausible,
     sample_key,
     totals,
     viability_of,
@@ -83,3 +84,8 @@ def test_a_viability_that_does_not_match_the_cells_is_a_warning():
 
 def test_no_cells_at_all_has_no_viability():
     assert viability_of(reading(live_per_ml=Decimal(0), dead_per_ml=Decimal(0))) is None
+
+
+def test_totals_beyond_any_culture_are_implausible():
+    assert not implausible(totals(reading(), Decimal(10_000)))
+    assert implausible(totals(reading(live_per_ml=Decimal(10) ** 12), Decimal(10_000)))

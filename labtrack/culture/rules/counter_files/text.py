@@ -15,6 +15,7 @@ BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "u
 # narrow no-break (U+202F) and thin (U+2009).
 GROUP_SPACES = re.compile(r"(?<=\d)[ \u00a0\u202f\u2009](?=\d{3}(?:\D|$))")
 NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+MAX_VALUE = Decimal(10) ** 12  # cells/mL: a thousandfold above any counter's range
 EMPTY = frozenset({"", "-", "--", "n/a", "na", "nan"})
 MICRO_SIGNS = str.maketrans({"\u03bc": "u", "\u00b5": "u"})  # μ (Greek mu) and µ (micro)
 
@@ -89,6 +90,9 @@ def number(text: str, line: int, column: str) -> Decimal | None:
     except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
         raise FileRefused("bad_number", "Line %(line)s, %(column)s: %(value)s is not a "
                           "number.", line=line, column=column, value=text[:30]) from None
+    if parsed > MAX_VALUE:
+        raise FileRefused("implausible", "Line %(line)s, %(column)s: %(value)s is beyond "
+                          "what a counter measures.", line=line, column=column, value=text[:30])
     if parsed < 0:
         raise FileRefused("negative", "Line %(line)s, %(column)s: %(value)s is negative.",
                           line=line, column=column, value=text[:30])
