@@ -6,6 +6,7 @@ Every setting can be overridden by an environment variable named ``LABTRACK_<SET
 from __future__ import annotations
 
 import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -95,6 +96,8 @@ class BaseConfig:
     SAMPLE_MIN_TEMPERATURE_C = _env_int("SAMPLE_MIN_TEMPERATURE_C", 15)
     SAMPLE_MAX_TEMPERATURE_C = _env_int("SAMPLE_MAX_TEMPERATURE_C", 25)
     DEMO_DATA_ALLOWED = True
+    # Counter files wait here between upload and confirmation (never in the database).
+    COUNTER_UPLOAD_DIR = _env("COUNTER_UPLOAD_DIR", str(INSTANCE_DIR / "counter_uploads"))
 
 
 class DevelopmentConfig(BaseConfig):
@@ -113,6 +116,8 @@ class TestConfig(BaseConfig):
     TESTING = True
     SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
     SQLALCHEMY_DATABASE_URI = "sqlite://"
+    # One directory per test process, so parallel runs never see each other's uploads.
+    COUNTER_UPLOAD_DIR = str(Path(tempfile.gettempdir()) / f"labtrack-uploads-{os.getpid()}")
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105  (fast hashing for a quick suite)
 
 

@@ -47,6 +47,7 @@ from labtrack.culture.models import (
 from labtrack.database import utcnow
 from labtrack.extensions import db
 from labtrack.identity.models import Sample
+from labtrack.identity.rules import isbt128
 from labtrack.inventory.models import Equipment, ReagentLot
 from labtrack.orders.models import Patient, TreatmentOrder
 from labtrack.orders.rules.disc_levels import DISC_LEVELS, level_code
@@ -59,6 +60,7 @@ STEPS_PER_BATCH, COUNTS_PER_BATCH, QC_PER_BATCH = 30, 20, 10
 STATES = (("completed", 55), ("released", 8), ("awaiting_release", 5), ("harvested", 2),
           ("in_culture", 20), ("terminated", 5), ("rejected", 5))
 STATE_POOL = tuple(state for state, weight in STATES for _ in range(weight))
+PRODUCT_CODE = "S1234100"  # the configured default (config.py); divisions A0, B0, …
 NO_QC_STATES = ("in_culture", "terminated")  # no QC results, no doses
 DECIDED_STATES = ("released", "completed", "rejected")  # signed release decision
 QC_VALUES = {"viability": Decimal("92.5"), "cd73": Decimal("98.1"), "cd90": Decimal("99.0"),
@@ -312,8 +314,9 @@ def _qc(batch, technician, ids) -> list[Row]:
 def _doses(batch, patient, levels, state, clinician, qa, ids) -> list[Row]:
     rows: list[Row] = []
     formulated = batch["started_at"] + timedelta(days=21)
-    for level in levels:
+    for index, level in enumerate(levels):
         dose = {"id": ids.next(Dose), "dose_code": f"{batch['batch_number']}-{level_code(level)}",
+                "product_code": isbt128.dose_product_code(PRODUCT_CODE, index),
                 "batch_id": batch["id"], "disc_level": level, "viable_cells": 21_000_000,
                 "volume_ml": Decimal("2.0"), "container": "1 mL syringe",
                 "formulated_at": formulated, "expires_at": formulated + timedelta(hours=24)}

@@ -14,6 +14,7 @@ from labtrack import scan
 from labtrack.accounts import admin_views as admin
 from labtrack.accounts import auth_views as auth
 from labtrack.accounts import token_views as tokens
+from labtrack.api import counter_file_views  # noqa: F401  (its route joins the API)
 from labtrack.api import views as api
 from labtrack.audit import views as audit
 from labtrack.audit.request_actor import register_request_actor
@@ -23,6 +24,7 @@ from labtrack.clinic import order_views as orders
 from labtrack.clinic import views as clinic
 from labtrack.culture import batch_views as batches
 from labtrack.culture import bench_views as culture
+from labtrack.culture import counter_import_views as counter_import
 from labtrack.culture import harvest_views as harvest
 from labtrack.culture import inventory_views as inventory
 from labtrack.extensions import babel, csrf, db, login_manager, migrate
@@ -89,7 +91,7 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     for blueprint in (batches.bp, culture.bp, inventory.bp):
         app.register_blueprint(blueprint)
-    for blueprint in (clinic.bp, notices.bp, tokens.bp, api.bp):
+    for blueprint in (clinic.bp, notices.bp, counter_import.bp, tokens.bp, api.bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api.bp)  # token-authenticated JSON API: no cookies, so no CSRF
 

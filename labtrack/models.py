@@ -6,6 +6,7 @@ from labtrack.culture.dose_models import Administration, Dose
 from labtrack.culture.models import (
     Batch,
     CellCount,
+    CounterFile,
     CultureStep,
     CultureStepEquipment,
     CultureStepLot,
@@ -20,8 +21,8 @@ from labtrack.quality.models import QcResult, Release
 
 __all__ = [
     "Administration", "ApiToken", "AuditChainHead", "AuditEvent", "Batch", "BatchWorklist",
-    "CellCount", "ChainOfIdentityEvent", "Counter", "CultureStep", "CultureStepEquipment",
-    "CultureStepLot", "Deviation", "Dose", "Equipment", "LabelPrint", "Notice", "OrderStatus",
-    "Patient", "QcResult", "ReagentLot", "Release", "Sample", "Signature", "Specification",
-    "SpecificationTest", "SummaryState", "TreatmentOrder", "User",
+    "CellCount", "ChainOfIdentityEvent", "Counter", "CounterFile", "CultureStep",
+    "CultureStepEquipment", "CultureStepLot", "Deviation", "Dose", "Equipment", "LabelPrint",
+    "Notice", "OrderStatus", "Patient", "QcResult", "ReagentLot", "Release", "Sample",
+    "Signature", "Specification", "SpecificationTest", "SummaryState", "TreatmentOrder", "User",
 ]

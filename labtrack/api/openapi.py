@@ -126,6 +126,39 @@ SCHEMAS = {
             "passage_number": {"type": "integer", "minimum": 0, "maximum": 100,
                                "description": "Default: the batch's current passage."}}},
     "CountCreated": _object({"count": _ref("Count"), "batch": _ref("Batch")}),
+    "CounterFileUpload": {
+        "type": "object", "required": ["file"],
+        "properties": {
+            "file": {"type": "string", "contentMediaType": "application/octet-stream",
+                     "description": "The counter's export file, unchanged: NucleoCounter "
+                                    "NC-202 (NC-View CSV) or NC-200 (NucleoView), Vi-CELL BLU "
+                                    "or XR. UTF-8 or UTF-16; recognised by its content."},
+            "batch_number": {"type": "string", "description": "Import only this batch's rows."},
+            "volume_ml": {"type": "string", "description": "Suspension volume counted (mL), "
+                                                           "for every row."},
+            "confirm": {"type": "string", "enum": ["true", "false"], "default": "false",
+                        "description": "true imports; otherwise only the preview is "
+                                       "returned and nothing is stored."}},
+        "patternProperties": {"^volume_ml_[0-9]+$": {
+            "type": "string", "description": "The volume (mL) of the row on that line."}}},
+    "CounterFileRow": _object({
+        "line": INT, "sample_id": {"type": "string"}, "batch_number": NULL_STRING,
+        "counted_at": NULL_TIME, "live_per_ml": {"type": "number"},
+        "dead_per_ml": {"type": "number"}, "viability_percent": NULL_NUMBER,
+        "volume_ml": NULL_NUMBER, "viable_cells": NULL_INT, "dead_cells": NULL_INT,
+        "warnings": {"type": "array", "items": {"type": "string"}},
+        "problem": {**NULL_STRING, "description": "Why the row cannot be imported."},
+        "importable": {"type": "boolean"}}),
+    "CounterFilePreview": _object({
+        "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+        "filename": {"type": "string"}, "format": {"type": "string"},
+        "complete": {"type": "boolean", "description": "true when confirm=true would import"},
+        "rows": _list_of("CounterFileRow")}),
+    "CounterFileImported": _object({
+        "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+        "filename": {"type": "string"}, "format": {"type": "string"},
+        "batch_numbers": {"type": "array", "items": {"type": "string"}},
+        "counts": _list_of("Count")}),
 }
 
 
@@ -180,6 +213,13 @@ PATHS = {
                         "content": {"application/json": {"schema": _ref("CountInput")}}},
         "responses": {"201": _json("CountCreated", "Logged"),
                       **_errors(400, 401, 403, 404, 405, 409, 422)}}},
+    "/counter-files": {"post": {
+        "summary": "Preview or import a cell counter's export file (technicians' tokens)",
+        "requestBody": {"required": True, "content": {
+            "multipart/form-data": {"schema": _ref("CounterFileUpload")}}},
+        "responses": {"200": _json("CounterFilePreview", "The preview; nothing stored"),
+                      "201": _json("CounterFileImported", "Imported"),
+                      **_errors(400, 401, 403, 404, 405, 409, 422)}}},
     "/openapi.json": {"get": {
         "summary": "This document (no token needed)", "security": [],
         "responses": {"200": {"description": "The OpenAPI document", "content": {
@@ -195,7 +235,8 @@ def openapi_document(server_url: str = "/api/v1") -> dict:
         "openapi": "3.1.0",
         "info": {"title": "LabTrack API", "version": "1.0.0",
                  "description": "Orders and their dose readiness, batches with progress and "
-                                "projection, doses, and cell counts from automated counters. "
+                                "projection, doses, and cell counts from automated counters "
+                                "(one at a time, or their export files). "
                                 "Authenticate with a personal API token: "
                                 "`Authorization: Bearer <token>`. Session cookies are not "
                                 "accepted. Errors are JSON with a message."},

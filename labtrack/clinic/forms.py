@@ -1,4 +1,5 @@
-"""Clinician forms: the readiness filter, scanning at the procedure, API tokens."""
+"""Clinic forms: the readiness filter, scanning at the procedure, API tokens, and the
+counter file import (its counts go through the clinic's count entry)."""
 
 from __future__ import annotations
 

@@ -58,6 +58,9 @@ class CountData:
     volume_ml: Decimal | None = None
     passage_number: int | None = None
     source: str = "manual"
+    counter_file_id: int | None = None  # the export file an imported count came from
+    instrument_serial: str | None = None
+    operator: str | None = None
 
 
 def _refuse(problem: counting.CountProblem):
@@ -107,7 +110,8 @@ def _new_count(acting: User, batch: Batch, data: CountData) -> CellCount:
         viable_cells=totals.viable_cells, dead_cells=totals.dead_cells,
         viability_percent=totals.viability_percent, live_counted=data.live_counted,
         dead_counted=data.dead_counted, dilution=data.dilution, volume_ml=data.volume_ml,
-        entered_by_id=acting.id, source=data.source,
+        entered_by_id=acting.id, source=data.source, counter_file_id=data.counter_file_id,
+        instrument_serial=data.instrument_serial, operator=data.operator,
     )
 
 
@@ -136,6 +140,16 @@ def record_count(acting: User, batch: Batch, data: CountData) -> CellCount:
     return count
 
 
+def record_counts(acting: User, entries: list[tuple[Batch, CountData]]) -> list[CellCount]:
+    """Log several counts (the rows of a counter's file) in one transaction; the watchers
+    hear of each batch once, after its last count; one commit."""
+    logged = [log_count(acting, batch, data) for batch, data in entries]
+    for batch in {batch.id: batch for batch, _data in entries}.values():
+        _counts_changed(batch)
+    db.session.commit()
+    return logged
+
+
 def record_amendment(acting: User, original: CellCount, data: CountData, why: str) -> CellCount:
     """The "correct a count" use case: a superseding count, the watchers told, one commit."""
     count = amend_count(acting, original, data, why)
@@ -158,6 +172,15 @@ def log_count(acting: User, batch: Batch, data: CountData) -> CellCount:
     db.session.add(count)
     db.session.flush()
     return count
+
+
+def refusal(acting: User, batch: Batch, data: CountData) -> str | None:
+    """Why :func:`log_count` would refuse this count, or None; stores nothing."""
+    try:
+        _new_count(acting, batch, data)
+    except ServiceError as error:
+        return error.message
+    return None
 
 
 def amend_count(acting: User, original: CellCount, data: CountData, why: str) -> CellCount:
@@ -245,7 +268,8 @@ class CountEntry:
 
 # Built once, as every batch page runs it.
 COUNTS_OF_BATCH = (select(CellCount).where(CellCount.batch_id == bindparam("batch_id"))
-                   .options(joinedload(CellCount.entered_by))
+                   .options(joinedload(CellCount.entered_by),
+                            joinedload(CellCount.counter_file))
                    .order_by(CellCount.counted_at, CellCount.id))
 
 

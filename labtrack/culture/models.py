@@ -5,8 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, Numeric, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    Numeric,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from labtrack.accounts.models import User
 from labtrack.database import PkMixin, TimestampMixin, UTCDateTime
@@ -109,6 +119,22 @@ class CultureStepEquipment(PkMixin, db.Model):
     item: Mapped[Equipment] = relationship()
 
 
+class CounterFile(PkMixin, TimestampMixin, db.Model):
+    """A cell counter's export file, kept byte for byte as imported, once (by its SHA-256)."""
+
+    __tablename__ = "counter_file"
+    __audit_exempt__ = frozenset({"content"})  # the trail keeps its SHA-256, not its bytes
+
+    sha256: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    filename: Mapped[str] = mapped_column(String(255), nullable=False)
+    file_format: Mapped[str] = mapped_column(String(20), nullable=False)
+    size_bytes: Mapped[int] = mapped_column(Integer, nullable=False)
+    content: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))
+    imported_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), nullable=False)
+
+    imported_by: Mapped[User] = relationship()
+
+
 class CellCount(PkMixin, TimestampMixin, db.Model):
     """A cell count; an amendment is a new count that supersedes the wrong one."""
 
@@ -131,5 +157,11 @@ class CellCount(PkMixin, TimestampMixin, db.Model):
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("cell_count.id"), index=True)
     amendment_reason: Mapped[str | None] = mapped_column(Text)
     is_void: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # Set when the count came from a counter's export file.
+    counter_file_id: Mapped[int | None] = mapped_column(ForeignKey("counter_file.id"),
+                                                        index=True)
+    instrument_serial: Mapped[str | None] = mapped_column(String(60))
+    operator: Mapped[str | None] = mapped_column(String(100))  # as the counter names them
 
     entered_by: Mapped[User] = relationship()
+    counter_file: Mapped[CounterFile | None] = relationship()

@@ -84,3 +84,47 @@ def task_status_label(status: str) -> str:
 def count_method_label(method: str) -> str:
     """The translated name of a counting method."""
     return label_for(COUNT_METHOD_LABELS, method)
+
+
+COUNTER_FILE_REFUSALS = {  # keyed by counter_files.FileRefused codes
+    "empty": _l("The file is empty."),
+    "too_large": _l("The file is larger than a counter export can be."),
+    "encoding": _l("The file's text is damaged: it cannot be read as UTF-8 or UTF-16."),
+    "not_text": _l("This is not a text file, so not a counter export."),
+    "unknown_kind": _l("This is not a cell counter export LabTrack reads (NucleoCounter "
+                       "NC-202 or NC-200, Vi-CELL BLU or XR)."),
+    "truncated": _l("The file stops in the middle of a count (line %(line)s): it was cut "
+                    "short. Export it again from the counter."),
+    "short_row": _l("Line %(line)s has fewer columns than the header."),
+    "no_rows": _l("The file has a header but no counts."),
+    "bad_number": _l("Line %(line)s, %(column)s: %(value)s is not a number."),
+    "ambiguous_number": _l("Line %(line)s, %(column)s: %(value)s could be read two ways "
+                           "(a thousands separator or a decimal comma)."),
+    "negative": _l("Line %(line)s, %(column)s: %(value)s is negative."),
+    "implausible": _l("Line %(line)s, %(column)s: %(value)s is beyond what a counter "
+                      "measures."),
+    "bad_time": _l("Line %(line)s, %(column)s: %(value)s is not a date and time LabTrack "
+                   "can read without doubt."),
+    "missing_value": _l("Line %(line)s has no value for %(column)s."),
+    "live_above_total": _l("Line %(line)s gives more live cells than cells in total."),
+}
+
+IMPORT_WARNING_LABELS = {  # keyed by counter_import.ImportWarning codes
+    "instrument": _l("The counter warned: %(detail)s"),
+    "reanalysed": _l("Reanalysed: the counter's images were analysed again after the count."),
+    "viability_out_of_range": _l("Viability %(detail)s %% is outside the specification."),
+    "viability_mismatch": _l("The file's viability (%(detail)s %%) does not match its live "
+                             "and dead cells."),
+    "no_time": _l("The file gives no time for this count: the time of the import is used."),
+}
+
+
+def counter_file_refusal(error) -> str:
+    """The translated reason a counter file was refused."""
+    template = COUNTER_FILE_REFUSALS.get(error.code)
+    return str(template) % error.params if template else str(error)
+
+
+def import_warning_label(warning) -> str:
+    """The translated text of a warning shown before a counter file's import."""
+    return str(IMPORT_WARNING_LABELS[warning.code]) % {"detail": warning.detail}

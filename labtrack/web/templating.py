@@ -27,6 +27,7 @@ NAVIGATION = (
     (Area.BENCH, "samples.index", _l("Samples")),
     (Area.QUALITY, "samples.index", _l("Samples")),
     (Area.BENCH, "batches.index", _l("Batches")),
+    (Area.BENCH, "counter_import.upload", _l("Import counts")),
     (Area.QUALITY, "batches.index", _l("Batches")),
     (Area.CLINIC, "batches.index", _l("Batches")),
     (Area.BENCH, "inventory.lots", _l("Reagents & equipment")),

@@ -27,6 +27,8 @@ ROUTE_ROLES = {
     "batches.index": ("technician", "qa", "clinician"),
     "clinic.administer": CLINIC, "clinic.administer_patient": CLINIC,
     "clinic.check_dose": CLINIC, "clinic.record": CLINIC,
+    "counter_import.preview": BENCH, "counter_import.upload": BENCH,
+    "counter_import.upload_for_batch": BENCH,
     "culture.amend_count": BENCH, "culture.log_count": BENCH, "culture.record_step": BENCH,
     "culture.verify_step": STAFF, "culture.void_count": BENCH,
     "deviations.close": QA, "deviations.detail": STAFF, "deviations.index": STAFF,
