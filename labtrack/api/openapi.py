@@ -16,6 +16,7 @@ from labtrack.culture.rules.growth import NoProjectionReason
 STATUSES = [status.value for status in Status]
 NO_PROJECTION_REASONS = [reason.value for reason in NoProjectionReason]
 COUNT_METHODS = [method.value for method in CountMethod]
+PRODUCT_CODE_PATTERN = "^[A-Z][A-Z0-9]{4}[A-Za-z0-9][A-Z0-9][a-z0-9]$"  # isbt128, DS003
 NULL_STRING = {"type": ["string", "null"]}
 NULL_DATE = {"type": ["string", "null"], "format": "date"}
 NULL_TIME = {"type": ["string", "null"], "format": "date-time"}
@@ -93,6 +94,11 @@ SCHEMAS = {
                                     "How many orders match; null when more than 1,000."}}),
     "Dose": _object({
         "dose_code": {"type": "string"}, "batch_number": {"type": "string"},
+        "din": {"type": "string", "pattern": "^[A-NP-Z1-9][0-9]{12}$",
+                "description": "The donation's ISBT 128 DIN (13 characters)."},
+        "product_code": {"type": "string", "pattern": PRODUCT_CODE_PATTERN,
+                         "description": "ISBT 128 product code; its last two characters "
+                                        "(the division) tell a donation's doses apart."},
         "order_number": {"type": "string"}, "disc_level": {"type": "string"},
         "viable_cells": INT, "volume_ml": {"type": "number"}, "formulated_at": TIME,
         "expires_at": TIME, "released": {"type": "boolean"}, "expired": {"type": "boolean"},

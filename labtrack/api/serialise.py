@@ -99,6 +99,7 @@ def order_json(row: OrderReadiness) -> dict:
 
 def dose_json(dose: Dose, batch: Batch, given: Administration | None, now: datetime) -> dict:
     return {"dose_code": dose.dose_code, "batch_number": batch.batch_number,
+            "din": batch.sample.din, "product_code": dose.product_code,
             "order_number": batch.order.order_number, "disc_level": dose.disc_level,
             "viable_cells": dose.viable_cells, "volume_ml": _number(dose.volume_ml),
             "formulated_at": _time(dose.formulated_at), "expires_at": _time(dose.expires_at),

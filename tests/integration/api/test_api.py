@@ -212,6 +212,8 @@ def test_doses_of_an_order_and_one_dose(api):
     builders.release(batch)
     doses = api.get(f"/orders/{order.order_number}/doses", token).get_json()["items"]
     assert {dose["disc_level"] for dose in doses} == {"L4-L5", "L5-S1"}
+    assert {dose["din"] for dose in doses} == {batch.sample.din}  # one donation, two doses
+    assert sorted(dose["product_code"][-2:] for dose in doses) == ["A0", "B0"]
     one = api.get(f"/doses/{doses[0]['dose_code']}", token).get_json()
     assert one["released"] is True and one["expired"] is False
     assert one["administered_at"] is None and one["volume_ml"] == 2.0
