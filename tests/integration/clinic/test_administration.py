@@ -17,19 +17,6 @@ from tests import builders
 from tests.helpers import csrf_token_from, login
 
 
-@pytest.fixture
-def clinician(app):
-    return builders.user("clinician")
-
-
-@pytest.fixture
-def released(clinician):
-    """A released batch with doses for L4-L5 and L5-S1."""
-    batch = builders.releasable_batch(builders.order(clinician))
-    builders.release(batch)
-    return batch
-
-
 def doses_of(batch) -> dict:
     return {dose.disc_level: dose for dose in harvest.batch_doses(batch)}
 

@@ -23,18 +23,6 @@ from tests.label_scans import rasterise_pages, scan_page
 RESOLUTIONS = (300, 203)
 
 
-@pytest.fixture
-def clinician(app):
-    return builders.user("clinician")
-
-
-@pytest.fixture
-def released(clinician):
-    batch = builders.releasable_batch(builders.order(clinician))
-    builders.release(batch)
-    return batch
-
-
 def decoded_dose_labels(batch, dpi, folder) -> dict[str, dict]:
     """What a scanner reads from each printed dose label, by the disc level printed on it."""
     settings = harvest.LabelSettings.from_config(current_app.config, lab_zone())
