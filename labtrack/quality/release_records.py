@@ -34,6 +34,9 @@ def assemble(rev, decision, settings, head_seq: int) -> RecordData:
         lab_name=settings.lab_name, title=_("Batch release record"),
         document_id=decision.document_id,
         document_label=_("Document %(id)s", id=decision.document_id),
+        identity_line=_("Batch %(batch)s · DIN %(din)s · Record number %(record)s",
+                        batch=batch.batch_number, din=din.keyboard_entry,
+                        record=order.patient.record_number),
         page_label=_("Page %(page)d of %(pages)d"),
         generated_label=_("Generated at the decision, %(when)s",
                           when=local(decision.decided_at, zone)),
@@ -106,7 +109,8 @@ def _identity(rev, settings, facts: Facts) -> Section:
         (_("Cells per disc"), low_high),
         (_("Procedure date"), order.planned_procedure_date.isoformat()),
         (_("Authorisation"), authorisation), (_("Batch number"), batch.batch_number),
-        (_("Product code"), settings.product_code),
+        (_("Product code"), _("%(code)s (each dose: its own division, below)",
+                              code=settings.product_code)),
         (_("Specification"), _("version %(v)d", v=spec.version) if spec else "—"),
     ))
 
@@ -122,12 +126,13 @@ def dose_range_text(order) -> str:
 def _doses(rev, zone) -> Section:
     flagged = {item.params.get("dose_id"): item for item in rev.items
                if not item.ok and "dose_id" in item.params}
-    rows = tuple(Row((d.disc_level, d.dose_code, millions(d.viable_cells),
+    rows = tuple(Row((d.disc_level, d.dose_code, d.product_code, millions(d.viable_cells),
                       f"{d.volume_ml} mL", d.container, local(d.expires_at, zone)),
                      "fail" if d.id in flagged else None) for d in rev.doses)
     return Section(_("Doses"), table=TableData(
-        (_("Disc level"), _("Dose id"), _("Viable cells"), _("Volume"), _("Container"),
-         _("Expires")), rows, (1, 2, 1.3, 0.8, 1.6, 1.6)), empty=_("No dose was formulated."))
+        (_("Disc level"), _("Dose id"), _("Product code"), _("Viable cells"), _("Volume"),
+         _("Container"), _("Expires")), rows, (1, 2, 1.3, 1.3, 0.8, 1.6, 1.6)),
+        empty=_("No dose was formulated."))
 
 
 def _results(rev, zone, facts: Facts) -> Section:
@@ -223,12 +228,12 @@ def _counts(rev, zone, facts: Facts) -> Section:
 def _chart(rev, facts: Facts) -> Section:
     batch = rev.batch
     superseded = {c.supersedes_id for c in facts.counts if c.supersedes_id}
+    # The cultured cells by culture day, as the batch page plots them: the mononuclear cells
+    # seeded on day 0 are another population (most never adhere), not the curve's start.
     if batch.seeded_at is None:
         points = ()
     else:
-        seeded = [(0.0, float(s.cells), 0) for s in facts.steps
-                  if s.kind == StepKind.SEEDING and s.cells and not s.is_void][:1]
-        points = tuple(seeded) + tuple(
+        points = tuple(
             (elapsed_days(batch.seeded_at, c.counted_at), float(c.viable_cells),
              c.passage_number) for c in facts.counts
             if c.id not in superseded and not c.is_void)

@@ -92,6 +92,8 @@ class RecordData:
     title: str
     document_id: str
     document_label: str  # e.g. "Document BRR-MSC26-0001"
+    identity_line: str  # batch, DIN and record number: on every page, so no loose page is
+    #                     ever taken for another patient's
     page_label: str  # "Page %(page)d of %(pages)d"
     generated_label: str
     decision: Flagged
@@ -115,7 +117,7 @@ def render_record(record: RecordData) -> bytes:
     register_fonts()
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
-        buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN + 6 * mm,
+        buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN + 8 * mm,
         bottomMargin=MARGIN + 4 * mm, title=f"{record.title} {record.document_id}",
         author=record.lab_name, creator="LabTrack", subject=record.document_id, invariant=1)
     story = _first_page(record)
@@ -134,8 +136,10 @@ def _header(record: RecordData):
         canvas.drawString(MARGIN, top, f"{record.lab_name} · {record.title}")
         canvas.setFont("Vera", 8)
         canvas.drawRightString(A4[0] - MARGIN, top, record.document_label)
+        canvas.setFont("Vera-Bold", 8)
+        canvas.drawString(MARGIN, top - 11, record.identity_line)
         canvas.setStrokeColor(colors.grey)
-        canvas.line(MARGIN, top - 3, A4[0] - MARGIN, top - 3)
+        canvas.line(MARGIN, top - 14, A4[0] - MARGIN, top - 14)
         canvas.restoreState()
 
     return draw

@@ -5,12 +5,13 @@ import io
 import re
 
 from pypdf import PdfReader
+from sqlalchemy import select
 
-from labtrack.culture.models import Batch
+from labtrack.culture.models import Batch, CellCount, CultureStep
 from labtrack.extensions import db
 from labtrack.identity.rules import isbt128
 from labtrack.quality import qc as quality
-from labtrack.quality import record_facts, release
+from labtrack.quality import record_facts, release, release_records
 from labtrack.quality.models import Release
 from labtrack.quality.qc import ResultData
 from labtrack.web.templating import lab_zone
@@ -48,12 +49,16 @@ def test_the_record_holds_patient_order_doses_results_and_signatures(app):
     assert "Performed" in text and "Verified" in text  # who did and who checked the steps
     assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d CES?T", text)  # times carry their zone
     assert len(pages) >= 2
+    din = isbt128.parse_din(batch.sample.din)
     for number, page in enumerate(pages, start=1):
         assert f"Page {number} of {len(pages)}" in page
         assert decision.document_id in page
+        # Every page says whose it is: a loose page is never taken for another patient's.
+        assert re.search(rf"Batch {batch.batch_number} · DIN {din.grouped}\s*{din.check_character}"
+                         rf" · Record number {patient.record_number}", page), number
+    assert "S12341A0" in text and "S12341B0" in text  # each dose's own product code
     first = pages[0]
     assert "Sterility is pending" in first  # review by exception: page 1
-    din = isbt128.parse_din(batch.sample.din)
     assert din.grouped in first and din.check_character in first
 
 
@@ -147,3 +152,26 @@ def test_the_record_reads_lots_and_equipment_in_a_fixed_number_of_queries(app):
     assert ("α-MEM", "MEM-0001", "Gibco", medium.expiry_date) in many.lots
     assert len(many.steps) == len(few.steps) + 3
     assert {row.kind for row in many.steps} == {"isolation", "seeding", "medium_change"}
+
+
+def test_the_growth_chart_starts_at_the_first_culture_count_not_the_cells_seeded(
+        app, monkeypatch):
+    assembled = []
+    original = release_records.assemble
+
+    def keep(*args, **kwargs):
+        assembled.append(original(*args, **kwargs))
+        return assembled[-1]
+
+    monkeypatch.setattr(release_records, "assemble", keep)
+    batch = builders.releasable_batch()
+    builders.release(batch)
+    (record,) = assembled
+    (chart,) = [section.chart for section in record.sections if section.chart is not None]
+    first_count = min((c for c in db.session.scalars(select(CellCount).where(
+        CellCount.batch_id == batch.id))), key=lambda c: c.counted_at)
+    assert chart.points[0][1] == float(first_count.viable_cells)
+    seeding = db.session.scalars(select(CultureStep).where(
+        CultureStep.batch_id == batch.id, CultureStep.kind == "seeding")).one()
+    assert seeding.cells is None or all(point[1] != float(seeding.cells)
+                                        for point in chart.points[:1])
