@@ -13,6 +13,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Row, and_, or_, select
 
 from labtrack.accounts.models import Signature, User
@@ -116,26 +117,67 @@ def gather(batch: Batch, results, deviations, doses, extra_user_ids: set[int],
 
 
 def superseded_changes(counts, results, users: dict[int, str]) -> list[Change]:
-    """Counts and QC results corrected by a newer entry that supersedes them."""
+    """Counts and QC results corrected by a newer entry that supersedes them: one change
+    for each field that differs (value, method, instrument…), so none hides behind another."""
     changes = []
     by_id = {c.id: c for c in counts}
     for count in counts:
         old = by_id.get(count.supersedes_id)
-        if old is not None:
-            new = _("void") if count.is_void else millions(count.viable_cells)
-            changes.append(Change(_("Cell count of %(when)s", when=old.counted_at.date()),
-                                  _("viable cells"), millions(old.viable_cells), new,
-                                  _name(users, count.entered_by_id), count.created_at,
-                                  count.amendment_reason or ""))
+        if old is None:
+            continue
+        record = _("Cell count of %(when)s", when=old.counted_at.date())
+        if count.is_void:
+            fields = [(_("viable cells"), millions(old.viable_cells), _("void"))]
+        else:
+            fields = _differing(old, count, COUNT_FIELDS)
+        changes += [Change(record, field, before, after, _name(users, count.entered_by_id),
+                           count.created_at, count.amendment_reason or "")
+                    for field, before, after in fields]
     results_by_id = {r.id: r for r in results}
     for result in results:
         old = results_by_id.get(result.supersedes_id)
         if old is not None:
-            changes.append(Change(_("QC result %(test)s", test=result.test_code), _("result"),
-                                  result_text(old), result_text(result),
-                                  _name(users, result.entered_by_id), result.created_at,
-                                  result.amendment_reason or ""))
+            record = _("QC result %(test)s", test=result.test_code)
+            changes += [Change(record, field, before, after,
+                               _name(users, result.entered_by_id), result.created_at,
+                               result.amendment_reason or "")
+                        for field, before, after in _differing(old, result, RESULT_FIELDS)]
     return changes
+
+
+def result_text(result) -> str:
+    if result is None:
+        return "—"
+    if result.numeric_value is not None:
+        return format(result.numeric_value.normalize(), "f")
+    return result.text_value or "—"
+
+
+def _count_cells(field: str):
+    return lambda count: millions(getattr(count, field)) if getattr(count, field) is not None \
+        else "—"
+
+
+def _plain(field: str):
+    return lambda record: str(getattr(record, field)) if getattr(record, field) is not None \
+        else "—"
+
+
+COUNT_FIELDS = ((_l("viable cells"), _count_cells("viable_cells")),
+                (_l("dead cells"), _count_cells("dead_cells")),
+                (_l("method"), _plain("method")), (_l("passage"), _plain("passage_number")))
+RESULT_FIELDS = ((_l("result"), result_text), (_l("method"), _plain("method")),
+                 (_l("instrument"), _plain("instrument")), (_l("analyst"), _plain("analyst")))
+
+
+def _differing(old, new, fields) -> list[tuple[str, str, str]]:
+    """(field, old, new) for each field whose shown value differs; the value if none does."""
+    found = [(str(name), shown(old), shown(new)) for name, shown in fields
+             if shown(old) != shown(new)]
+    if found:
+        return found
+    name, shown = fields[0]
+    return [(str(name), shown(old), shown(new))]
 
 
 def audited_changes(records: dict[str, list[int]], zone: ZoneInfo) -> list[Change]:
@@ -191,14 +233,6 @@ def shown(value, zone: ZoneInfo) -> str:
         except ValueError:
             return value
     return "—" if value is None else str(value)
-
-
-def result_text(result) -> str:
-    if result is None:
-        return "—"
-    if result.numeric_value is not None:
-        return format(result.numeric_value.normalize(), "f")
-    return result.text_value or "—"
 
 
 def _name(users: dict[int, str], user_id: int | None) -> str:

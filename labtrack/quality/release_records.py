@@ -80,12 +80,14 @@ def _exceptions(rev, decision, facts: Facts) -> tuple[Flagged, ...]:
     if decision.exceptional:
         lines.append(Flagged(_("Exceptional release of an out-of-specification product at the "
                                "treating clinician's documented request."), "exceptional"))
-    lines += [Flagged(rev.message(item), KIND_FLAGS[item.kind])
-              for item in rev.items if not item.ok]
+    unmet = [item for item in rev.items if not item.ok]
+    lines += [Flagged(rev.message(item), KIND_FLAGS[item.kind]) for item in unmet]
+    named = {item.params.get("deviation_id") for item in unmet}  # listed once, not twice
     lines += [Flagged(_("Deviation %(number)s (%(severity)s, %(status)s): %(title)s",
                         number=d.number, severity=severity_text(d.severity),
                         status=status_text(d.status), title=d.title),
-                      None if d.status == "closed" else "pending") for d in rev.deviations]
+                      None if d.status == "closed" else "pending")
+              for d in rev.deviations if d.id not in named]
     lines += [Flagged(_("Changed after first entry: %(record)s, %(field)s from %(old)s to %(new)s "
                         "(%(reason)s)", record=c.record, field=c.field, old=c.old, new=c.new,
                         reason=c.reason), "amended") for c in facts.changes]

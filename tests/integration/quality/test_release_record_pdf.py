@@ -10,6 +10,7 @@ from sqlalchemy import select
 from labtrack.culture.models import Batch, CellCount, CultureStep
 from labtrack.extensions import db
 from labtrack.identity.rules import isbt128
+from labtrack.qms import deviations
 from labtrack.quality import qc as quality
 from labtrack.quality import record_facts, release, release_records
 from labtrack.quality.models import Release
@@ -175,3 +176,24 @@ def test_the_growth_chart_starts_at_the_first_culture_count_not_the_cells_seeded
         CultureStep.batch_id == batch.id, CultureStep.kind == "seeding")).one()
     assert seeding.cells is None or all(point[1] != float(seeding.cells)
                                         for point in chart.points[:1])
+
+
+def test_a_change_of_method_shows_even_when_the_value_stays(app):
+    batch = builders.releasable_batch()
+    original = next(r for r in quality.current_results(batch) if r.test_code == "mycoplasma")
+    quality.amend_result(builders.user("technician"), original, ResultData(
+        "mycoplasma", original.text_value, "qPCR (Ph. Eur. 2.6.7, NAT)", original.analyst,
+        original.tested_at), "Method recorded wrongly at entry")
+    decision = builders.release(batch)
+    whole = " ".join("\n".join(pages_text(decision.record_pdf)).split())
+    assert f"method from {original.method} to qPCR (Ph. Eur. 2.6.7, NAT)" in whole
+    assert "from not detected to not detected" not in whole
+
+
+def test_an_open_minor_deviation_is_listed_once_on_the_first_page(app):
+    batch = builders.releasable_batch()
+    deviations.report_deviation(builders.user("technician"), batch, "equipment", "minor",
+                                "Incubator door left ajar", "Closed within 2 minutes.")
+    decision = builders.release(batch)
+    first = " ".join(pages_text(decision.record_pdf)[0].split())
+    assert first.count("Incubator door left ajar") == 1
