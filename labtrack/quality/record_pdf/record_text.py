@@ -291,3 +291,21 @@ class TextTable(Table):
 
 def font_command(kind: Type, start: tuple[int, int], stop: tuple[int, int]) -> tuple:
     return ("FONT", start, stop, kind.font, kind.size, kind.leading)
+
+
+def column_widths(rows: list[list[str]], weights, total: float) -> list[float]:
+    """Column widths sharing ``total`` by ``weights``, but never narrower than a column's
+    longest word (row 0 is the header, in bold): identifiers such as DEV26-0002 are never
+    split. What a column needs beyond its share comes from the others' room to spare."""
+    wanted = [total * weight / sum(weights) for weight in weights]
+    least = [max(_width(word, HEAD if index == 0 else CELL)
+                 for index, row in enumerate(rows) for word in _words(row[column] or "-"))
+             + 2 * PADDING for column in range(len(weights))]
+    if sum(least) >= total:
+        return wanted  # nothing can fit whole: share as asked, long words break
+    widths = [max(w, low) for w, low in zip(wanted, least, strict=True)]
+    excess = sum(widths) - total
+    spare = [width - low for width, low in zip(widths, least, strict=True)]
+    room = sum(spare)
+    return [width - excess * share / room if room else width
+            for width, share in zip(widths, spare, strict=True)]

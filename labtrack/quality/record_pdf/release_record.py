@@ -35,6 +35,7 @@ from labtrack.quality.record_pdf.record_text import (
     TextBlock,
     TextTable,
     cell_text,
+    column_widths,
     font_command,
 )
 
@@ -285,7 +286,8 @@ def _facts(facts: tuple[tuple[str, str], ...]) -> Table:
 
 def _table(data: TableData) -> Table:
     weights = data.widths or (1,) * len(data.columns)
-    widths = [CONTENT_WIDTH * weight / sum(weights) for weight in weights]
+    texts = [list(data.columns), *(list(row.cells) for row in data.rows)]
+    widths = column_widths(texts, weights, CONTENT_WIDTH)
     rows = [[cell_text(text, HEAD if i == 0 else CELL, width)
              for text, width in zip(cells, widths, strict=True)]
             for i, cells in enumerate([data.columns, *(row.cells for row in data.rows)])]

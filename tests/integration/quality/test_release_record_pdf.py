@@ -197,3 +197,25 @@ def test_an_open_minor_deviation_is_listed_once_on_the_first_page(app):
     decision = builders.release(batch)
     first = " ".join(pages_text(decision.record_pdf)[0].split())
     assert first.count("Incubator door left ajar") == 1
+
+
+def test_no_identifier_is_split_across_lines(app):
+    batch = builders.releasable_batch()
+    technician = builders.user("technician")
+    opened = [deviations.report_deviation(technician, batch, "equipment", "minor",
+                                          f"Door alarm {n}", "Closed at once.")
+              for n in range(3)]
+    decision = builders.release(batch)
+    lines = [line for page in pages_text(decision.record_pdf) for line in page.splitlines()]
+    din = isbt128.parse_din(batch.sample.din)
+    identifiers = [batch.batch_number, batch.order.order_number, decision.document_id,
+                   *(d.number for d in opened), *(f"{batch.batch_number}-{code}"
+                                                  for code in ("L4L5", "L5S1"))]
+    pairs = [(line.rstrip(), after.lstrip()) for line, after in zip(lines, lines[1:])]
+    for identifier in identifiers:
+        assert any(identifier in line for line in lines), identifier
+        for line, after in pairs:  # a line ending with its start, the next with its rest
+            for cut in range(1, len(identifier)):
+                assert not (line.endswith(identifier[:cut]) and after.startswith(
+                    identifier[cut:])), (identifier, line, after)
+    assert any(din.grouped in line for line in lines)
