@@ -3,7 +3,9 @@
 import hashlib
 import io
 import re
+import subprocess
 
+from PIL import Image
 from pypdf import PdfReader
 from sqlalchemy import select
 
@@ -211,7 +213,8 @@ def test_no_identifier_is_split_across_lines(app):
     identifiers = [batch.batch_number, batch.order.order_number, decision.document_id,
                    *(d.number for d in opened), *(f"{batch.batch_number}-{code}"
                                                   for code in ("L4L5", "L5S1"))]
-    pairs = [(line.rstrip(), after.lstrip()) for line, after in zip(lines, lines[1:])]
+    pairs = [(line.rstrip(), after.lstrip())
+             for line, after in zip(lines, lines[1:], strict=False)]
     for identifier in identifiers:
         assert any(identifier in line for line in lines), identifier
         for line, after in pairs:  # a line ending with its start, the next with its rest
@@ -219,3 +222,19 @@ def test_no_identifier_is_split_across_lines(app):
                 assert not (line.endswith(identifier[:cut]) and after.startswith(
                     identifier[cut:])), (identifier, line, after)
     assert any(din.grouped in line for line in lines)
+
+
+def test_pages_one_and_last_are_rendered_for_a_reviewer(app, request, tmp_path):
+    """Rendered at 80 dpi into test-artifacts/release-record/, for a person to look at."""
+    decision = builders.release(builders.releasable_batch())
+    pages = len(PdfReader(io.BytesIO(decision.record_pdf)).pages)
+    folder = request.config.rootpath / "test-artifacts" / "release-record"
+    folder.mkdir(parents=True, exist_ok=True)
+    source = tmp_path / "record.pdf"
+    source.write_bytes(decision.record_pdf)
+    for number in sorted({1, pages}):
+        subprocess.run(["pdftoppm", "-r", "80", "-png", "-singlefile", "-f", str(number),
+                        "-l", str(number), source, folder / f"page-{number}"], check=True,
+                       timeout=60)
+        with Image.open(folder / f"page-{number}.png") as image:
+            assert image.size[0] == 662 and abs(image.size[1] - 935) <= 1  # A4 at 80 dpi
