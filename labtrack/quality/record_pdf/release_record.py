@@ -120,7 +120,9 @@ def render_record(record: RecordData) -> bytes:
     doc = SimpleDocTemplate(
         buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN + 8 * mm,
         bottomMargin=MARGIN + 4 * mm, title=f"{record.title} {record.document_id}",
-        author=record.lab_name, creator="LabTrack", subject=record.document_id, invariant=1)
+        author=record.lab_name, creator="LabTrack", producer="LabTrack (ReportLab)",
+        subject=f"{record.document_id} · {record.identity_line}",
+        keywords=record.identity_line, invariant=1)
     story = _first_page(record)
     for section in record.sections:
         story.extend(_section(section))

@@ -60,6 +60,9 @@ def test_the_record_holds_patient_order_doses_results_and_signatures(app):
         assert re.search(rf"Batch {batch.batch_number} · DIN {din.grouped}\s*{din.check_character}"
                          rf" · Record number {patient.record_number}", page), number
     assert "S12341A0" in text and "S12341B0" in text  # each dose's own product code
+    info = PdfReader(io.BytesIO(decision.record_pdf)).metadata
+    assert decision.document_id in info.title and batch.batch_number in info.subject
+    assert patient.record_number in info.subject and info.producer.startswith("LabTrack")
     first = pages[0]
     assert "Sterility is pending" in first  # review by exception: page 1
     assert din.grouped in first and din.check_character in first
