@@ -36,7 +36,9 @@ WORKFLOW_FIELDS = frozenset({"state", "held_from", "state_reason", "status", "cl
 STEP_COLUMNS = (CultureStep.id, CultureStep.kind, CultureStep.performed_at,
                 CultureStep.performed_by_id, CultureStep.verified_by_id,
                 CultureStep.verification_signature_id, CultureStep.passage_number,
-                CultureStep.cells, CultureStep.is_void)
+                CultureStep.cells, CultureStep.is_void,
+                # what a verification signs (culture.steps.step_signature_content)
+                CultureStep.batch_id, CultureStep.flasks, CultureStep.notes)
 COUNT_COLUMNS = (CellCount.id, CellCount.counted_at, CellCount.passage_number,
                  CellCount.method, CellCount.viable_cells, CellCount.dead_cells,
                  CellCount.viability_percent, CellCount.entered_by_id, CellCount.supersedes_id,
@@ -106,7 +108,10 @@ def gather(batch: Batch, results, deviations, doses, extra_user_ids: set[int],
     signature_ids = ({s.verification_signature_id for s in steps}
                      | {d.closure_signature_id for d in deviations}) - {None}
     signatures = {s.id: s for s in session.execute(
-        select(Signature.id, Signature.printed_name, Signature.meaning, Signature.signed_at)
+        select(Signature.id, Signature.printed_name, Signature.meaning, Signature.signed_at,
+               # to see whether each still covers its record (signatures.is_intact)
+               Signature.record_type, Signature.record_id, Signature.signer_id,
+               Signature.content_hash)
         .where(Signature.id.in_(signature_ids)))} if signature_ids else {}
     records = {"batch": [batch.id], "culture_step": [s.id for s in steps],
                "cell_count": [c.id for c in counts], "qc_result": [r.id for r in results],

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
+from labtrack.accounts.signatures import is_intact
 from labtrack.accounts.terms import meaning_label
 from labtrack.culture.rules.counting import millions
 from labtrack.culture.rules.growth import elapsed_days
 from labtrack.culture.rules.protocol import StepKind
+from labtrack.culture.steps import step_signature_content
 from labtrack.extensions import db
 from labtrack.identity.rules import isbt128
+from labtrack.qms.deviations import closure_content
 from labtrack.qms.models import Specification
 from labtrack.qms.rules.specification import Verdict
 from labtrack.quality import record_facts
@@ -41,7 +44,8 @@ def assemble(rev, decision, settings, head_seq: int) -> RecordData:
         generated_label=_("Generated at the decision, %(when)s",
                           when=local(decision.decided_at, zone)),
         decision=_decision(decision), decision_lines=_decision_lines(decision, zone),
-        exceptions_title=_("Review by exception"), exceptions=_exceptions(rev, decision, facts),
+        exceptions_title=_("Review by exception"),
+        exceptions=_exceptions(rev, decision, facts, zone),
         no_exceptions=_("No exception: every result within specification, nothing pending, "
                         "no deviation, no value changed after its first entry."),
         din_label=_("DIN"), din_grouped=din.grouped, din_check=din.check_character,
@@ -75,7 +79,7 @@ def _decision_lines(decision, zone) -> tuple[str, ...]:
     return tuple(lines)
 
 
-def _exceptions(rev, decision, facts: Facts) -> tuple[Flagged, ...]:
+def _exceptions(rev, decision, facts: Facts, zone) -> tuple[Flagged, ...]:
     lines = []
     if decision.exceptional:
         lines.append(Flagged(_("Exceptional release of an out-of-specification product at the "
@@ -88,6 +92,7 @@ def _exceptions(rev, decision, facts: Facts) -> tuple[Flagged, ...]:
                         status=status_text(d.status), title=d.title),
                       None if d.status == "closed" else "pending")
               for d in rev.deviations if d.id not in named]
+    lines += _superseded_lines(rev, facts, zone)
     lines += [Flagged(_("Changed after first entry: %(record)s, %(field)s from %(old)s to %(new)s "
                         "(%(reason)s)", record=c.record, field=c.field, old=c.old, new=c.new,
                         reason=c.reason), "amended") for c in facts.changes]
@@ -252,8 +257,32 @@ def _changes(facts: Facts, zone) -> Section:
         (1.2, 1, 1, 1, 1, 1.2, 1.8)), empty=_("No value was changed after its first entry."))
 
 
+def superseded_signatures(rev, facts: Facts) -> dict[int, str]:
+    """Signatures whose record changed after they were given, by id, with the record's name:
+    a signature covers the content it was given for, not what the record says now."""
+    found = {}
+    for step in facts.steps:
+        signature = facts.signatures.get(step.verification_signature_id)
+        if signature is not None and not is_intact(signature, step_signature_content(step)):
+            found[signature.id] = _step_name(step.kind)
+    for deviation in rev.deviations:
+        signature = facts.signatures.get(deviation.closure_signature_id)
+        if signature is not None and not is_intact(signature, closure_content(deviation)):
+            found[signature.id] = _("Deviation %(number)s", number=deviation.number)
+    return found
+
+
+def _superseded_lines(rev, facts: Facts, zone) -> list[Flagged]:
+    return [Flagged(_("Signature superseded: %(record)s changed after %(name)s signed it "
+                      "(%(meaning)s, %(when)s); it must be signed again.", record=record,
+                      name=facts.signatures[signature_id].printed_name,
+                      meaning=meaning_label(facts.signatures[signature_id].meaning),
+                      when=local(facts.signatures[signature_id].signed_at, zone)), "fail")
+            for signature_id, record in superseded_signatures(rev, facts).items()]
+
+
 def _signatures(rev, decision, zone, facts: Facts) -> Section:
-    rows = []
+    rows, superseded = [], superseded_signatures(rev, facts)
     # Translated once per kind of step and meaning, not once per row.
     step_names = {kind: _step_name(kind) for kind in {step.kind for step in facts.steps}}
     meanings = {meaning: meaning_label(meaning) for meaning in
@@ -264,14 +293,14 @@ def _signatures(rev, decision, zone, facts: Facts) -> Section:
                          local(step.performed_at, zone))))
         signature = facts.signatures.get(step.verification_signature_id)
         if signature is not None:
-            rows.append(Row((name, meanings[signature.meaning], signature.printed_name,
-                             local(signature.signed_at, zone))))
+            rows.append(_signature_row(name, meanings[signature.meaning], signature, zone,
+                                       signature.id in superseded))
     for d in rev.deviations:
         signature = facts.signatures.get(d.closure_signature_id)
         if signature is not None:
-            rows.append(Row((_("Deviation %(number)s", number=d.number),
-                             meaning_label(signature.meaning), signature.printed_name,
-                             local(signature.signed_at, zone))))
+            rows.append(_signature_row(_("Deviation %(number)s", number=d.number),
+                                       meaning_label(signature.meaning), signature, zone,
+                                       signature.id in superseded))
     signature = decision.signature
     rows.append(Row((_("Batch %(batch)s", batch=rev.batch.batch_number),
                      meaning_label(signature.meaning), signature.printed_name,
@@ -280,6 +309,13 @@ def _signatures(rev, decision, zone, facts: Facts) -> Section:
     return Section(_("Signatures"), table=TableData(
         (_("Record"), _("Meaning"), _("Printed name"), _("Date and time")), tuple(rows),
         (1.5, 1.5, 1.5, 1.2)))
+
+
+def _signature_row(record: str, meaning: str, signature, zone, superseded: bool) -> Row:
+    if superseded:
+        meaning = _("%(meaning)s — SUPERSEDED: the record changed afterwards", meaning=meaning)
+    return Row((record, meaning, signature.printed_name, local(signature.signed_at, zone)),
+               "fail" if superseded else None)
 
 
 def _step_name(kind: str) -> str:

@@ -9,6 +9,7 @@ from PIL import Image
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from labtrack.audit import capture as audit
 from labtrack.culture.models import Batch, CellCount, CultureStep
 from labtrack.extensions import db
 from labtrack.identity.rules import isbt128
@@ -241,3 +242,30 @@ def test_pages_one_and_last_are_rendered_for_a_reviewer(app, request, tmp_path):
                        timeout=60)
         with Image.open(folder / f"page-{number}.png") as image:
             assert image.size[0] == 662 and abs(image.size[1] - 935) <= 1  # A4 at 80 dpi
+
+
+def test_a_signature_given_before_a_later_change_is_shown_as_superseded(app):
+    batch = builders.releasable_batch()
+    step = db.session.scalars(select(CultureStep).where(
+        CultureStep.batch_id == batch.id, CultureStep.kind == "seeding")).one()
+    verifier = builders.user("technician", full_name="Lucía Verificadora")
+    builders.verify(step, verifier)
+    with audit.reason(db.session, "Flask count corrected after verification"):
+        step.flasks = (step.flasks or 0) + 1
+        db.session.commit()
+    decision = builders.release(batch)
+    pages = pages_text(decision.record_pdf)
+    first = " ".join(pages[0].split())
+    assert re.search(r"Signature superseded: [^.]*seeding changed after Lucía Verificadora "
+                     r"signed it \(Verified, [^)]+\); it must be signed again", first)
+    whole = " ".join("\n".join(pages).split())
+    assert "SUPERSEDED: the record changed afterwards" in whole
+
+
+def test_an_untouched_verification_is_not_superseded(app):
+    batch = builders.releasable_batch()
+    step = db.session.scalars(select(CultureStep).where(
+        CultureStep.batch_id == batch.id, CultureStep.kind == "seeding")).one()
+    builders.verify(step, builders.user("technician"))
+    whole = " ".join("\n".join(pages_text(builders.release(batch).record_pdf)).split())
+    assert "SUPERSEDED" not in whole and "Signature superseded" not in whole
