@@ -27,6 +27,7 @@ from labtrack.identity.label_layout import LabelData, Stock
 from labtrack.identity.models import ChainOfIdentityEvent, Sample
 from labtrack.identity.printing import LabelJob, LabelKind, PrintRequest, print_job
 from labtrack.identity.rules import isbt128
+from labtrack.identity.rules.names import carries_name, same_record_number
 from labtrack.orders.models import TreatmentOrder
 from labtrack.qms.models import Deviation
 from labtrack.samples.rules.acceptance import (
@@ -124,15 +125,11 @@ def _check_times(data: ReceiptData, now: datetime) -> None:
             raise ServiceError(_("This field is required."), field=field)
 
 
-def _normalise_name(text: str) -> str:
-    return " ".join("".join(c for c in text.upper() if c.isalnum() or c.isspace()).split())
-
-
 def _check_identity(acting: User, order: TreatmentOrder, data: ReceiptData) -> None:
     """The tube must carry the ordered patient's record number and family name."""
     patient = order.patient
-    number_ok = (data.tube_record_number or "").strip().upper() == patient.record_number.upper()
-    name_ok = _normalise_name(patient.family_name) in _normalise_name(data.tube_patient_name or "")
+    number_ok = same_record_number(data.tube_record_number, patient.record_number)
+    name_ok = carries_name(data.tube_patient_name, patient.family_name)
     if number_ok and name_ok:
         return
     expected = f"{patient.record_number} {patient.display_name}"
@@ -142,7 +139,8 @@ def _check_identity(acting: User, order: TreatmentOrder, data: ReceiptData) -> N
     raise IdentityMismatch(_(
         "Refused: the tube's patient identifiers (%(presented)s) do not match the order "
         "(%(expected)s). The sample was not received and the mismatch has been recorded.",
-        presented=presented, expected=expected), field="tube_record_number")
+        presented=presented, expected=expected),
+        field="tube_record_number" if not number_ok else "tube_patient_name")
 
 
 def record_identity_event(acting: User | None, kind: str, expected: str, presented: str,

@@ -130,3 +130,22 @@ def test_the_authorisation_check_blocks_a_batch_start(app, auth):
         builders.receive(order)
     db.session.rollback()
     assert _count(Batch) == 0
+
+
+def test_a_tube_naming_the_patient_without_accents_or_in_capitals_is_accepted(app):
+    order = builders.order(patient_=builders.patient(family_name="LÓPEZ GARCÍA",
+                                                     given_name="Carmen"))
+    outcome = builders.receive(order, tube_patient_name="LOPEZ GARCIA, CARMEN")
+    assert outcome.batch is not None
+    assert db.session.scalars(select(ChainOfIdentityEvent)).all() == []
+
+
+def test_a_tube_whose_name_differs_is_refused_under_the_name_field(app):
+    order = builders.order(patient_=builders.patient(family_name="LÓPEZ GARCÍA"))
+    with pytest.raises(IdentityMismatch) as refused:
+        builders.receive(order, tube_patient_name="GARCÍA LÓPEZ, Carmen")
+    assert refused.value.field == "tube_patient_name"
+    with pytest.raises(IdentityMismatch) as refused:
+        builders.receive(order, tube_record_number="HC999999")
+    assert refused.value.field == "tube_record_number"
+    assert _count(Sample) == 0
