@@ -28,6 +28,7 @@ from labtrack.samples.receipt import ReceiptData, din_error_message
 from labtrack.web.fields import lab_time_field
 
 DIN_INPUT = {**NO_AUTOCOMPLETE, "autofocus": True, "autocapitalize": "characters",
+             "data-scan-next": True,  # the scanner's Enter moves on (static/js/scan-fields.js)
              "data-testid": "din-input"}
 
 
