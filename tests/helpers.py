@@ -95,3 +95,13 @@ def run_together(apps: list, work: Callable[[int, threading.Barrier], None]) -> 
     for thread in threads:
         thread.join()
     return errors
+
+
+_SCRIPT_TAG = re.compile(r"<script\b([^>]*)>", re.IGNORECASE)
+
+
+def inline_scripts(html: str) -> list[str]:
+    """The page's scripts that the CSP (script-src 'self') would block: any without a
+    src, or with one from elsewhere than the app's own /static/."""
+    return [tag.group(0) for tag in _SCRIPT_TAG.finditer(html)
+            if not re.search(r'\bsrc="/static/[^"]+"', tag.group(1))]
