@@ -161,6 +161,15 @@ def _parse_value(test: SpecificationTest, text: str) -> tuple[Decimal | None, st
         number = None
     if number is None or not number.is_finite() or abs(number) >= Decimal("1e10"):
         raise ServiceError(_("Enter a number, e.g. 98.5."), field="value")
+    if not is_possible(number, test.unit):
+        low, high = possible_range(test.unit)
+        if high is None:
+            raise ServiceError(_("%(test)s cannot be below %(low)s %(unit)s: check the value.",
+                                 test=test.name, low=low, unit=test.unit), field="value")
+        raise ServiceError(_("%(test)s is between %(low)s and %(high)s %(unit)s: %(value)s "
+                             "cannot be a result.", test=test.name, low=low, high=high,
+                             unit=test.unit, value=format(number.normalize(), "f")),
+                           field="value")
     return number.quantize(Decimal("0.0001")), None
 
 

@@ -282,3 +282,17 @@ def _qualitative_problems(test: SpecTest) -> list[SpecProblem]:
 def _problem(code: str, what: str, test: SpecTest) -> SpecProblem:
     label = test.name.strip() or test.code.strip() or "A test"
     return SpecProblem(code, f"{label} {what}", {"test": test.code, "name": test.name})
+
+
+def possible_range(unit: str) -> tuple[Decimal, Decimal | None]:
+    """The values a measured quantity can take at all, whatever the specification says:
+    a percentage 0–100, anything else (EU/mL, cells, CFU) not below zero."""
+    if unit.strip() == "%":
+        return Decimal(0), Decimal(100)
+    return Decimal(0), None
+
+
+def is_possible(value: Decimal, unit: str) -> bool:
+    """False for a value no test can give (viability 150 %, CD90 −3 %)."""
+    low, high = possible_range(unit)
+    return value >= low and (high is None or value <= high)
