@@ -20,7 +20,8 @@ from labtrack.inventory.forms import (
 )
 from labtrack.inventory.inventory import EquipmentData, LotData
 from labtrack.inventory.models import Equipment, ReagentLot
-from labtrack.inventory.terms import lot_status_label
+from labtrack.inventory.rules.lots import decisions_from
+from labtrack.inventory.terms import lot_status_label, lot_status_word
 from labtrack.web.forms import show_service_error
 from labtrack.web.pagination import list_page
 from labtrack.web.policy import Area
@@ -75,7 +76,7 @@ def _lot_or_404(lot_id: int) -> ReagentLot:
 
 def _lot_page(item: ReagentLot, status: int = 200, decision_form=None):
     decision_form = decision_form or LotDecisionForm()
-    decisions = inventory.LOT_DECISIONS.get(item.status, ())
+    decisions = decisions_from(item.status)
     decision_form.status.choices = [choice for choice in decision_form.status.choices
                                     if choice.value in decisions]
     page = list_page(recall.recall_query(item), cap=None)  # a recall: the exact count
@@ -102,7 +103,7 @@ def decide_lot(lot_id: int):
             show_service_error(form, error)
         else:
             flash(_("Lot %(lot)s is now %(status)s.", lot=item.lot_number,
-                    status=inventory.lot_status_word(item.status)), "success")
+                    status=lot_status_word(item.status)), "success")
             return redirect(url_for("inventory.lot", lot_id=item.id))
     return _lot_page(item, 400, form)
 

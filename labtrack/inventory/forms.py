@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
+from labtrack.inventory.rules.lots import LotStatus
 from labtrack.inventory.terms import LOT_STATUS_LABELS
 
 CODE_INPUT = {"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}
@@ -48,9 +49,9 @@ class LotDecisionForm(FlaskForm):
     """QA's decision on a lot."""
 
     status = SelectField(_l("Decision"), validators=[InputRequired()],
-                         choices=[SelectChoice("released", _l("Release for use")),
-                                  SelectChoice("rejected", _l("Reject")),
-                                  SelectChoice("quarantine", _l("Back to quarantine"))])
+                         choices=[SelectChoice(LotStatus.RELEASED, _l("Release for use")),
+                                  SelectChoice(LotStatus.REJECTED, _l("Reject")),
+                                  SelectChoice(LotStatus.QUARANTINE, _l("Back to quarantine"))])
     reason = _reason()
 
 

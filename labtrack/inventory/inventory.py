@@ -18,13 +18,10 @@ from labtrack.audit import capture as audit
 from labtrack.errors import ServiceError
 from labtrack.extensions import db
 from labtrack.inventory.models import Equipment, ReagentLot
+from labtrack.inventory.rules.lots import LotStatus, decisions_from
+from labtrack.inventory.terms import lot_status_word
 from labtrack.web.policy import Area, require_area
 
-QUARANTINE, RELEASED, REJECTED = "quarantine", "released", "rejected"
-LOT_STATUSES = (QUARANTINE, RELEASED, REJECTED)
-# QA decisions on a lot; a rejected lot stays rejected.
-LOT_DECISIONS = {QUARANTINE: (RELEASED, REJECTED), RELEASED: (QUARANTINE, REJECTED),
-                 REJECTED: ()}
 REGISTRARS = (Area.BENCH, Area.QUALITY)
 MAX_CODES = 20
 
@@ -74,7 +71,8 @@ def register_lot(acting: User, data: LotData) -> ReagentLot:
         raise ServiceError(_("Lot %(lot)s of %(material)s is already registered.",
                              lot=lot_number, material=material), field="lot_number")
     lot = ReagentLot(material=material, manufacturer=_text(data.manufacturer, "manufacturer", 100),
-                     lot_number=lot_number, expiry_date=data.expiry_date, status=QUARANTINE,
+                     lot_number=lot_number, expiry_date=data.expiry_date,
+                     status=LotStatus.QUARANTINE,
                      notes=_text(data.notes, "notes", 2000, required=False))
     db.session.add(lot)
     db.session.commit()
@@ -84,7 +82,7 @@ def register_lot(acting: User, data: LotData) -> ReagentLot:
 def decide_lot(acting: User, lot: ReagentLot, status: str, why: str) -> ReagentLot:
     """QA releases, rejects or re-quarantines a lot, with a reason; commits."""
     _require(acting, Area.QUALITY, _("Only QA may release or reject a reagent lot."))
-    if status not in LOT_DECISIONS.get(lot.status, ()):
+    if status not in decisions_from(lot.status):
         raise ServiceError(_("A lot that is %(current)s cannot become %(target)s.",
                              current=lot_status_word(lot.status),
                              target=lot_status_word(status)), field="status")
@@ -92,11 +90,6 @@ def decide_lot(acting: User, lot: ReagentLot, status: str, why: str) -> ReagentL
         lot.status = status
         db.session.commit()
     return lot
-
-
-def lot_status_word(status: str) -> str:
-    words = {QUARANTINE: _("in quarantine"), RELEASED: _("released"), REJECTED: _("rejected")}
-    return words.get(status, status)
 
 
 def register_equipment(acting: User, data: EquipmentData) -> Equipment:
@@ -151,7 +144,7 @@ def lots_query(status: str | None = None, search: str | None = None) -> Select:
     """Lots by material then expiry, optionally filtered by status or text."""
     query = select(ReagentLot).order_by(ReagentLot.material, ReagentLot.expiry_date,
                                         ReagentLot.id)
-    if status in LOT_STATUSES:
+    if status in set(LotStatus):
         query = query.where(ReagentLot.status == status)
     condition = _search((ReagentLot.material, ReagentLot.lot_number, ReagentLot.manufacturer),
                         search)
@@ -168,7 +161,8 @@ def equipment_query(search: str | None = None) -> Select:
 def usable_lots(day: date) -> list[ReagentLot]:
     """Released lots not expired on ``day`` (the choices offered on a step form)."""
     return list(db.session.scalars(
-        select(ReagentLot).where(ReagentLot.status == RELEASED, ReagentLot.expiry_date >= day)
+        select(ReagentLot).where(ReagentLot.status == LotStatus.RELEASED,
+                                 ReagentLot.expiry_date >= day)
         .order_by(ReagentLot.material, ReagentLot.expiry_date)))
 
 
@@ -188,10 +182,10 @@ def usable_lot(lot_id: int, day: date, field: str = "lots") -> ReagentLot:
     lot = db.session.get(ReagentLot, lot_id)
     if lot is None:
         raise ServiceError(_("Unknown reagent lot."), field=field)
-    if lot.status != RELEASED:
+    if lot.status != LotStatus.RELEASED:
         raise ServiceError(_("Lot %(lot)s of %(material)s is not released (%(status)s).",
-                             lot=lot.lot_number, material=lot.material, status=lot.status),
-                           field=field)
+                             lot=lot.lot_number, material=lot.material,
+                             status=lot_status_word(lot.status)), field=field)
     if lot.expiry_date < day:
         raise ServiceError(_("Lot %(lot)s of %(material)s expired on %(date)s.",
                              lot=lot.lot_number, material=lot.material,

@@ -125,7 +125,7 @@ def test_an_unreleased_lot_is_refused_at_the_bench(signed_in):
     before = rows(CultureStep)
     response = post_step(client, batch, "medium_change", lot_codes="Q-1")
     assert response.status_code == 400
-    assert "Lot Q-1 of Platelet lysate is not released (quarantine)." in text(response)
+    assert "Lot Q-1 of Platelet lysate is not released (in quarantine)." in text(response)
     assert rows(CultureStep) == before
 
 
