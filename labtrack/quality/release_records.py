@@ -57,6 +57,7 @@ def assemble(rev, decision, settings, head_seq: int) -> RecordData:
                   _process(rev, zone, facts), _counts(rev, zone, facts), _chart(rev, facts),
                   _changes(facts, zone), _signatures(rev, decision, zone, facts),
                   _audit(decision, head_seq)),
+        created_at=decision.decided_at,
     )
 
 

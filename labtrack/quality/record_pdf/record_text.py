@@ -95,9 +95,14 @@ def lines_of(value: str | None, kind: Type, width: float) -> list[str]:
     """``value`` broken into lines that fit ``width`` by ReportLab: runs of white space are
     one space, a line break is kept, lines break between words only; a word wider than
     ``width`` breaks at its hyphens, or where the line is full if it has none."""
+    return list(_lines(value or "", kind, width))
+
+
+@lru_cache(maxsize=8192)  # a record is laid out twice or more (for "see page N")
+def _lines(value: str, kind: Type, width: float) -> tuple[str, ...]:
     register_fonts()
     lines: list[str] = []
-    for part in (value or "").replace("\r\n", "\n").split("\n"):
+    for part in value.replace("\r\n", "\n").split("\n"):
         words = part.split()
         if any(_width(word, kind) > width for word in words):
             lines += _paragraph_lines(" ".join(words), kind, width)
@@ -105,7 +110,7 @@ def lines_of(value: str | None, kind: Type, width: float) -> list[str]:
             lines += simpleSplit(" ".join(words), kind.font, kind.size, width) or [""]
     while lines and not lines[-1]:
         lines.pop()
-    return lines
+    return tuple(lines)
 
 
 def _paragraph_lines(text: str, kind: Type, width: float) -> list[str]:
@@ -148,6 +153,8 @@ class TextBlock(Flowable):
         return self.width, self.height
 
     def draw(self) -> None:
+        if is_dry(self.canv):
+            return
         kind = self.kind
         text = self.canv.beginText(0, self.height - kind.size)
         text.setFont(kind.font, kind.size, kind.leading)
@@ -188,9 +195,14 @@ def _runs(line: str) -> list[tuple[str, bool]]:
     return runs
 
 
+def is_dry(canvas) -> bool:
+    """True on a canvas that only lays pages out (to find page numbers): nothing is drawn."""
+    return getattr(canvas, "dry", False)
+
+
 def cell_text(value: str | None, kind: Type, width: float, padding: float = PADDING) -> str:
     """A table cell: its lines, broken for the column (less the cell's padding)."""
-    return "\n".join(lines_of(value, kind, width - 2 * padding))
+    return "\n".join(_lines(value or "", kind, width - 2 * padding))
 
 
 class TextTable(Table):
@@ -204,6 +216,14 @@ class TextTable(Table):
 
     anchor_keys: tuple[str | None, ...] = ()  # one per row, for "see page N"
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Every cell's font is one the file embeds, even where the table sets none (a
+        # cell holding a flowable): ReportLab's default, Helvetica, would not be embedded.
+        # (The parts of a split table are made with their cells' styles: left as they are.)
+        if not kwargs.get("normalizedData"):
+            self.setStyle([font_command(CELL, (0, 0), (-1, -1))])
+
     def split(self, available_width, available_height):
         """ReportLab's split, each part keeping the keys of its own rows (a part after
         the first starts with the repeated header)."""
@@ -216,6 +236,8 @@ class TextTable(Table):
         return parts
 
     def draw(self) -> None:
+        if is_dry(self.canv):
+            return
         self._text = self.canv.beginText()
         self._text_style = self._text_colour = None
         super().draw()

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from reportlab.graphics.barcode.code128 import Code128
 from reportlab.lib import colors
@@ -116,6 +117,7 @@ class RecordData:
     din_barcode: str
     first_page: tuple[Section, ...]
     sections: tuple[Section, ...]
+    created_at: datetime | None = None  # the decision's time: the file's creation date
 
 
 # --- the record -----------------------------------------------------------------------------
@@ -127,9 +129,14 @@ MAX_BUILDS = 4
 def render_record(record: RecordData) -> bytes:
     """The record as PDF bytes, each exception naming the page of its detail."""
     register_fonts()
-    pages: dict[str, int] = {}
-    for _ in range(MAX_BUILDS):
-        pdf, found = _build(record, pages)
+    wanted = {line.target for line in record.exceptions if line.target}
+    if not wanted:
+        return _build(record, {}, wanted)[0]
+    # A first build only to find the pages (the PDF is not written out), then builds
+    # with those page numbers until they stay where they are.
+    pages = _build(record, {}, wanted, dry=True)[1]
+    for _ in range(MAX_BUILDS - 1):
+        pdf, found = _build(record, pages, wanted)
         if found == pages:
             break
         pages = found
@@ -139,29 +146,34 @@ def render_record(record: RecordData) -> bytes:
 class _Document(SimpleDocTemplate):
     """Notes the page each keyed heading or table row is drawn on."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, wanted: set[str], **kwargs):
         super().__init__(*args, **kwargs)
+        self.wanted = wanted
         self.found: dict[str, int] = {}
 
     def afterFlowable(self, flowable):  # noqa: N802 (ReportLab's name)
         for key in getattr(flowable, "anchor_keys", ()):
-            if key:
+            if key in self.wanted:
                 self.found.setdefault(key, self.page)
 
 
-def _build(record: RecordData, pages: dict[str, int]) -> tuple[bytes, dict[str, int]]:
+def _build(record: RecordData, pages: dict[str, int], wanted: set[str],
+           dry: bool = False) -> tuple[bytes, dict[str, int]]:
     buffer = io.BytesIO()
     doc = _Document(
         buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN + 8 * mm,
         bottomMargin=MARGIN + 4 * mm, title=f"{record.title} {record.document_id}",
         author=record.lab_name, creator="LabTrack", producer="LabTrack (ReportLab)",
         subject=f"{record.document_id} · {record.identity_line}",
-        keywords=record.identity_line, invariant=1)
+        keywords=record.identity_line, invariant=1,
+        # each page's initial font is one the file embeds (ReportLab's default, Helvetica,
+        # would be named on every page without being embedded)
+        initialFontName="Vera", wanted=wanted)
     story = _first_page(record, pages)
     for section in record.sections:
         story.extend(_section(section))
     doc.build(story, onFirstPage=_header(record), onLaterPages=_header(record),
-              canvasmaker=_numbered_canvas(record))
+              canvasmaker=_numbered_canvas(record, dry))
     return buffer.getvalue(), doc.found
 
 
@@ -182,19 +194,26 @@ def _header(record: RecordData):
     return draw
 
 
-def _numbered_canvas(record: RecordData):
-    """A canvas that writes "page X of Y" on every page once the page count is known."""
+def _numbered_canvas(record: RecordData, dry: bool = False):
+    """A canvas that writes "page X of Y" on every page once the page count is known
+    (``dry``: one that lays the pages out but writes no file)."""
 
     class NumberedCanvas(Canvas):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
+            self.dry = dry  # lays the pages out, draws no text (record_text.is_dry)
             self._pages: list[dict] = []
+            if record.created_at is not None:  # the same bytes for the same decision
+                stamp = record.created_at.astimezone(UTC).strftime("D:%Y%m%d%H%M%S+00'00'")
+                self.setDateFormatter(lambda *_date: stamp)
 
         def showPage(self):  # noqa: N802 (ReportLab's name)
             self._pages.append(dict(self.__dict__))
             self._startPage()
 
         def save(self):
+            if dry:
+                return
             for number, state in enumerate(self._pages, start=1):
                 self.__dict__.update(state)
                 self._footer(number, len(self._pages))
