@@ -62,7 +62,7 @@ def checklist_items(ctx: Context) -> list[Flagged]:
     pending at release, open deviations, doses out of range, the authorisation… (an open
     deviation of an out-of-window step is that step's line)."""
     windows = _window_deviations(ctx)
-    return [Flagged(ctx.rev.message(item), KIND_FLAGS[item.kind], _item_target(item.params))
+    return [Flagged(ctx.rev.message(item), KIND_FLAGS[item.kind], _item_target(item))
             for item in ctx.rev.items
             if not item.ok and item.params.get("deviation_id") not in windows]
 
@@ -186,7 +186,11 @@ def _window_deviations(ctx: Context) -> dict[int, object]:
             if d.kind == WINDOW_DEVIATION_KIND and d.id in linked}
 
 
-def _item_target(params: dict) -> str | None:
+def _item_target(item) -> str | None:
+    """The key of the record's row or section with the checklist item's detail."""
+    params = item.params
+    if item.code.startswith("authorisation."):
+        return "identity"
     if "deviation_id" in params:
         return f"deviation:{params['deviation_id']}"
     if "dose_id" in params:

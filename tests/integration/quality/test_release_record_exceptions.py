@@ -2,6 +2,7 @@
 from the rendered PDF, each naming the page that holds its detail."""
 
 import re
+import subprocess
 from datetime import timedelta
 from decimal import Decimal
 
@@ -72,15 +73,27 @@ def _batch_with_one_exception_of_each_kind():
     return batch, window, door
 
 
+def _render_first_page(pdf: bytes, request, tmp_path) -> None:
+    """Page 1 at 80 dpi into test-artifacts/release-record/, for a person to look at."""
+    folder = request.config.rootpath / "test-artifacts" / "release-record"
+    folder.mkdir(parents=True, exist_ok=True)
+    source = tmp_path / "record.pdf"
+    source.write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", "80", "-png", "-singlefile", "-f", "1", "-l", "1",
+                    source, folder / "every-exception-page-1"], check=True, timeout=60)
+
+
 def _exceptions_block(first_page: str) -> str:
     text = " ".join(first_page.split())
     start = text.index("Review by exception")
     return text[start:text.index(" DIN ", start)]
 
 
-def test_page_one_lists_every_exception_once_with_the_page_of_its_detail(app):
+def test_page_one_lists_every_exception_once_with_the_page_of_its_detail(app, request,
+                                                                          tmp_path):
     batch, window, door = _batch_with_one_exception_of_each_kind()
     decision = builders.release(batch, exceptional=EXCEPTIONAL)
+    _render_first_page(decision.record_pdf, request, tmp_path)
     pages = [" ".join(page.split()) for page in pages_text(decision.record_pdf)]
     block = _exceptions_block(pages[0])
 
