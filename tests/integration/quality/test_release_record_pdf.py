@@ -227,6 +227,9 @@ def test_no_identifier_is_split_across_lines(app):
                 assert not (line.endswith(identifier[:cut]) and after.startswith(
                     identifier[cut:])), (identifier, line, after)
     assert any(din.grouped in line for line in lines)
+    for line in lines:  # every DIN printed whole: its groups never broken over lines
+        if din.grouped[:5] in line:
+            assert din.grouped in line, line
 
 
 def test_pages_one_and_last_are_rendered_for_a_reviewer(app, request, tmp_path):
