@@ -28,6 +28,7 @@ from labtrack.culture.models import (
 from labtrack.culture.rules.counting import millions
 from labtrack.extensions import db
 from labtrack.inventory.models import Equipment, ReagentLot
+from labtrack.quality.rules.record import ChangeKind
 
 # Fields whose change is the workflow moving on, not a correction of a recorded value.
 WORKFLOW_FIELDS = frozenset({"state", "held_from", "state_reason", "status", "closed_at",
@@ -38,7 +39,10 @@ STEP_COLUMNS = (CultureStep.id, CultureStep.kind, CultureStep.performed_at,
                 CultureStep.verification_signature_id, CultureStep.passage_number,
                 CultureStep.cells, CultureStep.is_void,
                 # what a verification signs (culture.steps.step_signature_content)
-                CultureStep.batch_id, CultureStep.flasks, CultureStep.notes)
+                CultureStep.batch_id, CultureStep.flasks, CultureStep.notes,
+                # what page 1 lists among the exceptions (record_exceptions)
+                CultureStep.deviation_id, CultureStep.supersedes_id,
+                CultureStep.amendment_reason)
 COUNT_COLUMNS = (CellCount.id, CellCount.counted_at, CellCount.passage_number,
                  CellCount.method, CellCount.viable_cells, CellCount.dead_cells,
                  CellCount.viability_percent, CellCount.entered_by_id, CellCount.supersedes_id,
@@ -56,6 +60,7 @@ class Change:
     who: str
     when: datetime
     reason: str
+    kind: ChangeKind = ChangeKind.CHANGED
 
 
 @dataclass
@@ -135,8 +140,9 @@ def superseded_changes(counts, results, users: dict[int, str]) -> list[Change]:
             fields = [(_("viable cells"), millions(old.viable_cells), _("void"))]
         else:
             fields = _differing(old, count, COUNT_FIELDS)
+        kind = ChangeKind.VOIDED if count.is_void else ChangeKind.AMENDED
         changes += [Change(record, field, before, after, _name(users, count.entered_by_id),
-                           count.created_at, count.amendment_reason or "")
+                           count.created_at, count.amendment_reason or "", kind)
                     for field, before, after in fields]
     results_by_id = {r.id: r for r in results}
     for result in results:
@@ -145,7 +151,7 @@ def superseded_changes(counts, results, users: dict[int, str]) -> list[Change]:
             record = _("QC result %(test)s", test=result.test_code)
             changes += [Change(record, field, before, after,
                                _name(users, result.entered_by_id), result.created_at,
-                               result.amendment_reason or "")
+                               result.amendment_reason or "", ChangeKind.AMENDED)
                         for field, before, after in _differing(old, result, RESULT_FIELDS)]
     return changes
 

@@ -15,15 +15,13 @@ from labtrack.identity.rules import isbt128
 from labtrack.qms.deviations import closure_content
 from labtrack.qms.models import Specification
 from labtrack.qms.rules.specification import Verdict
-from labtrack.quality import record_facts
+from labtrack.quality import record_exceptions, record_facts
 from labtrack.quality.record_facts import Facts, local, name_of, result_text
 from labtrack.quality.record_pdf.record_chart import ChartData
 from labtrack.quality.record_pdf.release_record import Flagged, RecordData, Row, Section, TableData
-from labtrack.quality.rules.release import ItemKind, OrderInput, dose_range
+from labtrack.quality.rules.release import OrderInput, dose_range
 from labtrack.quality.terms import severity_text, status_text, verdict_text
 
-KIND_FLAGS = {ItemKind.SPECIFICATION: "fail", ItemKind.REQUIREMENT: "fail",
-              ItemKind.PENDING: "pending", ItemKind.NOTE: "pending"}
 VERDICT_FLAGS = {Verdict.FAIL: "fail", Verdict.PENDING: "pending"}
 
 
@@ -33,6 +31,9 @@ def assemble(rev, decision, settings, head_seq: int) -> RecordData:
     facts = record_facts.gather(batch, rev.results, rev.deviations, rev.doses,
                                 {order.treating_clinician_id, batch.sample.received_by_id}, zone)
     din = isbt128.parse_din(batch.sample.din)
+    superseded = superseded_signatures(rev, facts)
+    found = record_exceptions.exceptions(
+        record_exceptions.Context(rev, decision, facts, zone, superseded))
     return RecordData(
         lab_name=settings.lab_name, title=_("Batch release record"),
         document_id=decision.document_id,
@@ -45,9 +46,10 @@ def assemble(rev, decision, settings, head_seq: int) -> RecordData:
                           when=local(decision.decided_at, zone)),
         decision=_decision(decision), decision_lines=_decision_lines(decision, zone),
         exceptions_title=_("Review by exception"),
-        exceptions=_exceptions(rev, decision, facts, zone),
+        exceptions=found,
         no_exceptions=_("No exception: every result within specification, nothing pending, "
                         "no deviation, no value changed after its first entry."),
+        see_page_label=_("(see page %(page)d)"),
         din_label=_("DIN"), din_grouped=din.grouped, din_check=din.check_character,
         din_barcode=din.barcode_data,
         first_page=(_identity(rev, settings, facts), _doses(rev, zone)),
@@ -55,6 +57,7 @@ def assemble(rev, decision, settings, head_seq: int) -> RecordData:
                   _process(rev, zone, facts), _counts(rev, zone, facts), _chart(rev, facts),
                   _changes(facts, zone), _signatures(rev, decision, zone, facts),
                   _audit(decision, head_seq)),
+        created_at=decision.decided_at,
     )
 
 
@@ -79,26 +82,6 @@ def _decision_lines(decision, zone) -> tuple[str, ...]:
     return tuple(lines)
 
 
-def _exceptions(rev, decision, facts: Facts, zone) -> tuple[Flagged, ...]:
-    lines = []
-    if decision.exceptional:
-        lines.append(Flagged(_("Exceptional release of an out-of-specification product at the "
-                               "treating clinician's documented request."), "exceptional"))
-    unmet = [item for item in rev.items if not item.ok]
-    lines += [Flagged(rev.message(item), KIND_FLAGS[item.kind]) for item in unmet]
-    named = {item.params.get("deviation_id") for item in unmet}  # listed once, not twice
-    lines += [Flagged(_("Deviation %(number)s (%(severity)s, %(status)s): %(title)s",
-                        number=d.number, severity=severity_text(d.severity),
-                        status=status_text(d.status), title=d.title),
-                      None if d.status == "closed" else "pending")
-              for d in rev.deviations if d.id not in named]
-    lines += _superseded_lines(rev, facts, zone)
-    lines += [Flagged(_("Changed after first entry: %(record)s, %(field)s from %(old)s to %(new)s "
-                        "(%(reason)s)", record=c.record, field=c.field, old=c.old, new=c.new,
-                        reason=c.reason), "amended") for c in facts.changes]
-    return tuple(lines)
-
-
 def _identity(rev, settings, facts: Facts) -> Section:
     batch, order = rev.batch, rev.order
     patient, low_high = order.patient, dose_range_text(order)
@@ -108,7 +91,7 @@ def _identity(rev, settings, facts: Facts) -> Section:
                        levels=", ".join(order.authorised_levels),
                        expires=order.authorisation_expires_on or "—")
                      if order.authorisation_reference else _("none recorded"))
-    return Section(_("Patient, order and batch"), facts=(
+    return Section(_("Patient, order and batch"), key="identity", facts=(
         (_("Patient"), patient.display_name), (_("Record number"), patient.record_number),
         (_("Date of birth"), patient.date_of_birth.isoformat()),
         (_("Treating clinician"), name_of(facts, order.treating_clinician_id)),
@@ -135,8 +118,8 @@ def _doses(rev, zone) -> Section:
                if not item.ok and "dose_id" in item.params}
     rows = tuple(Row((d.disc_level, d.dose_code, d.product_code, millions(d.viable_cells),
                       f"{d.volume_ml} mL", d.container, local(d.expires_at, zone)),
-                     "fail" if d.id in flagged else None) for d in rev.doses)
-    return Section(_("Doses"), table=TableData(
+                     "fail" if d.id in flagged else None, f"dose:{d.id}") for d in rev.doses)
+    return Section(_("Doses"), key="doses", table=TableData(
         (_("Disc level"), _("Dose id"), _("Product code"), _("Viable cells"), _("Volume"),
          _("Container"), _("Expires")), rows, (1, 2, 1.3, 1.3, 0.8, 1.6, 1.6)),
         empty=_("No dose was formulated."))
@@ -153,15 +136,20 @@ def _results(rev, zone, facts: Facts) -> Section:
             mark.append(_("entered after release"))
         if line.verdict == Verdict.PENDING and line.test.may_be_pending:
             mark.append(_("may be pending at release"))
-        flag = VERDICT_FLAGS.get(line.verdict) or ("amended" if line.amended else None)
+        again = record_exceptions.evaluated_again(line)
+        if again != line.verdict:  # evaluated again now: the stored verdict is wrong
+            mark.append(_("STORED VERDICT DISAGREES: the specification gives %(verdict)s",
+                          verdict=verdict_text(again).upper() if again else _("no verdict")))
+        flag = ("fail" if again != line.verdict else VERDICT_FLAGS.get(line.verdict)
+                or ("amended" if line.amended else None))
         method = (" · ".join(x for x in (result.method, result.instrument) if x)
                   if result else line.test.method)
         who = (_("%(analyst)s, %(when)s (entered by %(name)s)", analyst=result.analyst,
                  when=local(result.tested_at, zone), name=name_of(facts, result.entered_by_id))
                if result else "—")
         rows.append(Row((line.test.name, line.limit, result_text(result), " · ".join(mark),
-                         method, who), flag))
-    return Section(_("QC results against the specification"), table=TableData(
+                         method, who), flag, f"qc:{line.test.code}"))
+    return Section(_("QC results against the specification"), key="results", table=TableData(
         (_("Test"), _("Limit"), _("Result"), _("Verdict"), _("Method · instrument"),
          _("Analyst, date")), tuple(rows), (1.5, 1, 1, 1.3, 1.7, 2)))
 
@@ -175,8 +163,8 @@ def _deviations(rev, zone, facts: Facts) -> Section:
         capa = " / ".join(x for x in (d.corrective_actions, d.preventive_actions) if x) or "—"
         rows.append(Row((d.number, severity_text(d.severity), f"{d.title}: {d.description}",
                          d.root_cause or "—", capa, closed),
-                        None if d.status == "closed" else "pending"))
-    return Section(_("Deviations"), table=TableData(
+                        None if d.status == "closed" else "pending", f"deviation:{d.id}"))
+    return Section(_("Deviations"), key="deviations", table=TableData(
         (_("Number"), _("Severity"), _("What happened"), _("Root cause"),
          _("Corrective / preventive actions"), _("Closure")), tuple(rows), (1, 0.8, 2.4, 1.6,
                                                                             1.8, 1.4)),
@@ -191,7 +179,7 @@ def _process(rev, zone, facts: Facts) -> Section:
     lots = {(material, number, manufacturer, expiry.isoformat())
             for material, number, manufacturer, expiry in facts.lots}
     items = set(facts.equipment)
-    return Section(_("Process summary"), facts=(
+    return Section(_("Process summary"), key="process", facts=(
         (_("Sample received"), _("%(when)s by %(name)s, %(volume)s mL at %(temp)s °C",
                                  when=local(sample.received_at, zone),
                                  name=name_of(facts, sample.received_by_id),
@@ -225,8 +213,8 @@ def _counts(rev, zone, facts: Facts) -> Section:
                          millions(count.viable_cells), millions(count.dead_cells),
                          f"{count.viability_percent} %", count.method,
                          name_of(facts, count.entered_by_id), " · ".join(mark)),
-                        "amended" if mark else None))
-    return Section(_("Cell counts"), table=TableData(
+                        "amended" if mark else None, f"count:{count.id}"))
+    return Section(_("Cell counts"), key="counts", table=TableData(
         (_("Counted"), _("Passage"), _("Viable"), _("Dead"), _("Viability"), _("Method"),
          _("Entered by"), _("Mark")), tuple(rows), (1.4, 0.6, 1, 1, 0.8, 1, 1.2, 1.4)),
         empty=_("No cell count was recorded."))
@@ -251,8 +239,8 @@ def _chart(rev, facts: Facts) -> Section:
 
 def _changes(facts: Facts, zone) -> Section:
     rows = tuple(Row((c.record, c.field, c.old, c.new, c.who, local(c.when, zone), c.reason),
-                     "amended") for c in facts.changes)
-    return Section(_("Values changed after first entry"), table=TableData(
+                     "amended", f"change:{index}") for index, c in enumerate(facts.changes))
+    return Section(_("Values changed after first entry"), key="changes", table=TableData(
         (_("Record"), _("Field"), _("Old"), _("New"), _("Who"), _("When"), _("Why")), rows,
         (1.2, 1, 1, 1, 1, 1.2, 1.8)), empty=_("No value was changed after its first entry."))
 
@@ -272,15 +260,6 @@ def superseded_signatures(rev, facts: Facts) -> dict[int, str]:
     return found
 
 
-def _superseded_lines(rev, facts: Facts, zone) -> list[Flagged]:
-    return [Flagged(_("Signature superseded: %(record)s changed after %(name)s signed it "
-                      "(%(meaning)s, %(when)s); it must be signed again.", record=record,
-                      name=facts.signatures[signature_id].printed_name,
-                      meaning=meaning_label(facts.signatures[signature_id].meaning),
-                      when=local(facts.signatures[signature_id].signed_at, zone)), "fail")
-            for signature_id, record in superseded_signatures(rev, facts).items()]
-
-
 def _signatures(rev, decision, zone, facts: Facts) -> Section:
     rows, superseded = [], superseded_signatures(rev, facts)
     # Translated once per kind of step and meaning, not once per row.
@@ -290,7 +269,8 @@ def _signatures(rev, decision, zone, facts: Facts) -> Section:
     for step in facts.steps:
         name = step_names[step.kind]
         rows.append(Row((name, meanings["performed"], name_of(facts, step.performed_by_id),
-                         local(step.performed_at, zone))))
+                         local(step.performed_at, zone)), "amended" if step.is_void else None,
+                        f"step:{step.id}"))
         signature = facts.signatures.get(step.verification_signature_id)
         if signature is not None:
             rows.append(_signature_row(name, meanings[signature.meaning], signature, zone,
@@ -306,7 +286,7 @@ def _signatures(rev, decision, zone, facts: Facts) -> Section:
                      meaning_label(signature.meaning), signature.printed_name,
                      local(signature.signed_at, zone)), "exceptional" if decision.exceptional
                     else ("fail" if decision.decision == "rejected" else "ok")))
-    return Section(_("Signatures"), table=TableData(
+    return Section(_("Signatures"), key="signatures", table=TableData(
         (_("Record"), _("Meaning"), _("Printed name"), _("Date and time")), tuple(rows),
         (1.5, 1.5, 1.5, 1.2)))
 
@@ -315,7 +295,7 @@ def _signature_row(record: str, meaning: str, signature, zone, superseded: bool)
     if superseded:
         meaning = _("%(meaning)s — SUPERSEDED: the record changed afterwards", meaning=meaning)
     return Row((record, meaning, signature.printed_name, local(signature.signed_at, zone)),
-               "fail" if superseded else None)
+               "fail" if superseded else None, f"signature:{signature.id}")
 
 
 def _step_name(kind: str) -> str:
@@ -325,6 +305,14 @@ def _step_name(kind: str) -> str:
 def _audit(decision, head_seq: int) -> Section:
     return Section(_("Audit trail"), facts=(
         (_("Audit-chain position at the decision"), str(head_seq)),
-        (_("Audit-chain hash at the decision"), decision.audit_head_hash or "—"),
+        (_("Audit-chain hash at the decision"), grouped_hash(decision.audit_head_hash)),
     ), paragraphs=(Flagged(_("The SHA-256 of this file is stored with the decision in "
                              "LabTrack; a copy whose hash differs is not this record.")),))
+
+
+def grouped_hash(value: str | None) -> str:
+    """A hash in groups of eight characters, so a line breaks between groups, never
+    inside one (``9f2c4e0b 7a1d3c5e …``)."""
+    if not value:
+        return "—"
+    return " ".join(value[i:i + 8] for i in range(0, len(value), 8))

@@ -66,6 +66,8 @@ class GrowthChart(Flowable):
         return self.width, self.height
 
     def draw(self) -> None:
+        if getattr(self.canv, "dry", False):  # only laying the pages out
+            return
         register_fonts()
         canvas, chart = self.canv, self.chart
         canvas.setLineCap(0)

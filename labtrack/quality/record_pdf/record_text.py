@@ -1,24 +1,29 @@
-"""Literal text for ReportLab, laid out once: lines broken as a Paragraph would break them.
+"""Literal text for ReportLab, broken into lines by ReportLab's own line breaking.
 
 A release record holds several hundred short texts, nearly all of them table cells.
-They are broken into lines here, once, exactly as a ReportLab ``Paragraph`` would break
-them (same widths, same rules: see tests/unit/test_release_record_text.py), and handed
-to tables as plain multi-line strings, which a Table lays out far more cheaply than one
-``Paragraph`` per cell; each table then writes all its text in one PDF text object, the
-superscript digits of "× 10⁶" smaller and raised as a Paragraph's ``<super>`` would be.
-Nothing goes through Paragraph markup, so user text can never be read as markup.
+Each is broken into lines once, by ReportLab's ``simpleSplit`` (between words only, so an
+identifier such as DEV26-0002 or MSC26-0009-L4L5 is never cut; the columns are made at
+least as wide as their longest word, see ``column_widths``), and handed to tables as a
+plain multi-line string, which a Table lays out far more cheaply than one ``Paragraph``
+per cell. Only a word wider than the whole column goes through a ReportLab
+``Paragraph``, which breaks it at its hyphens (``embeddedHyphenation``) and, if that is
+not enough, where the line is full (``splitLongWords``), so nothing ever prints over the
+next column. Each table writes all its text in one PDF text object, the superscript
+digits of "× 10⁶" smaller and raised as a Paragraph's ``<super>`` would be. Nothing the
+record prints is read as Paragraph markup: the rare long word is escaped first.
 """
 
 from __future__ import annotations
 
-import re
-from collections import deque
 from dataclasses import dataclass
 from functools import lru_cache
+from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase import pdfmetrics
-from reportlab.platypus import Table
+from reportlab.platypus import Paragraph, Table
 from reportlab.platypus.flowables import Flowable
 
 from labtrack.quality.record_pdf.record_chart import register_fonts
@@ -26,11 +31,6 @@ from labtrack.quality.record_pdf.record_chart import register_fonts
 PADDING = 6  # ReportLab's default left and right cell padding
 SUPERSCRIPTS = {"⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4", "⁵": "5", "⁶": "6",
                 "⁷": "7", "⁸": "8", "⁹": "9"}
-# What a Paragraph splits words on (reportlab.platypus.paragraph._wsc); no-break space is not.
-_SPACES = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
-           "\u2006\u2007\u2008\u2009\u200a\u200b\u2028\u2029\u202f\u205f\u3000")
-_SPACE_RUNS = re.compile(f"[{re.escape(_SPACES)}]+")
-SPACE_SHRINKAGE = 0.05  # reportlab.rl_config.spaceShrinkage, as a Paragraph uses it
 
 
 @dataclass(frozen=True)
@@ -81,8 +81,9 @@ def _sup_size(size: float) -> float:
 
 
 def _string_width(value: str, font: str, size: float) -> float:
+    """The width the text is drawn at (superscript digits smaller)."""
     plain, sup = _units(value, font)
-    width = 0.001 * size * plain  # exactly ReportLab's stringWidth, to break lines alike
+    width = 0.001 * size * plain
     return width + 0.001 * _sup_size(size) * sup if sup else width
 
 
@@ -91,77 +92,39 @@ def _width(word: str, kind: Type) -> float:
 
 
 def lines_of(value: str | None, kind: Type, width: float) -> list[str]:
-    """``value`` broken into lines that fit ``width``, the way a Paragraph breaks them:
-    runs of white space are one space, a line break is kept, long words are split."""
+    """``value`` broken into lines that fit ``width`` by ReportLab: runs of white space are
+    one space, a line break is kept, lines break between words only; a word wider than
+    ``width`` breaks at its hyphens, or where the line is full if it has none."""
+    return list(_lines(value or "", kind, width))
+
+
+@lru_cache(maxsize=8192)  # a record is laid out twice or more (for "see page N")
+def _lines(value: str, kind: Type, width: float) -> tuple[str, ...]:
+    register_fonts()
     lines: list[str] = []
-    for part in (value or "").replace("\r\n", "\n").split("\n"):
-        words = _words(part)
-        line = " ".join(words)
-        if _width(line, kind) <= width:  # the usual case: it all fits on one line
-            lines.append(line)
+    for part in value.replace("\r\n", "\n").split("\n"):
+        words = part.split()
+        if any(_width(word, kind) > width for word in words):
+            lines += _paragraph_lines(" ".join(words), kind, width)
         else:
-            lines += _break(words, kind, width)
+            lines += simpleSplit(" ".join(words), kind.font, kind.size, width) or [""]
     while lines and not lines[-1]:
         lines.pop()
-    return lines
+    return tuple(lines)
 
 
-def _words(text: str) -> list[str]:
-    """The words of a line as a Paragraph splits them (``paragraph.split``): at any white
-    space, except at a no-break space when the text has one."""
-    if "\xa0" in text:
-        return [word for word in _SPACE_RUNS.split(text) if word]
-    return text.split()
-
-
-def _break(words: list[str], kind: Type, max_width: float) -> list[str]:
-    if not words:
-        return [""]
-    space = _width(" ", kind)
-    shrink = SPACE_SHRINKAGE * space
-    lines, line, current = [], [], -space
-    queue, forced = deque((word, False) for word in words), False
-    while queue:
-        word, piece = queue.popleft()
-        word_width = _width(word, kind)
-        new = current + space + word_width
-        limit = max_width + shrink * len(line)
-        if new > limit and not forced and not piece and word_width > max_width:
-            queue.extendleft(reversed([(p, True) for p in
-                                       _split_word(word, current + space, max_width, kind)]))
-            forced = True
-            continue
-        if new <= limit or not line or forced:
-            if word:
-                line.append(word)
-            if forced:
-                forced = False
-                lines.append(" ".join(line))
-                line, current = [], -space
-            else:
-                current = new
-        else:
-            lines.append(" ".join(line))
-            line, current = [word], word_width
-    if line:
-        lines.append(" ".join(line))
-    return lines
-
-
-def _split_word(word: str, used: float, max_width: float, kind: Type) -> list[str]:
-    """A word too long for a line, cut where the line is full (the first piece fills
-    what is left of the current line)."""
-    pieces, text = [], ""
-    for character in word:
-        width = _width(character, kind)
-        new = used + width
-        if new > max_width and (text or width <= max_width):
-            pieces.append(text)
-            text, new = "", width
-        text += character
-        used = new
-    pieces.append(text)
-    return pieces
+def _paragraph_lines(text: str, kind: Type, width: float) -> list[str]:
+    """A text with a word too long for a line, broken by a ReportLab Paragraph (the text
+    escaped, so it is never read as markup): at hyphens first, then where the line is full."""
+    style = ParagraphStyle("long-word", fontName=kind.font, fontSize=kind.size,
+                           leading=kind.leading, embeddedHyphenation=1, splitLongWords=1,
+                           uriWasteReduce=0)
+    paragraph = Paragraph(escape(text), style)
+    paragraph.wrap(width, 1_000_000)
+    lines = paragraph.blPara.lines
+    if paragraph.blPara.kind == 0:  # one fragment: each line is (space left, words)
+        return [" ".join(words) for _, words in lines]
+    return [" ".join("".join(frag.text for frag in line.words).split()) for line in lines]
 
 
 _SUPERSCRIPT_SET = frozenset(SUPERSCRIPTS)
@@ -190,6 +153,8 @@ class TextBlock(Flowable):
         return self.width, self.height
 
     def draw(self) -> None:
+        if is_dry(self.canv):
+            return
         kind = self.kind
         text = self.canv.beginText(0, self.height - kind.size)
         text.setFont(kind.font, kind.size, kind.leading)
@@ -230,9 +195,14 @@ def _runs(line: str) -> list[tuple[str, bool]]:
     return runs
 
 
+def is_dry(canvas) -> bool:
+    """True on a canvas that only lays pages out (to find page numbers): nothing is drawn."""
+    return getattr(canvas, "dry", False)
+
+
 def cell_text(value: str | None, kind: Type, width: float, padding: float = PADDING) -> str:
     """A table cell: its lines, broken for the column (less the cell's padding)."""
-    return "\n".join(lines_of(value, kind, width - 2 * padding))
+    return "\n".join(_lines(value or "", kind, width - 2 * padding))
 
 
 class TextTable(Table):
@@ -244,7 +214,30 @@ class TextTable(Table):
     superscript digits (for "× 10⁶") are drawn smaller and raised, as a Paragraph would.
     """
 
+    anchor_keys: tuple[str | None, ...] = ()  # one per row, for "see page N"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Every cell's font is one the file embeds, even where the table sets none (a
+        # cell holding a flowable): ReportLab's default, Helvetica, would not be embedded.
+        # (The parts of a split table are made with their cells' styles: left as they are.)
+        if not kwargs.get("normalizedData"):
+            self.setStyle([font_command(CELL, (0, 0), (-1, -1))])
+
+    def split(self, available_width, available_height):
+        """ReportLab's split, each part keeping the keys of its own rows (a part after
+        the first starts with the repeated header)."""
+        parts = super().split(available_width, available_height)
+        if len(parts) == 2 and self.anchor_keys:
+            first = len(parts[0]._cellvalues)
+            parts[0].anchor_keys = self.anchor_keys[:first]
+            parts[1].anchor_keys = (*self.anchor_keys[:self.repeatRows],
+                                    *self.anchor_keys[first:])
+        return parts
+
     def draw(self) -> None:
+        if is_dry(self.canv):
+            return
         self._text = self.canv.beginText()
         self._text_style = self._text_colour = None
         super().draw()
@@ -299,7 +292,7 @@ def column_widths(rows: list[list[str]], weights, total: float) -> list[float]:
     split. What a column needs beyond its share comes from the others' room to spare."""
     wanted = [total * weight / sum(weights) for weight in weights]
     least = [max(_width(word, HEAD if index == 0 else CELL)
-                 for index, row in enumerate(rows) for word in _words(row[column] or "-"))
+                 for index, row in enumerate(rows) for word in (row[column] or "-").split())
              + 2 * PADDING for column in range(len(weights))]
     if sum(least) >= total:
         return wanted  # nothing can fit whole: share as asked, long words break

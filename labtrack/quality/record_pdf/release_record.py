@@ -6,14 +6,19 @@ carries the lab, the document id and "page X of Y". All text is drawn literally:
 the record prints goes through ReportLab's paragraph markup, so user text can never be
 read as markup.
 
-The text is laid out by ``labtrack.quality.record_pdf.record_text`` (lines broken once, as a
-Paragraph would break them, far cheaper than one Paragraph per cell).
+The text is laid out by ``labtrack.quality.record_pdf.record_text`` (lines broken once by
+ReportLab's own line breaking, far cheaper than one Paragraph per cell).
+
+Each exception on page 1 names the page of its detail ("see page N"). Sections and table
+rows carry a key; the record is built, the page each key landed on is read, and it is
+built again with those numbers until they no longer move (twice, nearly always).
 """
 
 from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from reportlab.graphics.barcode.code128 import Code128
 from reportlab.lib import colors
@@ -58,12 +63,14 @@ class Flagged:
 
     text: str
     flag: str | None = None
+    target: str | None = None  # the key of the section or row with the detail
 
 
 @dataclass(frozen=True)
 class Row:
     cells: tuple[str, ...]
     flag: str | None = None
+    key: str | None = None  # for "see page N" (a Flagged's target)
 
 
 @dataclass(frozen=True)
@@ -83,6 +90,7 @@ class Section:
     paragraphs: tuple[Flagged, ...] = ()
     chart: ChartData | None = None
     empty: str | None = None
+    key: str | None = None  # for "see page N" (a Flagged's target)
 
 
 @dataclass(frozen=True)
@@ -102,33 +110,71 @@ class RecordData:
     exceptions_title: str
     exceptions: tuple[Flagged, ...]
     no_exceptions: str
+    see_page_label: str  # "(see page %(page)d)"
     din_label: str
     din_grouped: str
     din_check: str
     din_barcode: str
     first_page: tuple[Section, ...]
     sections: tuple[Section, ...]
+    created_at: datetime | None = None  # the decision's time: the file's creation date
 
 
 # --- the record -----------------------------------------------------------------------------
 
 
+MAX_BUILDS = 4
+
+
 def render_record(record: RecordData) -> bytes:
-    """The record as PDF bytes."""
+    """The record as PDF bytes, each exception naming the page of its detail."""
     register_fonts()
+    wanted = {line.target for line in record.exceptions if line.target}
+    if not wanted:
+        return _build(record, {}, wanted)[0]
+    # A first build only to find the pages (the PDF is not written out), then builds
+    # with those page numbers until they stay where they are.
+    pages = _build(record, {}, wanted, dry=True)[1]
+    for _ in range(MAX_BUILDS - 1):
+        pdf, found = _build(record, pages, wanted)
+        if found == pages:
+            break
+        pages = found
+    return pdf
+
+
+class _Document(SimpleDocTemplate):
+    """Notes the page each keyed heading or table row is drawn on."""
+
+    def __init__(self, *args, wanted: set[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.wanted = wanted
+        self.found: dict[str, int] = {}
+
+    def afterFlowable(self, flowable):  # noqa: N802 (ReportLab's name)
+        for key in getattr(flowable, "anchor_keys", ()):
+            if key in self.wanted:
+                self.found.setdefault(key, self.page)
+
+
+def _build(record: RecordData, pages: dict[str, int], wanted: set[str],
+           dry: bool = False) -> tuple[bytes, dict[str, int]]:
     buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
+    doc = _Document(
         buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN + 8 * mm,
         bottomMargin=MARGIN + 4 * mm, title=f"{record.title} {record.document_id}",
         author=record.lab_name, creator="LabTrack", producer="LabTrack (ReportLab)",
         subject=f"{record.document_id} · {record.identity_line}",
-        keywords=record.identity_line, invariant=1)
-    story = _first_page(record)
+        keywords=record.identity_line, invariant=1,
+        # each page's initial font is one the file embeds (ReportLab's default, Helvetica,
+        # would be named on every page without being embedded)
+        initialFontName="Vera", wanted=wanted)
+    story = _first_page(record, pages)
     for section in record.sections:
         story.extend(_section(section))
     doc.build(story, onFirstPage=_header(record), onLaterPages=_header(record),
-              canvasmaker=_numbered_canvas(record))
-    return buffer.getvalue()
+              canvasmaker=_numbered_canvas(record, dry))
+    return buffer.getvalue(), doc.found
 
 
 def _header(record: RecordData):
@@ -148,19 +194,26 @@ def _header(record: RecordData):
     return draw
 
 
-def _numbered_canvas(record: RecordData):
-    """A canvas that writes "page X of Y" on every page once the page count is known."""
+def _numbered_canvas(record: RecordData, dry: bool = False):
+    """A canvas that writes "page X of Y" on every page once the page count is known
+    (``dry``: one that lays the pages out but writes no file)."""
 
     class NumberedCanvas(Canvas):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
+            self.dry = dry  # lays the pages out, draws no text (record_text.is_dry)
             self._pages: list[dict] = []
+            if record.created_at is not None:  # the same bytes for the same decision
+                stamp = record.created_at.astimezone(UTC).strftime("D:%Y%m%d%H%M%S+00'00'")
+                self.setDateFormatter(lambda *_date: stamp)
 
         def showPage(self):  # noqa: N802 (ReportLab's name)
             self._pages.append(dict(self.__dict__))
             self._startPage()
 
         def save(self):
+            if dry:
+                return
             for number, state in enumerate(self._pages, start=1):
                 self.__dict__.update(state)
                 self._footer(number, len(self._pages))
@@ -180,9 +233,9 @@ def _numbered_canvas(record: RecordData):
     return NumberedCanvas
 
 
-def _first_page(record: RecordData) -> list:
+def _first_page(record: RecordData, pages: dict[str, int]) -> list:
     story = [TextBlock(record.title, TITLE), _decision(record), Spacer(1, 4 * mm),
-             _exceptions(record), Spacer(1, 3 * mm), _din(record)]
+             _exceptions(record, pages), Spacer(1, 3 * mm), _din(record)]
     for section in record.first_page:
         story.extend(_section(section))
     return story
@@ -205,11 +258,23 @@ def _decision(record: RecordData) -> Table:
     return table
 
 
-def _exceptions(record: RecordData) -> KeepTogether:
+def _exceptions(record: RecordData, pages: dict[str, int]) -> KeepTogether:
     heading = TextBlock(record.exceptions_title, H2)
     if not record.exceptions:
         return KeepTogether([heading, _flag_table([Flagged(record.no_exceptions, "ok")])])
-    return KeepTogether([heading, _flag_table(list(record.exceptions))])
+    return KeepTogether([heading, _flag_table([_with_page(line, record, pages)
+                                               for line in record.exceptions])])
+
+
+def _with_page(line: Flagged, record: RecordData, pages: dict[str, int]) -> Flagged:
+    """The exception with the page of its detail; until that is known (the first build),
+    a placeholder as wide as a page number, so the layout hardly moves."""
+    if line.target is None:
+        return line
+    page = pages.get(line.target, 0 if pages else 88)
+    if not page:
+        return line  # the detail is not in the record (an empty section)
+    return Flagged(f"{line.text} {record.see_page_label % {'page': page}}", line.flag)
 
 
 def _flag_table(lines: list[Flagged]) -> Table:
@@ -248,7 +313,9 @@ def _din(record: RecordData) -> Table:
 
 
 def _section(section: Section) -> list:
-    parts = [TextBlock(section.title, H2)]
+    heading = TextBlock(section.title, H2)
+    heading.anchor_keys = (section.key,)
+    parts = [heading]
     if section.facts:
         parts.append(_facts(section.facts))
     if section.table is not None and section.table.rows:
@@ -294,6 +361,7 @@ def _table(data: TableData) -> Table:
              for text, width in zip(cells, widths, strict=True)]
             for i, cells in enumerate([data.columns, *(row.cells for row in data.rows)])]
     table = TextTable(rows, colWidths=widths, repeatRows=1)
+    table.anchor_keys = (None, *(row.key for row in data.rows))  # row 0: the header
     commands = [font_command(HEAD, (0, 0), (-1, 0)), font_command(CELL, (0, 1), (-1, -1)),
                 ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eceff2")),
                 ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.lightgrey),

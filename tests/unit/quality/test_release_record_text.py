@@ -1,19 +1,16 @@
-"""The release record breaks text into lines exactly as a ReportLab Paragraph would.
+"""The release record breaks text into lines with ReportLab's own line breaking.
 
-The record draws its several hundred cells as plain strings broken by
-``record_text.lines_of`` (far cheaper than a Paragraph per cell); these tests pin that
-breaking to ReportLab's own, so the layout cannot drift from what a Paragraph would give.
+Cells are broken by ReportLab's ``simpleSplit`` (between words only); a word wider than
+its whole column goes through a ReportLab ``Paragraph``, which breaks it at its hyphens
+first. The text is never read as markup.
 """
 
-from xml.sax.saxutils import escape
-
 import pytest
-from reportlab.lib.styles import ParagraphStyle
-from reportlab.platypus import Paragraph
+from reportlab.lib.utils import simpleSplit
 
 from labtrack.quality.record_pdf import record_text
 from labtrack.quality.record_pdf.record_chart import register_fonts
-from labtrack.quality.record_pdf.record_text import BASE, CELL, HEAD, lines_of
+from labtrack.quality.record_pdf.record_text import BASE, CELL, HEAD, column_widths, lines_of
 
 TEXTS = (
     "Viability",
@@ -21,33 +18,49 @@ TEXTS = (
     "Incubator door <left> open & alarm silenced by   the night   shift\tduring cleaning",
     "Ficoll-Paque lot L0013 (Bench Supplies, exp. 2027-11-25); MEM alpha lot L0000 "
     "(Bench Supplies, exp. 2027-11-25); PBS lot L0014 (Bench Supplies, exp. 2027-11-25)",
-    "9f2c4e0b7a1d3c5e8f6a2b4c6d8e0f1a3b5c7d9e1f2a4b6c8d0e2f4a6b8c0d2e",
-    "hash 9f2c4e0b7a1d3c5e8f6a2b4c6d8e0f1a3b5c7d9e1f2a4b6c8d0e2f4a6b8c0d2e follows",
+    "Deviation DEV26-0002 on dose MSC26-0009-L4L5 of batch MSC26-0009, DIN A9999 26 000123",
     "ÑÚÑEZ-O'BRIEN, José María · ≥ 70 % · ≤ 2 % · 37.0 °C · 5 µL",
-    "no-break\xa0spaces\xa0stay\xa0together while other spaces break the line",
-    "a thin\u2009space and a narrow\u202fno-break space",
     "   leading and trailing white space   ",
     "",
 )
 
 
-def paragraph_lines(value: str, kind, width: float) -> list[str]:
-    style = ParagraphStyle("p", fontName=kind.font, fontSize=kind.size, leading=kind.leading)
-    paragraph = Paragraph(escape(value), style)
-    paragraph.wrap(width, 10_000)
-    if paragraph.blPara.kind == 0:  # one fragment: lines of words
-        return [" ".join(words) for _, words in paragraph.blPara.lines]
-    # Several fragments (the text had an entity, such as &amp;): lines of fragments.
-    return [" ".join("".join(frag.text for frag in line.words).split())
-            for line in paragraph.blPara.lines]
-
-
 @pytest.mark.parametrize("kind", [CELL, HEAD, BASE], ids=["cell", "head", "base"])
-@pytest.mark.parametrize("width", [18, 40, 57.5, 90, 137.3, 250, 515])
-def test_lines_break_where_a_paragraph_breaks_them(kind, width):
+@pytest.mark.parametrize("width", [90, 137.3, 250, 515])
+def test_lines_are_reportlabs_own_when_every_word_fits(kind, width):
     register_fonts()
     for value in TEXTS:
-        assert lines_of(value, kind, width) == paragraph_lines(value, kind, width), value
+        expected = simpleSplit(" ".join(value.split()), kind.font, kind.size, width)
+        assert lines_of(value, kind, width) == expected, value
+
+
+@pytest.mark.parametrize("width", [90, 120, 200])
+def test_identifiers_are_never_split(width):
+    register_fonts()
+    text = TEXTS[4]
+    lines = lines_of(text, CELL, width)
+    assert " ".join(lines) == " ".join(text.split())  # breaks only between words
+    for identifier in ("DEV26-0002", "MSC26-0009-L4L5", "MSC26-0009,", "A9999"):
+        assert any(identifier in line for line in lines), (identifier, lines)
+
+
+def test_a_word_wider_than_its_column_breaks_at_its_hyphens_first():
+    register_fonts()
+    lines = lines_of("contamination-free-out-of-specification-material", CELL, 70)
+    assert all(line.endswith("-") for line in lines[:-1]) and len(lines) > 1
+    assert "".join(lines) == "contamination-free-out-of-specification-material"
+    long = "9f2c4e0b7a1d3c5e8f6a2b4c6d8e0f1a3b5c7d9e1f2a4b6c8d0e2f4a6b8c0d2e"
+    pieces = lines_of(long, CELL, 100)  # no hyphen: cut where the line is full
+    assert "".join(pieces) == long and len(pieces) > 1
+    assert all(record_text._width(piece, CELL) <= 100 for piece in pieces)
+
+
+def test_columns_are_as_wide_as_their_longest_word():
+    register_fonts()
+    rows = [["Number", "What happened"], ["DEV26-0002", "Door left ajar"]]
+    widths = column_widths(rows, (0.2, 3), 400)
+    assert widths[0] >= record_text._width("DEV26-0002", CELL) + 2 * record_text.PADDING
+    assert sum(widths) == pytest.approx(400)
 
 
 def test_line_breaks_are_kept_and_text_is_never_markup():
@@ -56,10 +69,13 @@ def test_line_breaks_are_kept_and_text_is_never_markup():
         "first line", "second line", "third"]
     assert lines_of("<b>not bold</b> &amp; <br/>", CELL, 300) == [
         "<b>not bold</b> &amp; <br/>"]
+    # a word too long for its column goes through a Paragraph: still literal text
+    assert "".join(lines_of("<b>not-bold-at-all-here</b> &amp;", CELL, 40)).replace(
+        " ", "") == "<b>not-bold-at-all-here</b>&amp;"
     assert lines_of(None, CELL, 300) == []
 
 
-def test_superscripts_are_measured_smaller_and_never_lost():
+def test_superscripts_are_never_lost():
     register_fonts()
     lines = lines_of("20 × 10⁶ ± 20 % (16 × 10⁶ to 24 × 10⁶)", CELL, 90)
     assert " ".join(lines) == "20 × 10⁶ ± 20 % (16 × 10⁶ to 24 × 10⁶)"
