@@ -18,7 +18,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
 from labtrack.accounts import api_tokens
-from labtrack.api.openapi import MAX_CELLS, openapi_document
+from labtrack.api.openapi import MAX_CELLS, MAX_QUERY_INT, openapi_document
 from labtrack.api.serialise import batch_json, count_json, dose_json, order_json
 from labtrack.audit.capture import Actor, set_actor
 from labtrack.clinic import readiness as readiness_service
@@ -47,7 +47,7 @@ CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_fo
 COUNT_FIELDS = ("viable_cells", "dead_cells", "total_cells", "viability_percent", "counted_at",
                 "method", "passage_number")
 MAX_PASSAGE = 100
-MAX_INT = 2**31 - 1  # ids and page numbers fit an INTEGER column on every database
+MAX_INT = MAX_QUERY_INT  # ids and page numbers fit an INTEGER column on every database
 MAX_INT_DIGITS = 12
 MAX_JSON_DEPTH = 8  # a count is one flat object
 
