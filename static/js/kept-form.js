@@ -8,7 +8,9 @@ document.addEventListener("DOMContentLoaded", function () {
   }
   var values = JSON.parse(holder.getAttribute("data-values") || "[]");
   var forms = Array.prototype.filter.call(document.querySelectorAll("main form"),
-    function (form) { return form.method.toLowerCase() === "post"; });
+    function (form) {  // not form.method: a field may be named "method"
+      return (form.getAttribute("method") || "").toLowerCase() === "post";
+    });
   values.forEach(function (pair) {
     forms.forEach(function (form) {
       Array.prototype.forEach.call(form.elements, function (element) {
