@@ -117,7 +117,7 @@ def _cursor() -> dict[str, int] | None:
 def events():
     form, filters, known = _bound_filter_form()
     cursor = _cursor()
-    status = 400 if form.errors else 200  # e.g. a date no event can have (9999-12-31)
+    status = 200
     if cursor is None:
         flash(_("That page link is not valid, so the newest events are shown."), "error")
         cursor, status = {}, 400
