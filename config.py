@@ -40,9 +40,25 @@ class BaseConfig:
     LAB_TIMEZONE = _env("TIMEZONE", "Europe/Madrid")
 
     PASSWORD_MIN_LENGTH = _env_int("PASSWORD_MIN_LENGTH", 12)
-    LOCKOUT_THRESHOLD = _env_int("LOCKOUT_THRESHOLD", 5)
+    # Full lockout only after many failures; before that, throttling slows guessing
+    # (SIGN_IN_LIMITS_*) without letting a stranger lock anyone out with a few tries.
+    LOCKOUT_THRESHOLD = _env_int("LOCKOUT_THRESHOLD", 30)
     LOCKOUT_MINUTES = _env_int("LOCKOUT_MINUTES", 15)
     IDLE_TIMEOUT_MINUTES = _env_int("IDLE_TIMEOUT_MINUTES", 30)
+    # Server-side sessions end this long after sign-in, however active.
+    SESSION_LIFETIME_HOURS = _env_int("SESSION_LIFETIME_HOURS", 12)
+    # Failed sign-ins allowed per account and per client address, each window waiting
+    # longer (Flask-Limiter syntax). The storage must be shared by every app server:
+    # e.g. redis://host:6379 or memcached://host:11211 (memory:// is per process).
+    SIGN_IN_LIMITS_PER_ACCOUNT = _env("SIGN_IN_LIMITS_PER_ACCOUNT",
+                                      "5 per minute; 10 per 15 minutes; 20 per hour")
+    SIGN_IN_LIMITS_PER_CLIENT = _env("SIGN_IN_LIMITS_PER_CLIENT",
+                                     "20 per minute; 60 per 15 minutes; 200 per hour")
+    RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    # The largest request accepted (a counter export is a few kB); larger: 413.
+    MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 4 * 1024 * 1024)
+    MAX_JSON_BYTES = _env_int("MAX_JSON_BYTES", 64 * 1024)
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

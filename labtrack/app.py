@@ -27,13 +27,13 @@ from labtrack.culture import bench_views as culture
 from labtrack.culture import counter_import_views as counter_import
 from labtrack.culture import harvest_views as harvest
 from labtrack.culture import inventory_views as inventory
-from labtrack.extensions import babel, csrf, db, login_manager, migrate
+from labtrack.extensions import babel, csrf, db, limiter, login_manager, migrate
 from labtrack.quality import deviation_views as deviations
 from labtrack.quality import qc_views as qc
 from labtrack.quality import review_views as quality
 from labtrack.quality import specification_views as specifications
 from labtrack.samples import views as samples
-from labtrack.web.security import UnstorableText, register_security
+from labtrack.web.security import UnstorableText, register_bounded_ids, register_security
 from labtrack.web.templating import register_template_helpers
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -71,6 +71,8 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = None
     login_manager.session_protection = "strong"
     login_manager.user_loader(auth.load_user)
+    limiter.init_app(app)
+    register_bounded_ids(app)
 
 
 def _select_locale() -> str | None:
@@ -110,7 +112,7 @@ def register_error_handlers(app: Flask) -> None:
             return api.http_error(error)
         return render_template("errors/error.html", code=500), 500
 
-    for code in (400, 403, 404, 405, 413):
+    for code in (400, 403, 404, 405, 413, 429):
         app.register_error_handler(code, render_error)
     app.register_error_handler(500, internal_error)
     app.register_error_handler(CSRFError, render_csrf_error)

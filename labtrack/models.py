@@ -1,6 +1,6 @@
 """Database models, one module per aggregate; import them all here for Alembic."""
 
-from labtrack.accounts.models import ApiToken, Notice, Signature, User
+from labtrack.accounts.models import ApiToken, Notice, Signature, User, UserSession
 from labtrack.audit.models import AuditChainHead, AuditEvent
 from labtrack.culture.dose_models import Administration, Dose
 from labtrack.culture.models import (
@@ -25,4 +25,5 @@ __all__ = [
     "CultureStepEquipment", "CultureStepLot", "Deviation", "Dose", "Equipment", "LabelPrint",
     "Notice", "OrderStatus", "Patient", "QcResult", "ReagentLot", "Release", "Sample",
     "Signature", "Specification", "SpecificationTest", "SummaryState", "TreatmentOrder", "User",
+    "UserSession",
 ]

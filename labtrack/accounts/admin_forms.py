@@ -44,7 +44,11 @@ class ChangeRoleForm(FlaskForm):
 
 
 class ResetPasswordForm(FlaskForm):
-    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=256)],
+    password = PasswordField(_l("Temporary password"),
+                             validators=[DataRequired(), Length(max=256)],
+                             description=_l("Its owner must replace it at their next sign-in "
+                                            "and cannot sign records until then. Every "
+                                            "session of the account ends now."),
                              render_kw={"autocomplete": "new-password"})
     reason = _reason_field()
     submit = SubmitField(_l("Reset password and unlock"))

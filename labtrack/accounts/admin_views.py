@@ -41,7 +41,7 @@ def _user_or_404(user_id: int) -> User:
 @requires_area(Area.ADMIN)
 def users():
     page = list_page(select(User).order_by(User.username))
-    return render_template("admin/users.html", page=page)
+    return render_template("admin/users.html", page=page, locked=accounts.locked_users())
 
 
 @bp.route("/users/new", methods=["GET", "POST"])

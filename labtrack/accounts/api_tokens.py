@@ -1,7 +1,9 @@
 """Personal API tokens for hospital systems: shown once, stored as a SHA-256, revocable.
 
-A token acts as the user it belongs to, with that user's role. The user or an
-administrator creates and revokes it; a deactivated account's tokens stop working.
+A token acts as the user it belongs to, with that user's role. Only its owner creates it
+(nobody else ever sees its secret); the owner or an administrator revokes it. Deactivating
+an account revokes its tokens, and reactivation brings none back. Every change made
+through a token names it in the audit trail.
 """
 
 from __future__ import annotations
@@ -39,8 +41,12 @@ def _may_manage(acting: User, owner_id: int) -> None:
 
 
 def create_token(acting: User, owner: User, name: str) -> tuple[ApiToken, str]:
-    """A new token for ``owner``; returns it with the secret, which is never stored. Commits."""
-    _may_manage(acting, owner.id)
+    """A new token for ``owner``, who must be the one acting; returns it with the secret,
+    which is never stored. Commits."""
+    if acting.id != owner.id:
+        raise PermissionDenied(_("Only the account's owner may create its API tokens: a "
+                                 "token acts as its owner."))
+    audit.attribute_to(db.session, acting)
     name = (name or "").strip()
     if not name or len(name) > MAX_NAME:
         raise ServiceError(_("Name the token (at most 100 characters), e.g. the system that "
@@ -73,8 +79,17 @@ def revoke_token(acting: User, token: ApiToken, why: str | None = None) -> ApiTo
     return token
 
 
-def authenticate(secret: str | None) -> User | None:
-    """The active user a valid, unrevoked token belongs to; None otherwise.
+def revoke_all(user_id: int) -> None:
+    """Revoke every live token of an account (inside the caller's reason; it commits)."""
+    now = utcnow()
+    for token in db.session.scalars(select(ApiToken).where(ApiToken.user_id == user_id,
+                                                          ApiToken.revoked_at.is_(None))):
+        token.revoked_at = now
+    db.session.flush()
+
+
+def authenticate(secret: str | None) -> tuple[User, ApiToken] | None:
+    """The active user a valid, unrevoked token belongs to, with the token; None otherwise.
 
     Notes when the token was last used (at most once a minute, so reads stay cheap).
     """
@@ -91,7 +106,7 @@ def authenticate(secret: str | None) -> User | None:
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
         token.last_used_at = now
         db.session.commit()
-    return user
+    return user, token
 
 
 def find_token(token_id: int) -> ApiToken | None:

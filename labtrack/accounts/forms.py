@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, StringField, SubmitField
+from wtforms import PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 
@@ -35,13 +35,11 @@ class ApiTokenForm(FlaskForm):
                        description=_l("For example: hospital EHR, automated cell counter 2."))
 
 
-class AdminApiTokenForm(ApiTokenForm):
-    """An administrator creates a token for an account (e.g. the counter's technician)."""
-
-    user_id = SelectField(_l("Account"), coerce=int, choices=[], validators=[DataRequired()])
-
-
 class RevokeTokenForm(FlaskForm):
     """Revoke an API token (an administrator revoking another user's gives a reason)."""
 
     reason = StringField(_l("Reason"), validators=[Optional(), Length(max=1000)])
+
+
+class EndSessionForm(FlaskForm):
+    """End one of one's own sessions (sign it out)."""

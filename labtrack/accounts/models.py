@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from labtrack.database import PkMixin, TimestampMixin, UTCDateTime, utcnow
@@ -31,6 +31,10 @@ class User(PkMixin, TimestampMixin, UserMixin, db.Model):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set by an administrator's reset: the temporary password must be changed at the next
+    # sign-in, and the account cannot e-sign until its owner has chosen their own.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                       server_default=false(), nullable=False)
 
     @property
     def is_active(self) -> bool:  # Flask-Login: inactive users cannot sign in
@@ -94,3 +98,24 @@ class Signature(PkMixin, db.Model):
     content_hash: Mapped[str] = mapped_column(String(64), nullable=False)
 
     signer: Mapped[User] = relationship()
+
+
+class UserSession(PkMixin, db.Model):
+    """A signed-in browser session, held on the server so that it can be ended.
+
+    The browser's cookie carries only a random secret; its SHA-256 is stored here. Sign-in,
+    sign-out and each ending are audit events; the row itself is bookkeeping.
+    """
+
+    __tablename__ = "user_session"
+    __not_audited__ = True  # bookkeeping: its start and end are recorded as audit events
+    __table_args__ = (Index("ix_user_session_user_ended", "user_id", "ended_at"),)
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), nullable=False)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    end_reason: Mapped[str | None] = mapped_column(String(40))
+    client_addr: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(200))

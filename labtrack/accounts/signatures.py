@@ -36,6 +36,11 @@ def sign(signer: User, password: str, meaning: Meaning | str, record_type: str,
     lockout), commits that, and raises SignatureRefused.
     """
     meaning = Meaning(meaning)
+    if signer.must_change_password:  # an administrator's temporary password: not theirs
+        db.session.rollback()
+        raise SignatureRefused(_("Your password was reset by an administrator: choose your "
+                                 "own password (Account, Change password) before signing. "
+                                 "Nothing was signed."), field="password")
     problem = _credential_problem(signer, password, username, username_required)
     if problem:
         _refuse(signer.id, policy, actor, problem)

@@ -1,16 +1,14 @@
-"""Personal API tokens: each user manages their own; administrators manage everyone's."""
+"""Personal API tokens: each user creates and revokes their own; administrators see and
+revoke everyone's (never create one for someone else: a token acts as its owner)."""
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
-from wtforms import SelectChoice
 
 from labtrack.accounts import api_tokens
-from labtrack.accounts.forms import AdminApiTokenForm, ApiTokenForm, RevokeTokenForm
-from labtrack.accounts.models import User
+from labtrack.accounts.forms import ApiTokenForm, RevokeTokenForm
 from labtrack.errors import ServiceError
 from labtrack.extensions import db
 from labtrack.web.forms import show_service_error
@@ -35,26 +33,11 @@ def mine():
     return render_template("tokens/mine.html", form=form, secret=secret, rows=rows)
 
 
-def _accounts() -> list[SelectChoice]:
-    users = db.session.scalars(select(User).where(User.is_active_account, User.role != Role.ADMIN)
-                               .order_by(User.username))
-    return [SelectChoice(user.id, f"{user.username} ({user.full_name})") for user in users]
-
-
-@bp.route("/admin/api-tokens", methods=["GET", "POST"])
+@bp.route("/admin/api-tokens")
 @requires_area(Area.ADMIN)
 def manage():
-    """Administrators: every active token, and new tokens for other accounts."""
-    form, secret = AdminApiTokenForm(), None
-    form.user_id.choices = _accounts()
-    if form.validate_on_submit():
-        owner = db.session.get(User, form.user_id.data) or abort(404)
-        try:
-            _token, secret = api_tokens.create_token(current_user, owner, form.name.data)
-        except ServiceError as error:
-            show_service_error(form, error)
-    return render_template("tokens/manage.html", form=form, secret=secret,
-                           rows=api_tokens.active_tokens())
+    """Administrators: every active token, each revocable."""
+    return render_template("tokens/manage.html", rows=api_tokens.active_tokens())
 
 
 @bp.route("/api-tokens/<int:token_id>/revoke", methods=["POST"])

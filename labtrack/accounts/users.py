@@ -5,21 +5,29 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from labtrack.accounts import api_tokens, sessions
 from labtrack.accounts.models import User
+from labtrack.accounts.rules.passwords import password_problems
+from labtrack.accounts.sessions import EndReason
 from labtrack.audit import capture as audit
-from labtrack.audit.capture import Actor
+from labtrack.audit.capture import Actor, set_actor
 from labtrack.database import utcnow
 from labtrack.errors import ServiceError
 from labtrack.extensions import db
 from labtrack.web.policy import Area, Role, require_area
 
-# Compared against when the user does not exist, so timing does not reveal it.
-_DUMMY_HASH = generate_password_hash("labtrack-no-such-user", method="pbkdf2:sha256:1000")
+
+@cache
+def _dummy_hash(method: str) -> str:
+    """A hash made as real ones are (same algorithm and cost), checked when there is no
+    account or it is locked, so a refusal takes as long whether the user exists or not."""
+    return generate_password_hash("labtrack-no-such-user", method=method)
 
 
 @dataclass(frozen=True)
@@ -27,7 +35,7 @@ class AccountPolicy:
     """Password and lockout settings, taken from the app configuration."""
 
     min_password_length: int = 12
-    lockout_threshold: int = 5
+    lockout_threshold: int = 30
     lockout_minutes: int = 15
     hash_method: str = "scrypt"
 
@@ -60,7 +68,8 @@ def find_user(username: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.username) == username))
 
 
-def check_password_policy(password: str, policy: AccountPolicy) -> None:
+def check_password_policy(password: str, policy: AccountPolicy, username: str = "",
+                          full_name: str = "") -> None:
     """Refuse a password that breaks the policy, with every reason."""
     problems = []
     if len(password) < policy.min_password_length:
@@ -69,6 +78,13 @@ def check_password_policy(password: str, policy: AccountPolicy) -> None:
         problems.append(_("Do not start or end the password with a space."))
     if len(set(password)) < 4:
         problems.append(_("Use more than three different characters."))
+    found = password_problems(password, username, full_name)
+    if "names" in found:
+        problems.append(_("Do not put the user name or the person's name in the password."))
+    if "common" in found:
+        problems.append(_("This password is too common or too easy to guess (a well-known "
+                          "password, a word with digits, a keyboard or number run). Use "
+                          "several unrelated words."))
     if problems:
         raise ServiceError(" ".join(problems), field="password")
 
@@ -84,11 +100,12 @@ def verify_credentials(user: User | None, password: str, policy: AccountPolicy, 
     generic = _("Sign-in failed: wrong user name or password, or the account is locked "
                 "or deactivated.")
     if user is None:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(policy.hash_method), password)
         audit.record_event(db.session, "login_failure", "user_account", None,
                            {"reason": "unknown user"}, actor=actor)
         raise SignInFailed(generic)
     if is_locked(user):
+        check_password_hash(_dummy_hash(policy.hash_method), password)
         audit.record_event(db.session, "login_failure", "user_account", user.id,
                            {"reason": "account locked"}, actor=actor)
         raise SignInFailed(generic)
@@ -107,6 +124,12 @@ def is_locked(user: User) -> bool:
     return bool(user.locked_until and user.locked_until > utcnow())
 
 
+def locked_users() -> list[User]:
+    """Accounts inside their lockout window now, for the administrators' home page."""
+    return list(db.session.scalars(select(User).where(User.locked_until > utcnow())
+                                   .order_by(User.username)))
+
+
 def password_matches(user: User, password: str) -> bool:
     return check_password_hash(user.password_hash, password)
 
@@ -123,8 +146,12 @@ def count_failed_attempt(user: User, policy: AccountPolicy, actor: Actor, now=No
                            {"locked_until": user.locked_until.isoformat()}, actor=actor)
 
 
-def sign_in(username: str, password: str, policy: AccountPolicy, client_addr: str | None):
-    """Authenticate a sign-in attempt; every attempt is audited and committed."""
+def sign_in(username: str, password: str, policy: AccountPolicy, client_addr: str | None,
+            user_agent: str | None = None) -> tuple[User, str]:
+    """Authenticate a sign-in attempt; every attempt is audited and committed.
+
+    Returns the user and the secret of the server-side session it opens.
+    """
     user = find_user(username)
     actor = Actor(user.id if user else None, user.username if user else username[:64],
                   client_addr)
@@ -134,14 +161,18 @@ def sign_in(username: str, password: str, policy: AccountPolicy, client_addr: st
         db.session.commit()
         raise
     user.last_login_at = utcnow()
+    secret = sessions.start_session(user, client_addr, user_agent)
     audit.record_event(db.session, "login_success", "user_account", user.id, actor=actor)
     db.session.commit()
-    return user
+    return user, secret
 
 
-def sign_out(user: User, client_addr: str | None) -> None:
-    """Record a sign-out."""
+def sign_out(user: User, client_addr: str | None, current=None) -> None:
+    """Record a sign-out and end its server-side session."""
     actor = Actor(user.id, user.username, client_addr)
+    set_actor(db.session, actor)
+    if current is not None:
+        sessions.end_session(current, EndReason.SIGN_OUT)
     audit.record_event(db.session, "logout", "user_account", user.id, actor=actor)
     db.session.commit()
 
@@ -159,7 +190,7 @@ def create_user(username: str, full_name: str, role: str, password: str,
     if not (full_name or "").strip():
         raise ServiceError(_("Enter the person's full name."), field="full_name")
     _check_role(role)
-    check_password_policy(password, policy)
+    check_password_policy(password, policy, username, full_name)
     user = User(username=username, full_name=full_name.strip(), role=role,
                 password_hash=generate_password_hash(password, method=policy.hash_method),
                 password_changed_at=utcnow())
@@ -189,37 +220,58 @@ def change_role(acting: User, user: User, role: str, why: str) -> None:
     with audit.reason(db.session, why):
         user.role = role
         db.session.flush()
+        sessions.end_all(user.id, EndReason.ROLE_CHANGED)
     db.session.commit()
 
 
 def reset_password(acting: User, user: User, password: str, why: str,
                    policy: AccountPolicy) -> None:
-    """An administrator sets a new password and unlocks the account."""
+    """An administrator sets a temporary password and unlocks the account.
+
+    Its owner must change it at the next sign-in and cannot e-sign before, so the
+    administrator, who knows it, can never sign as them; every session ends.
+    """
     _require_admin(acting)
-    check_password_policy(password, policy)
+    if user.id == acting.id:
+        raise ServiceError(_("Change your own password from your account menu."),
+                           field="password")
+    check_password_policy(password, policy, user.username, user.full_name)
     with audit.reason(db.session, why):
         _set_password(user, password, policy)
+        user.must_change_password = True
         user.failed_login_count = 0
         user.locked_until = None
         db.session.flush()
+        sessions.end_all(user.id, EndReason.PASSWORD_RESET)
     db.session.commit()
 
 
 def change_own_password(user: User, current: str, new: str, policy: AccountPolicy,
-                        actor: Actor) -> None:
-    """A user changes their own password after proving the current one."""
+                        actor: Actor, user_agent: str | None = None) -> str:
+    """A user changes their own password after proving the current one.
+
+    Every session of the user ends, this one too; returns the secret of the new session
+    that replaces this one.
+    """
     if not check_password_hash(user.password_hash, current):
         count_failed_attempt(user, policy, actor, utcnow())
         db.session.commit()
         raise ServiceError(_("The current password is wrong."), field="current_password")
-    check_password_policy(new, policy)
+    try:
+        check_password_policy(new, policy, user.username, user.full_name)
+    except ServiceError as error:
+        raise ServiceError(error.message, field="new_password") from None
     if check_password_hash(user.password_hash, new):
         raise ServiceError(_("Choose a password different from the current one."),
                            field="new_password")
     with audit.reason(db.session, "Password changed by its owner"):
         _set_password(user, new, policy)
+        user.must_change_password = False
         db.session.flush()
+        sessions.end_all(user.id, EndReason.PASSWORD_CHANGED)
+        secret = sessions.start_session(user, actor.client_addr, user_agent)
     db.session.commit()
+    return secret
 
 
 def _set_password(user: User, password: str, policy: AccountPolicy) -> None:
@@ -235,4 +287,7 @@ def set_active(acting: User, user: User, active: bool, why: str) -> None:
     with audit.reason(db.session, why):
         user.is_active_account = active
         db.session.flush()
+        if not active:  # nothing is revived on reactivation: they stay ended and revoked
+            sessions.end_all(user.id, EndReason.DEACTIVATED)
+            api_tokens.revoke_all(user.id)
     db.session.commit()

@@ -25,6 +25,7 @@ INT = {"type": "integer"}
 NULL_INT = {"type": ["integer", "null"]}
 NULL_NUMBER = {"type": ["number", "null"]}
 MAX_CELLS = 10**13
+MAX_QUERY_INT = 2**31 - 1  # ids and page numbers the database can hold
 
 
 def _ref(name: str) -> dict:
@@ -117,6 +118,8 @@ SCHEMAS = {
         "at_risk": {"type": "boolean"}, "counts": _list_of("Count")}),
     "CountInput": {
         "type": "object", "additionalProperties": False, "required": ["viable_cells"],
+        "anyOf": [{"required": ["dead_cells"]}, {"required": ["total_cells"]}],
+        "description": "Give dead_cells or total_cells (or both) with the viable cells.",
         "properties": {
             "viable_cells": {"type": "integer", "minimum": 0, "maximum": MAX_CELLS,
                              "description": "Total viable cells in the culture."},
@@ -177,7 +180,7 @@ def _errors(*codes: int) -> dict:
     text = {400: "Malformed request", 401: "Missing, invalid or revoked token",
             403: "The token's role may not do this", 404: "Not found",
             405: "Method not allowed", 409: "Conflicts with the record's state",
-            422: "Invalid input"}
+            413: "The request body is too large", 422: "Invalid input"}
     return {str(code): _json("Error", text[code]) for code in codes}
 
 
@@ -194,9 +197,10 @@ def _get(summary: str, schema: str, *errors: int, parameters: list | None = None
 ORDER_FILTERS = [
     {"name": "status", "in": "query", "required": False,
      "schema": {"type": "string", "enum": STATUSES}},
-    {"name": "clinician_id", "in": "query", "required": False, "schema": {"type": "integer"}},
+    {"name": "clinician_id", "in": "query", "required": False,
+     "schema": {"type": "integer", "minimum": -MAX_QUERY_INT, "maximum": MAX_QUERY_INT}},
     {"name": "page", "in": "query", "required": False,
-     "schema": {"type": "integer", "minimum": 1}},
+     "schema": {"type": "integer", "minimum": 1, "maximum": MAX_QUERY_INT}},
 ]
 ORDER = _path_param("order_number", "e.g. ORD-2026-0001")
 BATCH = _path_param("batch_number", "e.g. MSC-2026-0001")
@@ -218,14 +222,14 @@ PATHS = {
         "requestBody": {"required": True,
                         "content": {"application/json": {"schema": _ref("CountInput")}}},
         "responses": {"201": _json("CountCreated", "Logged"),
-                      **_errors(400, 401, 403, 404, 405, 409, 422)}}},
+                      **_errors(400, 401, 403, 404, 405, 409, 413, 422)}}},
     "/counter-files": {"post": {
         "summary": "Preview or import a cell counter's export file (technicians' tokens)",
         "requestBody": {"required": True, "content": {
             "multipart/form-data": {"schema": _ref("CounterFileUpload")}}},
         "responses": {"200": _json("CounterFilePreview", "The preview; nothing stored"),
                       "201": _json("CounterFileImported", "Imported"),
-                      **_errors(400, 401, 403, 404, 405, 409, 422)}}},
+                      **_errors(400, 401, 403, 404, 405, 409, 413, 422)}}},
     "/openapi.json": {"get": {
         "summary": "This document (no token needed)", "security": [],
         "responses": {"200": {"description": "The OpenAPI document", "content": {

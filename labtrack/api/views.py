@@ -18,7 +18,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
 from labtrack.accounts import api_tokens
-from labtrack.api.openapi import MAX_CELLS, openapi_document
+from labtrack.api.openapi import MAX_CELLS, MAX_QUERY_INT, openapi_document
 from labtrack.api.serialise import batch_json, count_json, dose_json, order_json
 from labtrack.audit.capture import Actor, set_actor
 from labtrack.clinic import readiness as readiness_service
@@ -42,11 +42,14 @@ API_PREFIX = "/api/"
 READ_AREAS = (Area.BENCH, Area.QUALITY, Area.CLINIC)
 PUBLIC_ENDPOINTS = frozenset({"api.openapi"})
 CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-         405: "method_not_allowed", 409: "conflict", 422: "validation_error",
+         405: "method_not_allowed", 409: "conflict", 413: "too_large", 422: "validation_error",
          500: "internal_error"}
 COUNT_FIELDS = ("viable_cells", "dead_cells", "total_cells", "viability_percent", "counted_at",
                 "method", "passage_number")
 MAX_PASSAGE = 100
+MAX_INT = MAX_QUERY_INT  # ids and page numbers fit an INTEGER column on every database
+MAX_INT_DIGITS = 12
+MAX_JSON_DEPTH = 8  # a count is one flat object
 
 
 class ApiError(Exception):
@@ -109,12 +112,14 @@ def authenticate():
     scheme, _space, secret = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         raise ApiError(401, _("Send a personal API token: Authorization: Bearer <token>."))
-    user = api_tokens.authenticate(secret)
-    if user is None:
+    found = api_tokens.authenticate(secret)
+    if found is None:
         raise ApiError(401, _("This API token is not valid: it is unknown or revoked, or its "
                               "account is deactivated."))
+    user, token = found
     g.api_user = user
-    set_actor(db.session, Actor(user.id, user.username, client_addr()))
+    # Every change through the API names the token that made it in the audit trail.
+    set_actor(db.session, Actor(user.id, user.username, client_addr(), token.id))
     if not any(may_use(user.role, area) for area in READ_AREAS):
         raise ApiError(403, _("Your role may not use the API."))
 
@@ -134,9 +139,12 @@ def _int_arg(name: str, default: int | None = None, minimum: int | None = None) 
     if text is None or text == "":
         return default
     try:
-        value = int(text)
+        value = int(text) if len(text) <= MAX_INT_DIGITS else None
     except ValueError:
-        raise ApiError(400, _("%(name)s must be a whole number.", name=name), name) from None
+        value = None
+    if value is None or not -MAX_INT <= value <= MAX_INT:
+        raise ApiError(400, _("%(name)s must be a whole number up to %(maximum)d.", name=name,
+                              maximum=MAX_INT), name)
     if minimum is not None and value < minimum:
         raise ApiError(400, _("%(name)s must be at least %(minimum)d.", name=name,
                               minimum=minimum), name)
@@ -150,7 +158,7 @@ def openapi():
 
 @bp.get("/orders")
 def order_list():
-    status = request.args.get("status") or None
+    status = request.args.get("status")
     if status is not None and status not in {member.value for member in Status}:
         raise ApiError(400, _("Unknown status %(status)s.", status=status[:40]), "status")
     filters = ReadinessFilter(clinician_id=_int_arg("clinician_id"),
@@ -233,8 +241,23 @@ def log_count(batch_number: str):
     return response
 
 
+def _json_depth(value, depth: int = 1) -> int:
+    if depth > MAX_JSON_DEPTH or not isinstance(value, dict | list):
+        return depth
+    children = value.values() if isinstance(value, dict) else value
+    return max((_json_depth(child, depth + 1) for child in children), default=depth)
+
+
 def _json_object() -> dict:
-    body = request.get_json(silent=True)
+    if (request.content_length or 0) > current_app.config["MAX_JSON_BYTES"]:
+        raise ApiError(413, _("The JSON body is too large (at most %(n)d bytes).",
+                              n=current_app.config["MAX_JSON_BYTES"]))
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # nested far deeper than any count: refused, not a crash
+        body = None
+    if body is not None and _json_depth(body) > MAX_JSON_DEPTH:
+        raise ApiError(400, _("The JSON body is nested too deeply."))
     if not isinstance(body, dict):
         raise ApiError(400, _("Send a JSON object with Content-Type: application/json."))
     return body

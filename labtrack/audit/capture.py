@@ -41,6 +41,7 @@ class Actor:
     user_id: int | None
     username: str | None
     client_addr: str | None = None
+    api_token_id: int | None = None  # the API token that acts for the user, if any
 
 
 SYSTEM = Actor(None, "system")
@@ -54,7 +55,8 @@ def set_actor(session: Session, actor: Actor) -> None:
 def attribute_to(session: Session, user) -> None:
     """Attribute the following changes to ``user``, keeping the client address."""
     current = session.info.get("audit_actor") or SYSTEM
-    set_actor(session, Actor(user.id, user.username, current.client_addr))
+    token_id = current.api_token_id if current.user_id == user.id else None
+    set_actor(session, Actor(user.id, user.username, current.client_addr, token_id))
 
 
 @contextlib.contextmanager
@@ -88,6 +90,7 @@ def record_event(
             "user_id": actor.user_id,
             "username": actor.username,
             "client_addr": actor.client_addr,
+            "api_token_id": actor.api_token_id,
             "action": action,
             "record_type": record_type,
             "record_id": None if record_id is None else str(record_id),
@@ -153,6 +156,7 @@ def create_event(model, values, actor: Actor = SYSTEM, why: str | None = None) -
         "user_id": actor.user_id,
         "username": actor.username,
         "client_addr": actor.client_addr,
+        "api_token_id": actor.api_token_id,
         "action": "create",
         "record_type": model.__tablename__,
         "record_id": str(values[primary_key]),

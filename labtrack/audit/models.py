@@ -36,6 +36,7 @@ class AuditEvent(PkMixin, db.Model):
     changes: Mapped[str] = mapped_column(Text, nullable=False)  # canonical JSON
     reason: Mapped[str | None] = mapped_column(Text)
     client_addr: Mapped[str | None] = mapped_column(String(64))
+    api_token_id: Mapped[int | None] = mapped_column(Integer)  # the API token that acted
     prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     hash: Mapped[str] = mapped_column(String(64), nullable=False)
 

@@ -28,12 +28,12 @@ class DemoAccount:
 
 
 DEMO_ACCOUNTS = (
-    DemoAccount("tech", "Lucía Martín (technician)", Role.TECHNICIAN, "demo-tech-password"),
-    DemoAccount("tech2", "Javier Ruiz (technician)", Role.TECHNICIAN, "demo-tech2-password"),
-    DemoAccount("qa", "Carmen Navarro (QA)", Role.QA, "demo-qa-password"),
+    DemoAccount("tech", "Lucía Martín (technician)", Role.TECHNICIAN, "demo-bench-password"),
+    DemoAccount("tech2", "Javier Ruiz (technician)", Role.TECHNICIAN, "demo-bench2-password"),
+    DemoAccount("qa", "Carmen Navarro (QA)", Role.QA, "demo-quality-password"),
     DemoAccount("clinician", "Dr. Pablo Ortega (clinician)", Role.CLINICIAN,
-                "demo-clinician-password"),
-    DemoAccount("admin", "Elena Soto (administrator)", Role.ADMIN, "demo-admin-password"),
+                "demo-clinic-password"),
+    DemoAccount("admin", "Elena Soto (administrator)", Role.ADMIN, "demo-office-password"),
 )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from flask import current_app, request
+from flask import abort, current_app, request
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import lazyload
 
@@ -69,9 +69,16 @@ def paginate(query: Select, page: int, per_page: int, cap: int | None = COUNT_CA
     return Page(items, page, per_page, total, has_next, cap)
 
 
+MAX_PAGE = 1_000_000  # far past any list's end; a larger number is no page (404)
+
+
 def page_number() -> int:
-    """The page asked for (``?page=``); the first for a missing or meaningless value."""
-    return max(request.args.get("page", 1, type=int) or 1, 1)
+    """The page asked for (``?page=``); the first for a missing or meaningless value, 404
+    for a number past any list (too large for the database to offset by)."""
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    if page > MAX_PAGE:
+        abort(404)
+    return page
 
 
 def list_page(query: Select, cap: int | None = COUNT_CAP) -> Page:

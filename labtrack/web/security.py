@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import functools
-from datetime import datetime, timedelta
 
-from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
+from flask import Flask, abort, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, logout_user
+from flask_login import current_user
 from werkzeug.exceptions import BadRequest
+from werkzeug.routing import IntegerConverter
 
-from labtrack.clock import utcnow
+from labtrack.web.kept_forms import keep_typed_values
 from labtrack.web.policy import Area, may_read_order, may_read_patient, may_use
 
 CONTENT_SECURITY_POLICY = (
@@ -20,6 +20,11 @@ CONTENT_SECURITY_POLICY = (
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "main.healthz", "static"})
 # Blueprints that authenticate each request themselves (API tokens) and ignore the session.
 TOKEN_AUTH_BLUEPRINTS = frozenset({"api"})
+# Set on ``g`` by the accounts' user loader when the request's session has just ended
+# (idle timeout, lifetime): why, and whose it was.
+SESSION_ENDED = "session_ended"
+SESSION_ENDED_USER = "session_ended_user"
+IDLE_TIMEOUT = "idle_timeout"
 
 
 def requires_area(*areas: Area):
@@ -78,8 +83,31 @@ def _refuse_nul_characters() -> None:
                                "was saved. Go back, retype the text and try again."))
 
 
+def _refuse_nul_in_path() -> None:
+    """No page or record has a NUL character in its address: 404 before any query."""
+    if "\x00" in request.path:
+        abort(404)
+
+
+MAX_ID = 2**31 - 1  # no id or number in an address is larger (INTEGER on every database)
+
+
+class BoundedIntegerConverter(IntegerConverter):
+    """``<int:…>`` in a route: a number too large for the database is no record (404)."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 (werkzeug's own name)
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def register_bounded_ids(app: Flask) -> None:
+    """Every ``<int:…>`` route refuses, as not found, an id the database cannot hold."""
+    app.url_map.converters["int"] = BoundedIntegerConverter
+
+
 def register_security(app: Flask) -> None:
     """Attach the sign-in requirement, idle timeout, audit actor and headers."""
+    app.before_request(_refuse_nul_in_path)
     app.before_request(_refuse_nul_characters)
     app.before_request(_require_sign_in)
     app.after_request(_security_headers)
@@ -90,24 +118,20 @@ def _require_sign_in():
         return None
     if request.blueprint in TOKEN_AUTH_BLUEPRINTS:
         return None
-    if not current_user.is_authenticated:
-        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-    if _idle_expired():
-        logout_user()
-        session.clear()
-        flash(_("Your session expired after a period of inactivity. Please sign in again."),
-              "warning")
-        return redirect(url_for("auth.login"))
-    session["last_seen"] = utcnow().isoformat()
-    return None
-
-
-def _idle_expired() -> bool:
-    last_seen = session.get("last_seen")
-    if not last_seen:
-        return False
-    limit = timedelta(minutes=current_app.config["IDLE_TIMEOUT_MINUTES"])
-    return utcnow() - datetime.fromisoformat(last_seen) > limit
+    if current_user.is_authenticated:
+        return None
+    if g.get(SESSION_ENDED):  # the session has just ended: say why, keep the typed values
+        if g.get(SESSION_ENDED) == IDLE_TIMEOUT:
+            flash(_("Your session expired after a period of inactivity. Please sign in "
+                    "again."), "warning")
+        else:
+            flash(_("Your session reached its time limit. Please sign in again."), "warning")
+        if request.method == "POST":
+            keep_typed_values(g.get(SESSION_ENDED_USER))
+            flash(_("What you typed was kept: sign in and check it, then submit again."),
+                  "info")
+            return redirect(url_for("auth.login", next=request.path))
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
 def _security_headers(response):
@@ -118,6 +142,7 @@ def _security_headers(response):
     response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     if request.is_secure:
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-    if response.mimetype == "text/html":
-        response.headers.setdefault("Cache-Control", "no-store")
+    if request.endpoint != "static":  # pages, PDFs, CSV and JSON may all carry patient data
+        response.headers["Cache-Control"] = "no-store"
+        response.headers.pop("Expires", None)
     return response

@@ -13,6 +13,7 @@ from markupsafe import Markup
 from labtrack import clock
 from labtrack.clock import utcnow
 from labtrack.web.i18n import request_translations
+from labtrack.web.kept_forms import kept_values
 from labtrack.web.policy import Area, may_use
 
 # (area, endpoint, label); shown only to roles that may use the area.
@@ -143,3 +144,4 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_global(lambda: current_app.config["LAB_NAME"], "lab_name")
     app.add_template_global(utcnow, "now_utc")
     app.add_template_global(page_url, "page_url")
+    app.add_template_global(kept_values, "kept_form_values")

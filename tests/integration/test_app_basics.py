@@ -65,7 +65,7 @@ def test_create_user_command_refuses_a_weak_password(runner):
 def test_seed_demo_creates_every_role_once(runner):
     first = runner.invoke(args=["seed-demo"])
     assert first.exit_code == 0, first.output
-    assert "admin" in first.output and "demo-admin-password" in first.output
+    assert "admin" in first.output and "demo-office-password" in first.output
     roles = set(db.session.scalars(select(User.role)))
     assert roles == {"technician", "qa", "clinician", "admin"}
     count = db.session.scalar(select(func.count()).select_from(User))
