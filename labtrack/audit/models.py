@@ -36,6 +36,8 @@ class AuditEvent(PkMixin, db.Model):
     changes: Mapped[str] = mapped_column(Text, nullable=False)  # canonical JSON
     reason: Mapped[str | None] = mapped_column(Text)
     client_addr: Mapped[str | None] = mapped_column(String(64))
+    # The key its link was made with (None: linked by plain SHA-256 before keying).
+    key_id: Mapped[str | None] = mapped_column(String(16))
     prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     hash: Mapped[str] = mapped_column(String(64), nullable=False)
 
