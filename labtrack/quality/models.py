@@ -65,5 +65,7 @@ class Release(PkMixin, TimestampMixin, db.Model):
     record_pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
     record_sha256: Mapped[str | None] = mapped_column(String(64))
     audit_head_hash: Mapped[str | None] = mapped_column(String(64))
+    # The audit checkpoint at the decision (JSON), anchored outside the database too.
+    audit_checkpoint: Mapped[str | None] = mapped_column(Text)
 
     signature: Mapped[Signature] = relationship()

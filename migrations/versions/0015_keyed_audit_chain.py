@@ -37,6 +37,8 @@ NOT_PROTECTED = {"audit_chain_head", "audit_event", "signature", "alembic_versio
 def upgrade():
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.add_column(sa.Column('key_id', sa.String(length=16), nullable=True))
+    with op.batch_alter_table('batch_release', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('audit_checkpoint', sa.Text(), nullable=True))
     _key_the_chain()
     for table, message in IMMUTABLE.items():
         _refuse(table, ("UPDATE", "DELETE"), message)
@@ -113,5 +115,7 @@ def downgrade():
         _drop_refusals(table, ("DELETE",))
     for table in IMMUTABLE:
         _drop_refusals(table, ("UPDATE", "DELETE"))
+    with op.batch_alter_table('batch_release', schema=None) as batch_op:
+        batch_op.drop_column('audit_checkpoint')
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.drop_column('key_id')
