@@ -107,6 +107,10 @@ class BaseConfig:
     AUDIT_CHECKPOINT_DIR = _env("AUDIT_CHECKPOINT_DIR")
     AUDIT_CHECKPOINT_SYSLOG = _env("AUDIT_CHECKPOINT_SYSLOG", "") in ("1", "true", "yes")
     AUDIT_CHECKPOINT_MINUTES = _env_int("AUDIT_CHECKPOINT_MINUTES", 60)
+    # PostgreSQL: `labtrack db upgrade` migrates as the owner (this URL, when set) and
+    # grants the application's role (it owns nothing) only its privileges (db_roles.py).
+    MIGRATION_DATABASE_URL = _env("MIGRATION_DATABASE_URL")
+    DB_APP_ROLE = _env("DB_APP_ROLE")
 
 
 class DevelopmentConfig(BaseConfig):
@@ -135,6 +139,10 @@ class TestConfig(BaseConfig):
     AUDIT_KEYS = "t1:" + "5eed" * 16  # a fixed test key; each test database gets its own
     AUDIT_KEY_FILE = None  # checkpoint directory (labtrack/audit/checkpoints.py)
     AUDIT_CHECKPOINT_DIR = None
+    # Created if missing, never dropped; shared by concurrent test runs (grants are per
+    # database), and named so that nothing else on the server uses it.
+    DB_APP_ROLE = "labtrack_test_application"
+    MIGRATION_DATABASE_URL = None
 
 
 class ProductionConfig(BaseConfig):
