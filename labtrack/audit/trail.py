@@ -259,7 +259,7 @@ def export_csv(filters: AuditFilter) -> Iterator[str]:
 
     writer.writerow(CSV_COLUMNS)
     yield flush()
-    for event in _all_events(filters):
+    for event in all_events(filters):
         for field, old, new in changed_fields(event) or [("", None, None)]:
             row = (event.seq, event.occurred_at.isoformat(), event.username, event.user_id,
                    event.action, event.record_type, event.record_id, field,
@@ -270,7 +270,7 @@ def export_csv(filters: AuditFilter) -> Iterator[str]:
         yield flush()
 
 
-def _all_events(filters: AuditFilter) -> Iterator[AuditEvent]:
+def all_events(filters: AuditFilter) -> Iterator[AuditEvent]:
     """Every matching event, newest first, read in keyset chunks through the viewer's
     access paths (events committed meanwhile are newer, so none is skipped or repeated)."""
     known = vocabulary()
