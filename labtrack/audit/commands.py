@@ -13,19 +13,18 @@ from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from labtrack.audit import capture as audit
 from labtrack.audit import checkpoints as audit_checkpoints
 from labtrack.audit import keys as audit_keys
-from labtrack.audit.models import AuditEvent
 from labtrack.audit.rules.checkpoint import from_text
+from labtrack.audit.trail import TRAIL, VERIFY_ACTION
 from labtrack.audit.verification import VerificationResult, check_record_anchor, verify
 from labtrack.extensions import db
 
 EXIT_INTACT, EXIT_TAMPERED, EXIT_UNVERIFIABLE = 0, 1, 2
-VERIFY_ACTION, TRAIL = "verify", "audit_trail"
+
 CLI_ACTOR = audit.Actor(None, "cli")
 
 
@@ -83,13 +82,6 @@ def _record_result(result: VerificationResult, line: str) -> None:
         "result": "intact" if result.ok else "not intact",
         "events": result.checked, "problems": len(result.all_findings()), "summary": line})
     db.session.commit()
-
-
-def last_verification() -> AuditEvent | None:
-    """The most recent recorded verification (for the admin home)."""
-    return db.session.scalar(select(AuditEvent).where(
-        AuditEvent.record_type == TRAIL, AuditEvent.action == VERIFY_ACTION)
-        .order_by(AuditEvent.seq.desc()).limit(1))
 
 
 @click.command("audit-checkpoint")

@@ -282,3 +282,25 @@ def all_events(filters: AuditFilter) -> Iterator[AuditEvent]:
         if len(chunk) < EXPORT_CHUNK:
             return
         before = chunk[-1].seq
+
+
+VERIFY_ACTION, TRAIL = "verify", "audit_trail"
+
+
+@dataclass(frozen=True)
+class LastVerification:
+    at: datetime
+    intact: bool
+    summary: str
+
+
+def last_verification() -> LastVerification | None:
+    """When ``labtrack audit-verify`` last ran and what it found (for the admin home)."""
+    event = db.session.scalar(select(AuditEvent).where(
+        AuditEvent.record_type == TRAIL, AuditEvent.action == VERIFY_ACTION)
+        .order_by(AuditEvent.seq.desc()).limit(1))
+    if event is None:
+        return None
+    details = json.loads(event.changes)
+    return LastVerification(event.occurred_at, details.get("result") == "intact",
+                            details.get("summary", ""))

@@ -219,3 +219,18 @@ def test_the_verification_is_recorded_for_the_admin_home(app, runner):
     _verify(runner)
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "verify"))
     assert json.loads(event.changes)["result"] == "intact"
+
+
+def test_the_admin_home_shows_the_last_verification(app, runner, make_user):
+    from tests.helpers import login
+
+    admin = make_user("admin")
+    client = app.test_client()
+    login(client, admin.username)
+    assert "has not been verified yet" in client.get("/admin/users").get_data(as_text=True)
+    _verify(runner)
+    _as_attacker("UPDATE audit_event SET reason = 'x' WHERE seq = 1", tables=("audit_event",))
+    _verify(runner)
+    html = client.get("/admin/users").get_data(as_text=True)
+    assert "Audit trail last verified" in html and "NOT intact" in html
+    assert "first: event seq 1" in html
