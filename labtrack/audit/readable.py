@@ -152,9 +152,11 @@ class Names:
         return str(value)
 
     def readable(self, event) -> ReadableEvent:
+        # A creation lists only the fields it filled (an empty one says nothing).
         changes = [Change(field_label(key), self.value(event.record_type, key, old),
                           self.value(event.record_type, key, new))
-                   for key, (old, new) in _pairs(event)]
+                   for key, (old, new) in _pairs(event)
+                   if old is not None or new is not None]
         return ReadableEvent(event, local_time(event.occurred_at, "%Y-%m-%d %H:%M:%S"),
                              self.person(event), action_label(event.action),
                              self.record(event.record_type, event.record_id), changes)

@@ -41,7 +41,7 @@ def test_history_shows_old_and_new_values_who_when_and_why(signed_in, role_chang
     html = client.get(f"/audit/history/user_account/{user.id}").get_data(as_text=True)
     assert "Transferred to quality assurance" in html
     assert "History of User account Lucia Tester" in html  # the record as people name it
-    assert '<span class="field">Role</span>' in html  # a field label, not a column name
+    assert '<span class="change-field">Role</span>' in html  # a field label, not a column name
     assert ">technician<" in html and ">qa<" in html
     assert "Root Tester (Admin)" in html  # who: the person and role, not the user name
     # when: lab time with the zone's name, to the second

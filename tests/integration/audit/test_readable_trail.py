@@ -33,7 +33,7 @@ def test_a_batch_history_names_people_records_and_fields(app, make_user):
     html = client.get(f"/audit/history/qc_result/{result.id}").get_data(as_text=True)
     assert "History of QC result viability" in html
     assert f"Batch {batch.batch_number}" in html  # the batch by its number, not its id
-    assert '<span class="field">Result value</span>' in html
+    assert '<span class="change-field">Result value</span>' in html
     assert "numeric_value" not in html and "batch_id" not in html
     assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d CES?T", html)
     assert "(Technician)" in html  # the analyst who entered it, by name and role
