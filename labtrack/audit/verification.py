@@ -154,11 +154,17 @@ def _verify_range_in_process(url: str, first: int, last: int | None,
         engine.dispose()
 
 
-def verify_range(connection, first: int, last: int | None, keys: dict[str, bytes]) -> Segment:
-    """Check the events from seq ``first`` to ``last`` (to the end when ``last`` is None)."""
+def verify_range(connection, first: int, last: int | None, keys: dict[str, bytes],
+                 before_keying: bool = False) -> Segment:
+    """Check the events from seq ``first`` to ``last`` (to the end when ``last`` is None).
+
+    ``before_keying``: the table has no ``key_id`` column yet (migration 0015's check).
+    """
     mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     upper = "" if last is None else f" AND seq <= {mark}"
-    sql = (f"SELECT id, prev_hash, hash, {', '.join(LINKED_FIELDS)} FROM audit_event "  # noqa: S608
+    fields = ", ".join("NULL AS key_id" if before_keying and name == "key_id" else name
+                       for name in LINKED_FIELDS)
+    sql = (f"SELECT id, prev_hash, hash, {fields} FROM audit_event "  # noqa: S608
            f"WHERE seq >= {mark}{upper} ORDER BY seq")
     params = (first,) if last is None else (first, last)
     # Per statement: Connection.execution_options() would change the caller's connection

@@ -35,11 +35,12 @@ NOT_PROTECTED = {"audit_chain_head", "audit_event", "signature", "alembic_versio
 
 
 def upgrade():
+    legacy = _verified_legacy_chain()  # before any change: a broken trail stops here
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.add_column(sa.Column('key_id', sa.String(length=16), nullable=True))
     with op.batch_alter_table('batch_release', schema=None) as batch_op:
         batch_op.add_column(sa.Column('audit_checkpoint', sa.Text(), nullable=True))
-    _key_the_chain()
+    _key_the_chain(legacy)
     for table, message in IMMUTABLE.items():
         _refuse(table, ("UPDATE", "DELETE"), message)
     for table in sorted(set(sa.inspect(op.get_bind()).get_table_names()) - NOT_PROTECTED):
@@ -79,24 +80,35 @@ def _drop_refusals(table: str, operations: tuple[str, ...]) -> None:
             op.execute(f"DROP TRIGGER {table}_protected_{operation.lower()}")
 
 
-def _key_the_chain() -> None:
-    """Verify the legacy chain, then link the ``chain_keyed`` event under the audit key."""
-    from labtrack.audit.capture import link_events
-    from labtrack.audit.keys import keyring
-    from labtrack.audit.models import AuditEvent
+def _verified_legacy_chain() -> tuple[int, str, int]:
+    """The head (seq, link) and the count of a legacy chain verified intact."""
     from labtrack.audit.rules.chain import join_segments
     from labtrack.audit.verification import verify_range
-    from labtrack.database import utcnow
 
     bind = op.get_bind()
     head_seq, last_hash = bind.execute(
         sa.text("SELECT seq, last_hash FROM audit_chain_head WHERE id = 1")).one()
     if head_seq == 0:
-        return  # a new trail is keyed from its first event
-    checked, problem = join_segments([verify_range(bind, 1, None, {})], head_seq, last_hash)
+        return 0, last_hash, 0
+    segment = verify_range(bind, 1, None, {}, before_keying=True)
+    checked, problem = join_segments([segment], head_seq, last_hash)
     if problem is not None:
         raise RuntimeError(f"The audit chain is broken at seq {problem.seq} "
                            f"({problem.problem}); it cannot be keyed. Investigate first.")
+    return head_seq, last_hash, checked
+
+
+def _key_the_chain(legacy: tuple[int, str, int]) -> None:
+    """Link the ``chain_keyed`` event under the audit key after the verified legacy chain."""
+    from labtrack.audit.capture import link_events
+    from labtrack.audit.keys import keyring
+    from labtrack.audit.models import AuditEvent
+    from labtrack.database import utcnow
+
+    bind = op.get_bind()
+    head_seq, last_hash, checked = legacy
+    if head_seq == 0:
+        return  # a new trail is keyed from its first event
     ring = keyring()
     changes = {"legacy_events": checked, "legacy_last_link": last_hash,
                "key_id": ring.current_id}
