@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from multiprocessing import get_context
 
 from sqlalchemy import create_engine, select
@@ -32,7 +31,6 @@ from labtrack.extensions import db
 
 VERIFY_BATCH = 10_000  # events fetched at a time while verifying
 PARALLEL_FROM_EVENTS = 200_000  # below this, starting processes costs more than it saves
-_OCCURRED_AT = 3 + LINKED_FIELDS.index("occurred_at")
 
 
 @dataclass(frozen=True)
@@ -154,47 +152,46 @@ def _verify_range_in_process(url: str, first: int, last: int | None,
         engine.dispose()
 
 
+# ``occurred_at`` as the aware-UTC ISO text that was linked (``datetime.isoformat()``:
+# microseconds only when not zero), made by the database rather than per row in Python.
+_ISO_SQL = {
+    # SQLAlchemy stores SQLite datetimes as naive UTC 'YYYY-MM-DD HH:MM:SS.ffffff'.
+    "sqlite": "(CASE WHEN substr(occurred_at, 20) = '.000000' "
+              "THEN replace(substr(occurred_at, 1, 19), ' ', 'T') "
+              "ELSE replace(occurred_at, ' ', 'T') END || '+00:00')",
+    "postgresql": "(to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS') || "
+                  "CASE WHEN extract(microseconds FROM occurred_at)::bigint %% 1000000 = 0 "
+                  "THEN '' ELSE to_char(occurred_at AT TIME ZONE 'UTC', '.US') END "
+                  "|| '+00:00')",
+}
+
+
 def verify_range(connection, first: int, last: int | None, keys: dict[str, bytes],
                  before_keying: bool = False) -> Segment:
     """Check the events from seq ``first`` to ``last`` (to the end when ``last`` is None).
 
-    ``before_keying``: the table has no ``key_id`` column yet (migration 0015's check).
+    Read through the driver's own cursor (a server-side one on PostgreSQL), as plain
+    tuples: per-row work outside the hashing would dominate. ``before_keying``: the
+    table has no ``key_id`` column yet (migration 0015's check).
     """
+    dialect = connection.dialect.name
     mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     upper = "" if last is None else f" AND seq <= {mark}"
-    fields = ", ".join("NULL AS key_id" if before_keying and name == "key_id" else name
-                       for name in LINKED_FIELDS)
+    replaced = {"occurred_at": _ISO_SQL[dialect]}
+    if before_keying:
+        replaced["key_id"] = "NULL"
+    fields = ", ".join(replaced.get(name, name) for name in LINKED_FIELDS)
     sql = (f"SELECT id, prev_hash, hash, {fields} FROM audit_event "  # noqa: S608
            f"WHERE seq >= {mark}{upper} ORDER BY seq")
     params = (first,) if last is None else (first, last)
-    # Per statement: Connection.execution_options() would change the caller's connection
-    # for the rest of its transaction (a streamed INSERT … RETURNING fails on PostgreSQL).
-    result = connection.exec_driver_sql(sql, params,
-                                        execution_options={"yield_per": VERIFY_BATCH})
+    raw = connection.connection.dbapi_connection
+    if dialect == "postgresql":
+        cursor = raw.cursor(name=f"audit_verify_{first}")
+        cursor.itersize = VERIFY_BATCH
+    else:
+        cursor = raw.cursor()
     try:
-        return verify_segment(_with_iso_times(result, connection.dialect.name == "sqlite"),
-                              first, keys)
+        cursor.execute(sql, params)
+        return verify_segment(cursor, first, keys)
     finally:
-        result.close()
-
-
-def _with_iso_times(result, stored_as_text: bool):
-    """Rows with ``occurred_at`` as the aware-UTC ISO text that was linked."""
-    convert = _sqlite_text_to_iso if stored_as_text else _datetime_to_iso
-    while chunk := result.fetchmany(20_000):
-        for row in chunk:
-            row = list(row)
-            row[_OCCURRED_AT] = convert(row[_OCCURRED_AT])
-            yield row
-
-
-def _sqlite_text_to_iso(text: str) -> str:
-    # SQLAlchemy stores SQLite datetimes as naive UTC 'YYYY-MM-DD HH:MM:SS.ffffff';
-    # isoformat() leaves out a zero microsecond part, so it is dropped here too.
-    if text.endswith(".000000"):
-        text = text[:-7]
-    return text.replace(" ", "T", 1) + "+00:00"
-
-
-def _datetime_to_iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat()
+        cursor.close()

@@ -117,3 +117,13 @@ def test_a_checkpoint_is_written_at_least_hourly(app):
         builders.user("qa")
     later, _ = audit_checkpoints.read_all()
     assert len(later) == len(first) + 1 and later[-1].why == "periodic"
+
+
+@pytest.mark.parametrize("microsecond", [0, 1, 999_999])
+def test_verification_reads_times_exactly_as_they_were_linked(app, microsecond):
+    # isoformat() leaves out a zero microsecond part; the database's text must match it.
+    moment = utcnow().replace(microsecond=microsecond)
+    with time_machine.travel(moment, tick=False):
+        builders.user("qa")
+    result = audit_trail.verify()
+    assert result.ok, result.problem
