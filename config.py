@@ -114,6 +114,19 @@ class BaseConfig:
     DEMO_DATA_ALLOWED = True
     # Counter files wait here between upload and confirmation (never in the database).
     COUNTER_UPLOAD_DIR = _env("COUNTER_UPLOAD_DIR", str(INSTANCE_DIR / "counter_uploads"))
+    # The audit chain's keys (docs/AUDIT_TRAIL.md): never in the database. Either the
+    # keyring itself ("k1:hex,k2:hex", the last one current) or a file of such lines.
+    AUDIT_KEYS = _env("AUDIT_KEYS")
+    AUDIT_KEY_FILE = _env("AUDIT_KEY_FILE")
+    # Checkpoints of the chain are appended to files in this directory (outside the
+    # database), and also sent to syslog when AUDIT_CHECKPOINT_SYSLOG is set.
+    AUDIT_CHECKPOINT_DIR = _env("AUDIT_CHECKPOINT_DIR")
+    AUDIT_CHECKPOINT_SYSLOG = _env("AUDIT_CHECKPOINT_SYSLOG", "") in ("1", "true", "yes")
+    AUDIT_CHECKPOINT_MINUTES = _env_int("AUDIT_CHECKPOINT_MINUTES", 60)
+    # PostgreSQL: `labtrack db upgrade` migrates as the owner (this URL, when set) and
+    # grants the application's role (it owns nothing) only its privileges (db_roles.py).
+    MIGRATION_DATABASE_URL = _env("MIGRATION_DATABASE_URL")
+    DB_APP_ROLE = _env("DB_APP_ROLE")
 
 
 class DevelopmentConfig(BaseConfig):
@@ -123,6 +136,10 @@ class DevelopmentConfig(BaseConfig):
 
     def __init__(self) -> None:
         self.SECRET_KEY = _env("SECRET_KEY") or _instance_secret()
+        if not (self.AUDIT_KEYS or self.AUDIT_KEY_FILE):
+            self.AUDIT_KEY_FILE = _instance_audit_key_file()
+        self.AUDIT_CHECKPOINT_DIR = (self.AUDIT_CHECKPOINT_DIR
+                                     or str(INSTANCE_DIR / "audit_checkpoints"))
 
 
 class TestConfig(BaseConfig):
@@ -135,6 +152,13 @@ class TestConfig(BaseConfig):
     # One directory per test process, so parallel runs never see each other's uploads.
     COUNTER_UPLOAD_DIR = str(Path(tempfile.gettempdir()) / f"labtrack-uploads-{os.getpid()}")
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105  (fast hashing for a quick suite)
+    AUDIT_KEYS = "t1:" + "5eed" * 16  # a fixed test key; each test database gets its own
+    AUDIT_KEY_FILE = None  # checkpoint directory (labtrack/audit/checkpoints.py)
+    AUDIT_CHECKPOINT_DIR = None
+    # Created if missing, never dropped; shared by concurrent test runs (grants are per
+    # database), and named so that nothing else on the server uses it.
+    DB_APP_ROLE = "labtrack_test_application"
+    MIGRATION_DATABASE_URL = None
 
 
 class ProductionConfig(BaseConfig):
@@ -154,6 +178,9 @@ class ProductionConfig(BaseConfig):
             for name, value in (
                 ("LABTRACK_SECRET_KEY", secret),
                 ("LABTRACK_DATABASE_URL", database_url),
+                ("LABTRACK_AUDIT_KEYS or LABTRACK_AUDIT_KEY_FILE",
+                 _env("AUDIT_KEYS") or _env("AUDIT_KEY_FILE")),
+                ("LABTRACK_AUDIT_CHECKPOINT_DIR", _env("AUDIT_CHECKPOINT_DIR")),
             )
             if not value
         ]
@@ -164,6 +191,8 @@ class ProductionConfig(BaseConfig):
             )
         self.SECRET_KEY = secret
         self.SQLALCHEMY_DATABASE_URI = database_url
+        self.AUDIT_KEYS, self.AUDIT_KEY_FILE = _env("AUDIT_KEYS"), _env("AUDIT_KEY_FILE")
+        self.AUDIT_CHECKPOINT_DIR = _env("AUDIT_CHECKPOINT_DIR")
 
 
 CONFIGS = {
@@ -192,3 +221,13 @@ def _instance_secret() -> str:
         path.write_text(os.urandom(32).hex())
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def _instance_audit_key_file() -> str:
+    """A development audit key kept in instance/ (production reads its own, config above)."""
+    INSTANCE_DIR.mkdir(exist_ok=True)
+    path = INSTANCE_DIR / "audit_keys"
+    if not path.exists():
+        path.write_text(f"dev1:{os.urandom(32).hex()}\n")
+        path.chmod(0o600)
+    return str(path)

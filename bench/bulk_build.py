@@ -4,7 +4,7 @@ The rows are the ones ``bench.build_db.Plan`` makes (same tables, same detail, s
 for the same seed). Instead of passing them through the ORM session, each row gets the
 event the central audit capture would write for it (``labtrack.audit.capture.
 create_event``: the same ``changes``, actor and reason), and the events are chained
-with the application's ``event_hash`` in the order the rows were made, one
+with the application's ``event_link`` in the order the rows were made, one
 ``occurred_at`` per chunk as the capture gives one per commit. Rows and events go in
 with SQLAlchemy Core ``executemany`` on SQLite and ``COPY`` on PostgreSQL (from a thread,
 so the server loads one chunk while the next is made), a chunk of batches at a time, so
@@ -27,8 +27,9 @@ from sqlalchemy import Table, inspect, select, text, update
 
 from bench.build_db import ACTOR, MODELS, Ids, Plan, Row, reset_sequences
 from labtrack.audit import capture as audit
+from labtrack.audit.keys import keyring
 from labtrack.audit.models import AuditChainHead, AuditEvent
-from labtrack.audit.rules.chain import event_hash
+from labtrack.audit.rules.chain import event_link
 from labtrack.database import utcnow
 from labtrack.extensions import db
 
@@ -84,11 +85,13 @@ class _Chain:
 
     def extend(self, pending: list[dict], now: datetime) -> list[dict]:
         occurred_at, prev_hash, rows = now.isoformat(), self.last_hash, []
+        ring = keyring()
         for item in pending:
             self.seq += 1
             row = {**item, "id": self.ids.next(AuditEvent), "seq": self.seq,
-                   "occurred_at": now, "prev_hash": prev_hash}
-            row["hash"] = prev_hash = event_hash(prev_hash, {**row, "occurred_at": occurred_at})
+                   "occurred_at": now, "prev_hash": prev_hash, "key_id": ring.current_id}
+            row["hash"] = prev_hash = event_link(ring.current, prev_hash,
+                                                 {**row, "occurred_at": occurred_at})
             rows.append(row)
         self.last_hash = prev_hash
         return rows

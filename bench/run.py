@@ -7,6 +7,7 @@ Results are printed and written to bench/results/<database>-<batches>.json.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import importlib
 import importlib.util
 import json
@@ -80,7 +81,10 @@ class _RequestClient(FlaskClient):
 
 
 def _app(url: str):
-    app = create_app(DevelopmentConfig(), SQLALCHEMY_DATABASE_URI=url, SECRET_KEY=BENCH_SECRET)
+    # Each bench database keeps its own audit checkpoints (they anchor one trail).
+    checkpoints = DATA / f"checkpoints-{hashlib.sha256(url.encode()).hexdigest()[:12]}"
+    app = create_app(DevelopmentConfig(), SQLALCHEMY_DATABASE_URI=url, SECRET_KEY=BENCH_SECRET,
+                     AUDIT_CHECKPOINT_DIR=str(checkpoints))
     app.test_client_class = _RequestClient
     return app
 

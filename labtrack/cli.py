@@ -12,6 +12,7 @@ from flask.cli import with_appcontext
 from labtrack import backup
 from labtrack.accounts import users as accounts
 from labtrack.accounts.users import AccountPolicy
+from labtrack.audit import commands as audit_commands
 from labtrack.audit import trail as audit_trail
 from labtrack.audit.capture import Actor, set_actor
 from labtrack.clinic import summaries
@@ -24,8 +25,10 @@ CLI_ACTOR = Actor(None, "cli")
 
 
 def register_cli(app: Flask) -> None:
-    for command in (create_user_command, seed_demo_command, audit_verify_command,
+    for command in (create_user_command, seed_demo_command,
                     backup_command, restore_command, refresh_summaries_command):
+        app.cli.add_command(command)
+    for command in audit_commands.COMMANDS:
         app.cli.add_command(command)
 
 
@@ -72,20 +75,6 @@ def _print_demo_accounts() -> None:
     click.echo("Demo accounts (user name / password):")
     for account in demo.DEMO_ACCOUNTS:
         click.echo(f"  {account.role.value:<10} {account.username:<10} {account.password}")
-
-
-@click.command("audit-verify")
-@with_appcontext
-def audit_verify_command() -> None:
-    """Recompute the audit trail's hash chain; exit non-zero at the first broken event."""
-    result = audit_trail.verify()
-    if result.ok:
-        click.echo(f"Audit trail intact: {result.checked} events verified.")
-        return
-    problem = result.problem
-    click.echo(f"Audit trail BROKEN at event seq {problem.seq} (id {problem.event_id}): "
-               f"{problem.problem}. {result.checked} events before it verified.", err=True)
-    sys.exit(1)
 
 
 @click.command("refresh-summaries")

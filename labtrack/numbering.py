@@ -19,6 +19,7 @@ class Counter(PkMixin, db.Model):
 
     __tablename__ = "counter"
     __audit_exempt__ = frozenset({"value"})  # the numbered records themselves are audited
+    __not_reconciled__ = True  # created by a Core upsert, not a GMP record (audit-verify)
 
     name: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
     value: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)

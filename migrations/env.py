@@ -14,6 +14,14 @@ target_db = current_app.extensions["migrate"].db
 
 
 def get_engine():
+    """The owner's connection when one is configured (LABTRACK_MIGRATION_DATABASE_URL),
+    else the application's own (SQLite, or a single-role development set-up)."""
+    owner_url = current_app.config.get("MIGRATION_DATABASE_URL")
+    if owner_url:
+        from sqlalchemy import create_engine
+        from sqlalchemy.pool import NullPool
+
+        return create_engine(owner_url, poolclass=NullPool)
     return target_db.engine
 
 
@@ -51,6 +59,10 @@ def run_migrations_online():
         context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
         with context.begin_transaction():
             context.run_migrations()
+            # The application's role owns nothing and gets only its privileges (db_roles.py).
+            from labtrack.db_roles import set_up_app_role
+
+            set_up_app_role(connection, current_app.config.get("DB_APP_ROLE"))
 
 
 if context.is_offline_mode():

@@ -17,6 +17,7 @@ from labtrack.accounts.admin_forms import (
 from labtrack.accounts.models import User
 from labtrack.accounts.terms import meaning_label, role_label
 from labtrack.accounts.users import AccountPolicy
+from labtrack.audit import trail as audit_trail
 from labtrack.errors import ServiceError
 from labtrack.extensions import db
 from labtrack.web.forms import show_service_error
@@ -41,7 +42,8 @@ def _user_or_404(user_id: int) -> User:
 @requires_area(Area.ADMIN)
 def users():
     page = list_page(select(User).order_by(User.username))
-    return render_template("admin/users.html", page=page, locked=accounts.locked_users())
+    return render_template("admin/users.html", page=page, locked=accounts.locked_users(),
+                           last_verification=audit_trail.last_verification())
 
 
 @bp.route("/users/new", methods=["GET", "POST"])

@@ -18,8 +18,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, inspect, select, update
 from sqlalchemy.orm import Mapper, Session
 
+from labtrack.audit import keys as audit_keys
 from labtrack.audit.models import AuditChainHead, AuditEvent
-from labtrack.audit.rules.chain import canonical_json, event_hash
+from labtrack.audit.rules.chain import canonical_json, event_link
 from labtrack.database import utcnow
 from labtrack.errors import ServiceError
 
@@ -207,7 +208,9 @@ def _check_changes(session, flush_context, instances):
         if not _is_audited(obj) or not session.is_modified(obj):
             continue
         if getattr(type(obj), "__immutable__", False):
-            raise ServiceError(str(_l("A signature can never be changed or moved.")))
+            raise ServiceError(str(_l("A signature can never be changed or moved.")
+                                   if obj.__tablename__ == "signature" else
+                                   _l("This record can never be changed once written.")))
         if _column_changes(obj, only_changed=True) and not session.info.get("audit_reason"):
             raise ReasonRequired(str(_l("A reason is required to change an existing record.")))
 
@@ -232,10 +235,33 @@ def _queue_row_event(session, obj, action, changes):
 
 @event.listens_for(Session, "before_commit")
 def _write_chain(session):
+    seal(session)
+
+
+@dataclass(frozen=True)
+class Sealed:
+    """Where the chain stood once a transaction's events so far were linked."""
+
+    seq: int
+    link: str
+    key_id: str | None
+
+
+def seal(session: Session) -> Sealed:
+    """Link the events pending so far into the chain now, inside the transaction.
+
+    The commit hook does this for every transaction; a use case that must know the
+    chain's position including its own changes (a release and its checkpoint) calls it
+    before commit, and the events flushed afterwards are linked at commit.
+    """
     session.flush()
     pending = session.info.pop("audit_pending", [])
     if not pending:
-        return
+        head_seq, prev_hash = session.execute(
+            select(AuditChainHead.seq, AuditChainHead.last_hash)
+            .where(AuditChainHead.id == 1)).one()
+        return Sealed(head_seq, prev_hash, None)
+    ring = audit_keys.keyring()
     # Claiming the seq range first takes the row lock (PostgreSQL) or the write
     # lock (SQLite), so concurrent writers extend the chain strictly one by one.
     session.execute(
@@ -245,19 +271,28 @@ def _write_chain(session):
     head_seq, prev_hash = session.execute(
         select(AuditChainHead.seq, AuditChainHead.last_hash).where(AuditChainHead.id == 1)
     ).one()
-    seq = head_seq - len(pending)
-    now = utcnow()
-    rows = []
-    for item in pending:
-        seq += 1
-        row = {**item, "seq": seq, "occurred_at": now, "prev_hash": prev_hash}
-        row["hash"] = event_hash(prev_hash, {**row, "occurred_at": now.isoformat()})
-        rows.append(row)
-        prev_hash = row["hash"]
+    rows = link_events(pending, head_seq - len(pending), prev_hash, utcnow(), ring)
     session.execute(AuditEvent.__table__.insert(), rows)
     session.execute(
-        update(AuditChainHead).where(AuditChainHead.id == 1).values(last_hash=prev_hash)
+        update(AuditChainHead).where(AuditChainHead.id == 1).values(last_hash=rows[-1]["hash"])
     )
+    sealed = Sealed(head_seq, rows[-1]["hash"], ring.current_id)
+    session.info["audit_sealed"] = sealed
+    return sealed
+
+
+def link_events(pending: list[dict], last_seq: int, prev_hash: str, now: datetime,
+                ring: audit_keys.Keyring) -> list[dict]:
+    """Number and link ``pending`` events after ``last_seq`` under the current key."""
+    rows = []
+    for item in pending:
+        last_seq += 1
+        row = {**item, "seq": last_seq, "occurred_at": now, "prev_hash": prev_hash,
+               "key_id": ring.current_id}
+        row["hash"] = event_link(ring.current, prev_hash, {**row, "occurred_at": now.isoformat()})
+        rows.append(row)
+        prev_hash = row["hash"]
+    return rows
 
 
 @event.listens_for(Session, "after_rollback")

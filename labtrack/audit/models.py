@@ -37,6 +37,8 @@ class AuditEvent(PkMixin, db.Model):
     reason: Mapped[str | None] = mapped_column(Text)
     client_addr: Mapped[str | None] = mapped_column(String(64))
     api_token_id: Mapped[int | None] = mapped_column(Integer)  # the API token that acted
+    # The key its link was made with (None: linked by plain SHA-256 before keying).
+    key_id: Mapped[str | None] = mapped_column(String(16))
     prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     hash: Mapped[str] = mapped_column(String(64), nullable=False)
 

@@ -5,24 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from multiprocessing import get_context
+from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, create_engine, false, select, text, union_all
-from sqlalchemy.pool import NullPool
+from sqlalchemy import ColumnElement, Select, false, select, text, union_all
 
-from labtrack.audit.models import AuditChainHead, AuditEvent
-from labtrack.audit.rules.chain import (
-    HASHED_FIELDS,
-    ChainBreak,
-    Segment,
-    join_segments,
-    verify_segment,
-)
+from labtrack.audit.models import AuditEvent
+from labtrack.audit.verification import VerificationResult, verify  # noqa: F401  (callers' name)
 from labtrack.extensions import db
 
 CSV_COLUMNS = ("seq", "occurred_at", "username", "user_id", "action", "record_type",
@@ -44,7 +34,6 @@ class AuditFilter:
 # ``seq`` is a 32-bit integer column: a page cursor outside this range is no position.
 MAX_SEQ = 2**31 - 1
 EXPORT_CHUNK = 1000
-VERIFY_BATCH = 10_000  # events fetched at a time while verifying
 
 _VOCABULARY_SQL = text("""
 WITH RECURSIVE types(record_type) AS (
@@ -270,7 +259,7 @@ def export_csv(filters: AuditFilter) -> Iterator[str]:
 
     writer.writerow(CSV_COLUMNS)
     yield flush()
-    for event in _all_events(filters):
+    for event in all_events(filters):
         for field, old, new in changed_fields(event) or [("", None, None)]:
             row = (event.seq, event.occurred_at.isoformat(), event.username, event.user_id,
                    event.action, event.record_type, event.record_id, field,
@@ -281,7 +270,7 @@ def export_csv(filters: AuditFilter) -> Iterator[str]:
         yield flush()
 
 
-def _all_events(filters: AuditFilter) -> Iterator[AuditEvent]:
+def all_events(filters: AuditFilter) -> Iterator[AuditEvent]:
     """Every matching event, newest first, read in keyset chunks through the viewer's
     access paths (events committed meanwhile are newer, so none is skipped or repeated)."""
     known = vocabulary()
@@ -295,93 +284,23 @@ def _all_events(filters: AuditFilter) -> Iterator[AuditEvent]:
         before = chunk[-1].seq
 
 
+VERIFY_ACTION, TRAIL = "verify", "audit_trail"
+
+
 @dataclass(frozen=True)
-class VerificationResult:
-    checked: int
-    problem: ChainBreak | None
-
-    @property
-    def ok(self) -> bool:
-        return self.problem is None
+class LastVerification:
+    at: datetime
+    intact: bool
+    summary: str
 
 
-_OCCURRED_AT = 3 + HASHED_FIELDS.index("occurred_at")
-PARALLEL_FROM_EVENTS = 200_000  # below this, starting processes costs more than it saves
-
-
-def verify(workers: int | None = None) -> VerificationResult:
-    """Recompute the whole hash chain from the stored events.
-
-    Large trails are checked in consecutive seq ranges by several processes (the hashes
-    are independent; only the links between ranges are joined here), each reading
-    through the driver in large chunks, since per-row ORM work would dominate hashing.
-    """
-    head = db.session.get(AuditChainHead, 1)
-    total = head.seq if head else 0
-    url = db.engine.url.render_as_string(hide_password=False)
-    workers = workers or (os.cpu_count() or 1)
-    if total < PARALLEL_FROM_EVENTS or workers < 2 or db.engine.url.database in (None, ":memory:"):
-        segments = [_verify_range(db.session.connection(), 1, None)]
-    else:
-        bounds = _ranges(total, workers)
-        with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
-            segments = list(pool.map(_verify_range_in_process, [url] * len(bounds),
-                                     *zip(*bounds, strict=True)))
-    checked, problem = join_segments(segments, total, head.last_hash if head else None)
-    return VerificationResult(checked, problem)
-
-
-def _ranges(total: int, parts: int) -> list[tuple[int, int | None]]:
-    """Consecutive seq ranges; the last is open-ended so events beyond the head show up."""
-    size = -(-total // parts)
-    starts = list(range(1, total + 1, size))
-    return [(start, start + size - 1) for start in starts[:-1]] + [(starts[-1], None)]
-
-
-def _verify_range_in_process(url: str, first: int, last: int) -> Segment:
-    engine = create_engine(url, poolclass=NullPool)
-    try:
-        with engine.connect() as connection:
-            return _verify_range(connection, first, last)
-    finally:
-        engine.dispose()
-
-
-def _verify_range(connection, first: int, last: int | None) -> Segment:
-    """Check the events from seq ``first`` to ``last`` (to the end when ``last`` is None)."""
-    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    upper = "" if last is None else f" AND seq <= {mark}"
-    sql = (f"SELECT id, prev_hash, hash, {', '.join(HASHED_FIELDS)} FROM audit_event "  # noqa: S608
-           f"WHERE seq >= {mark}{upper} ORDER BY seq")
-    params = (first,) if last is None else (first, last)
-    # Per statement: Connection.execution_options() would change the caller's connection
-    # for the rest of its transaction (a streamed INSERT … RETURNING fails on PostgreSQL).
-    result = connection.exec_driver_sql(sql, params,
-                                        execution_options={"yield_per": VERIFY_BATCH})
-    try:
-        return verify_segment(_with_iso_times(result, connection.dialect.name == "sqlite"),
-                              first)
-    finally:
-        result.close()
-
-
-def _with_iso_times(result, stored_as_text: bool):
-    """Rows with ``occurred_at`` as the aware-UTC ISO text that was hashed."""
-    convert = _sqlite_text_to_iso if stored_as_text else _datetime_to_iso
-    while chunk := result.fetchmany(20_000):
-        for row in chunk:
-            row = list(row)
-            row[_OCCURRED_AT] = convert(row[_OCCURRED_AT])
-            yield row
-
-
-def _sqlite_text_to_iso(text: str) -> str:
-    # SQLAlchemy stores SQLite datetimes as naive UTC 'YYYY-MM-DD HH:MM:SS.ffffff';
-    # isoformat() leaves out a zero microsecond part, so it is dropped here too.
-    if text.endswith(".000000"):
-        text = text[:-7]
-    return text.replace(" ", "T", 1) + "+00:00"
-
-
-def _datetime_to_iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat()
+def last_verification() -> LastVerification | None:
+    """When ``labtrack audit-verify`` last ran and what it found (for the admin home)."""
+    event = db.session.scalar(select(AuditEvent).where(
+        AuditEvent.record_type == TRAIL, AuditEvent.action == VERIFY_ACTION)
+        .order_by(AuditEvent.seq.desc()).limit(1))
+    if event is None:
+        return None
+    details = json.loads(event.changes)
+    return LastVerification(event.occurred_at, details.get("result") == "intact",
+                            details.get("summary", ""))

@@ -124,6 +124,8 @@ class CounterFile(PkMixin, TimestampMixin, db.Model):
 
     __tablename__ = "counter_file"
     __audit_exempt__ = frozenset({"content"})  # the trail keeps its SHA-256, not its bytes
+    __immutable__ = True  # a stored file never changes (database triggers refuse it too)
+    __audit_digest__ = ("content", "sha256")  # audit-verify checks the bytes
 
     sha256: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
     filename: Mapped[str] = mapped_column(String(255), nullable=False)

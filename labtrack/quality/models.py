@@ -49,6 +49,8 @@ class Release(PkMixin, TimestampMixin, db.Model):
     __tablename__ = "batch_release"
     # The stored PDF is audited through its SHA-256, not as 100 kB of hex in every event.
     __audit_exempt__ = frozenset({"record_pdf"})
+    __immutable__ = True  # a decision never changes (database triggers refuse it too)
+    __audit_digest__ = ("record_pdf", "record_sha256")  # audit-verify checks the bytes
 
     batch_id: Mapped[int] = mapped_column(ForeignKey("batch.id"), unique=True, nullable=False)
     decision: Mapped[str] = mapped_column(String(15), nullable=False)  # released/rejected
@@ -63,5 +65,7 @@ class Release(PkMixin, TimestampMixin, db.Model):
     record_pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
     record_sha256: Mapped[str | None] = mapped_column(String(64))
     audit_head_hash: Mapped[str | None] = mapped_column(String(64))
+    # The audit checkpoint at the decision (JSON), anchored outside the database too.
+    audit_checkpoint: Mapped[str | None] = mapped_column(Text)
 
     signature: Mapped[Signature] = relationship()

@@ -27,7 +27,7 @@ from labtrack.accounts.models import Signature, User
 from labtrack.accounts.rules.signatures import Meaning
 from labtrack.accounts.signatures import Signer
 from labtrack.audit import capture as audit
-from labtrack.audit.models import AuditChainHead
+from labtrack.audit import checkpoints as audit_checkpoints
 from labtrack.culture import batches, harvest
 from labtrack.culture import steps as culture
 from labtrack.culture.dose_models import Dose
@@ -274,8 +274,11 @@ def _decide(acting: User, rev: Review, sign: Signer, settings: RecordSettings,
 
 def _store(rev: Review, signature: Signature, settings: RecordSettings,
            exceptional: ExceptionalRequest | None, why: str | None) -> Release:
-    head_seq, head_hash = db.session.execute(
-        select(AuditChainHead.seq, AuditChainHead.last_hash).where(AuditChainHead.id == 1)).one()
+    # The signature and the state change are linked into the chain now, and that position
+    # is anchored outside the database at commit; the record prints the checkpoint.
+    anchor = audit_checkpoints.checkpoint_now(
+        db.session, f"release BRR-{rev.batch.batch_number}")
+    head_seq, head_hash = anchor.seq, anchor.link
     decision = Release(
         batch_id=rev.batch.id, decision=RELEASED if signature.meaning == "released" else REJECTED,
         exceptional=exceptional is not None, decided_at=signature.signed_at,
@@ -283,7 +286,7 @@ def _store(rev: Review, signature: Signature, settings: RecordSettings,
         clinician_request=exceptional.clinician_request if exceptional else None,
         risk_assessment=exceptional.risk_assessment if exceptional else None,
         checklist=checklist_snapshot(rev), document_id=f"BRR-{rev.batch.batch_number}",
-        audit_head_hash=head_hash)
+        audit_head_hash=head_hash, audit_checkpoint=anchor.to_json())
     decision.signature = signature
     record = release_records.assemble(rev, decision, settings, head_seq)
     decision.record_pdf = render_record(record)

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 
 from labtrack.accounts.signatures import is_intact
 from labtrack.accounts.terms import meaning_label
+from labtrack.audit.rules.checkpoint import from_json as checkpoint_from_json
 from labtrack.culture.rules.counting import millions
 from labtrack.culture.rules.growth import elapsed_days
 from labtrack.culture.rules.protocol import StepKind
@@ -303,11 +304,25 @@ def _step_name(kind: str) -> str:
 
 
 def _audit(decision, head_seq: int) -> Section:
+    anchor = checkpoint_from_json(decision.audit_checkpoint or "")
     return Section(_("Audit trail"), facts=(
         (_("Audit-chain position at the decision"), str(head_seq)),
         (_("Audit-chain hash at the decision"), grouped_hash(decision.audit_head_hash)),
     ), paragraphs=(Flagged(_("The SHA-256 of this file is stored with the decision in "
-                             "LabTrack; a copy whose hash differs is not this record.")),))
+                             "LabTrack; a copy whose hash differs is not this record.")),
+                   *_checkpoint_lines(anchor)))
+
+
+def _checkpoint_lines(anchor) -> tuple[Flagged, ...]:
+    """The decision's audit checkpoint, as ``labtrack audit-verify --record`` reads it."""
+    if anchor is None:
+        return ()
+    token = anchor.token
+    spaced = " ".join(token[i:i + 40] for i in range(0, len(token), 40))
+    return (Flagged(_("Audit checkpoint at the decision (seq %(seq)s, %(at)s, key %(key)s), "
+                      "checked against the trail by labtrack audit-verify --record:",
+                      seq=anchor.seq, at=anchor.at, key=anchor.key_id)),
+            Flagged(spaced))
 
 
 def grouped_hash(value: str | None) -> str:

@@ -19,8 +19,20 @@ def test_production_refuses_without_a_database_url(monkeypatch):
         ProductionConfig()
 
 
+def test_production_refuses_without_an_audit_key_and_checkpoint_directory(monkeypatch):
+    monkeypatch.setenv("LABTRACK_SECRET_KEY", "s3cret")
+    monkeypatch.setenv("LABTRACK_DATABASE_URL", "postgresql+psycopg://db/labtrack")
+    for name in ("AUDIT_KEYS", "AUDIT_KEY_FILE", "AUDIT_CHECKPOINT_DIR"):
+        monkeypatch.delenv(f"LABTRACK_{name}", raising=False)
+    with pytest.raises(ConfigError, match="LABTRACK_AUDIT_KEYS or LABTRACK_AUDIT_KEY_FILE, "
+                                          "LABTRACK_AUDIT_CHECKPOINT_DIR"):
+        ProductionConfig()
+
+
 def test_production_reads_postgresql_from_the_environment(monkeypatch):
     monkeypatch.setenv("LABTRACK_SECRET_KEY", "s3cret")
+    monkeypatch.setenv("LABTRACK_AUDIT_KEY_FILE", "/etc/labtrack/audit-keys")
+    monkeypatch.setenv("LABTRACK_AUDIT_CHECKPOINT_DIR", "/var/lib/labtrack/checkpoints")
     monkeypatch.setenv("LABTRACK_DATABASE_URL", "postgresql+psycopg://db/labtrack")
     config = load_config("production")
     assert config.SQLALCHEMY_DATABASE_URI == "postgresql+psycopg://db/labtrack"

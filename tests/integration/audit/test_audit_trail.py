@@ -25,6 +25,7 @@ from sqlalchemy.exc import DBAPIError
 from labtrack.accounts.models import User
 from labtrack.audit import capture as audit
 from labtrack.audit import trail as audit_trail
+from labtrack.audit import verification
 from labtrack.audit.capture import ReasonRequired, jsonable
 from labtrack.audit.models import AuditEvent
 from labtrack.database import utcnow
@@ -37,7 +38,7 @@ from tests.helpers import run_together
 # are audit events); a GMP table marked __not_audited__ fails here.
 NOT_AUDITED_TABLES = {"audit_event", "audit_chain_head", "batch_worklist", "order_status",
                       "summary_state", "user_session"}
-IMMUTABLE_TABLES = {"signature"}
+IMMUTABLE_TABLES = {"signature", "batch_release", "counter_file"}
 
 
 def test_only_the_trail_and_derived_summaries_are_not_audited(app):
@@ -276,9 +277,9 @@ def test_parallel_verification_finds_the_same_break(app, make_user, monkeypatch,
         make_user()
     if tampered_seq:
         _tamper("UPDATE audit_event SET reason = 'x' WHERE seq = " + str(tampered_seq))
-    monkeypatch.setattr(audit_trail, "PARALLEL_FROM_EVENTS", 1)
+    monkeypatch.setattr(verification, "PARALLEL_FROM_EVENTS", 1)
     parallel = audit_trail.verify(workers=3)
-    monkeypatch.setattr(audit_trail, "PARALLEL_FROM_EVENTS", 10**9)
+    monkeypatch.setattr(verification, "PARALLEL_FROM_EVENTS", 10**9)
     sequential = audit_trail.verify()
     assert parallel == sequential
     assert parallel.ok is (tampered_seq is None)

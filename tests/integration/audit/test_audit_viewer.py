@@ -40,9 +40,12 @@ def test_history_shows_old_and_new_values_who_when_and_why(signed_in, role_chang
     client, _ = signed_in("qa")
     html = client.get(f"/audit/history/user_account/{user.id}").get_data(as_text=True)
     assert "Transferred to quality assurance" in html
+    assert "History of User account Lucia Tester" in html  # the record as people name it
+    assert '<span class="change-field">Role</span>' in html  # a field label, not a column name
     assert ">technician<" in html and ">qa<" in html
-    assert ">root<" in html  # who
-    assert "CET" in html or "CEST" in html  # when, in the lab's zone with its name
+    assert "Root Tester (Admin)" in html  # who: the person and role, not the user name
+    # when: lab time with the zone's name, to the second
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d CES?T", html)
 
 
 def test_viewer_filters_by_record_user_and_action(signed_in, role_change):
@@ -53,7 +56,7 @@ def test_viewer_filters_by_record_user_and_action(signed_in, role_change):
     assert html.count('data-testid="audit-event"') == 1
     assert "Transferred to quality assurance" in html
     by_user = client.get(f"/audit?username={qa.username}").get_data(as_text=True)
-    assert "login_success" in by_user and "Transferred" not in by_user
+    assert "login success" in by_user and "Transferred" not in by_user
 
 
 def test_viewer_refuses_a_bad_date_range_without_error(signed_in, role_change):
@@ -288,4 +291,4 @@ def test_login_with_history_of_security_events(signed_in, make_user, app):
     login(app.test_client(), user.username, "wrong password!!")
     client, _ = signed_in("qa")
     html = client.get(f"/audit/history/user_account/{user.id}").get_data(as_text=True)
-    assert "login_failure" in html
+    assert "login failure" in html
