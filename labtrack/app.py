@@ -15,6 +15,7 @@ from labtrack.accounts import admin_views as admin
 from labtrack.accounts import auth_views as auth
 from labtrack.accounts import token_views as tokens
 from labtrack.api import counter_file_views  # noqa: F401  (its route joins the API)
+from labtrack.api import followup_views as api_followup  # noqa: F401  (joins the API)
 from labtrack.api import views as api
 from labtrack.audit import views as audit
 from labtrack.audit.request_actor import register_request_actor

@@ -178,3 +178,7 @@ def event_batch_number(event: AdverseEvent) -> str:
     if event.batch_id is None:
         return "—"
     return db.session.scalar(select(Batch.batch_number).where(Batch.id == event.batch_id))
+
+
+def dose_code_of(dose_id: int) -> str | None:
+    return db.session.scalar(select(Dose.dose_code).where(Dose.id == dose_id))
