@@ -57,6 +57,8 @@ class FollowUpSettings:
                              Decimal(str(config.get("OUTCOME_ODI_DROP_POINTS", 10))),
                              Join(config.get("OUTCOME_RULE_JOIN", "any")))
         endpoint = config.get("OUTCOME_ENDPOINT", schedule[-1].key)
+        if endpoint not in {visit.key for visit in schedule}:
+            raise followup.ScheduleError(f"the end point {endpoint!r} is not in the schedule")
         return cls(schedule, PainScale(config.get("FOLLOWUP_PAIN_SCALE", "nrs")),
                    int(config.get("FOLLOWUP_ODI_MAX_MISSING", odi.DEFAULT_MAX_MISSING)),
                    rule, endpoint)
@@ -159,6 +161,10 @@ def correct_visit(acting: User, original: FollowUpVisit, data: VisitData, why: s
         raise audit.ReasonRequired(_("Give the reason for the correction."), field="reason")
     if is_superseded(original):
         raise ServiceError(_("This visit was already corrected; correct the latest entry."))
+    if any(visit.visit_key == data.visit_key and visit.id != original.id
+           for visit in current_visits(order)):
+        raise ServiceError(_("That visit is already recorded: correct it instead."),
+                           field="visit_key")
     with audit.reason(db.session, why):
         visit = _new_visit(acting, order, data, settings, zone)
         visit.supersedes_id, visit.amendment_reason = original.id, why.strip()

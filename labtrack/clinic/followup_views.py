@@ -103,13 +103,16 @@ def _visit_form(form: VisitForm, order: TreatmentOrder, visit: FollowUpVisit | N
         while len(form.discs) < len(order.levels):
             form.discs.append_entry()
         for entry, level in zip(form.discs, order.levels, strict=False):
+            disc = known.get(level)  # the entry shows this level's findings, or none
             entry.disc_level.data = level
-            if level in known:
-                disc = known[level]
-                entry.pfirrmann_grade.data = str(disc.pfirrmann_grade or "")
-                entry.disc_height_mm.data = str(disc.disc_height_mm or "")
-                entry.t2_signal.data = str(disc.t2_signal or "")
+            entry.pfirrmann_grade.data = str(disc.pfirrmann_grade or "") if disc else ""
+            entry.disc_height_mm.data = _text(disc.disc_height_mm) if disc else ""
+            entry.t2_signal.data = _text(disc.t2_signal) if disc else ""
     return form
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value)
 
 
 def _visit_data(form: VisitForm) -> VisitData:

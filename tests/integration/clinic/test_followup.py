@@ -147,3 +147,24 @@ def test_another_clinician_cannot_open_the_follow_up(app, client, clinician, tre
     assert client.get(f"/follow-up/visits/{first.id}/correct").status_code == 403
     assert db.session.scalar(select(FollowUpVisit.id).where(
         FollowUpVisit.supersedes_id == first.id)) is None
+
+
+def test_a_correction_cannot_make_a_second_entry_of_a_visit(app, clinician, treat):
+    order = treat(days_ago=95)
+    visit(app, clinician, order, "week_1", 88)
+    month_3 = visit(app, clinician, order, "month_3", 1)
+    moved = VisitData("week_1", month_3.visit_date, back_pain=3, odi_answers=ODI)
+    with pytest.raises(ServiceError, match="already recorded"):
+        followup.correct_visit(clinician, month_3, moved, "Wrong visit", settings(app),
+                               lab_zone())
+
+
+def test_the_correction_page_shows_each_disc_its_own_findings(app, client, clinician, treat):
+    order = treat(days_ago=95)
+    first = visit(app, clinician, order, "month_3", 1, discs=[DiscData("L5-S1", 4,
+                                                                        Decimal("8.5"))])
+    login(client, clinician.username)
+    page = client.get(f"/follow-up/visits/{first.id}/correct").get_data(as_text=True)
+    l4, l5 = page.split('data-testid="mri-L4-L5"')[1], page.split('data-testid="mri-L5-S1"')[1]
+    assert 'value="8.5"' not in l4.split("data-testid=")[0]
+    assert 'value="8.5"' in l5 and '<option selected value="4">' in l5
