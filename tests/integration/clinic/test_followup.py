@@ -168,3 +168,15 @@ def test_the_correction_page_shows_each_disc_its_own_findings(app, client, clini
     l4, l5 = page.split('data-testid="mri-L4-L5"')[1], page.split('data-testid="mri-L5-S1"')[1]
     assert 'value="8.5"' not in l4.split("data-testid=")[0]
     assert 'value="8.5"' in l5 and '<option selected value="4">' in l5
+
+
+def test_a_lab_rating_pain_in_millimetres(app, clinician, treat):
+    order = treat(days_ago=95)
+    vas = FollowUpSettings.from_config({**app.config, "FOLLOWUP_PAIN_SCALE": "vas"})
+    data = VisitData("month_3", lab_today(), back_pain=101, odi_answers=ODI)
+    with pytest.raises(ServiceError, match="0 to 100"):
+        followup.record_visit(clinician, order, data, vas, lab_zone())
+    db.session.rollback()
+    stored = followup.record_visit(clinician, order, VisitData(
+        "month_3", lab_today(), back_pain=65, odi_answers=ODI), vas, lab_zone())
+    assert (stored.pain_scale, stored.back_pain) == ("vas", 65)
