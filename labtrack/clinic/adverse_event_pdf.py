@@ -68,7 +68,9 @@ def trace(event: AdverseEvent) -> Trace:
 
 
 def _p(text: object, style: ParagraphStyle = BODY) -> Paragraph:
-    return Paragraph(escape(str(text if text not in (None, "") else "—")), style)
+    """Literal text (escaped, so user text is never markup); "× 10⁶" raised as <super>."""
+    shown = escape(str(text if text not in (None, "") else "—"))
+    return Paragraph(shown.replace("10⁶", "10<super>6</super>"), style)
 
 
 def _table(rows: list[list], widths: list[float], header: bool = True) -> Table:
