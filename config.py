@@ -111,6 +111,18 @@ class BaseConfig:
     SAMPLE_MAX_VOLUME_ML = _env_int("SAMPLE_MAX_VOLUME_ML", 150)
     SAMPLE_MIN_TEMPERATURE_C = _env_int("SAMPLE_MIN_TEMPERATURE_C", 15)
     SAMPLE_MAX_TEMPERATURE_C = _env_int("SAMPLE_MAX_TEMPERATURE_C", 25)
+    # Follow-up after the injection (labtrack/clinic/rules/followup.py, outcomes.py): visits
+    # as key:days after the injection:days before:days after, comma-separated; the pain
+    # scale (nrs 0–10 or vas 0–100 mm); ODI sections that may be left unanswered; the
+    # responder rule (pain % lower and/or ODI points lower; join "any" or "all").
+    FOLLOWUP_SCHEDULE = _env("FOLLOWUP_SCHEDULE", "baseline:0:30:0, week_1:7:3:4, "
+                             "month_3:91:14:14, month_6:182:21:21, month_12:365:30:30")
+    FOLLOWUP_PAIN_SCALE = _env("FOLLOWUP_PAIN_SCALE", "nrs")
+    FOLLOWUP_ODI_MAX_MISSING = _env_int("FOLLOWUP_ODI_MAX_MISSING", 1)
+    OUTCOME_PAIN_DROP_PERCENT = _env_int("OUTCOME_PAIN_DROP_PERCENT", 30)
+    OUTCOME_ODI_DROP_POINTS = _env_int("OUTCOME_ODI_DROP_POINTS", 10)
+    OUTCOME_RULE_JOIN = _env("OUTCOME_RULE_JOIN", "any")
+    OUTCOME_ENDPOINT = _env("OUTCOME_ENDPOINT", "month_12")
     DEMO_DATA_ALLOWED = True
     # Counter files wait here between upload and confirmation (never in the database).
     COUNTER_UPLOAD_DIR = _env("COUNTER_UPLOAD_DIR", str(INSTANCE_DIR / "counter_uploads"))

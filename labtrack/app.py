@@ -15,10 +15,12 @@ from labtrack.accounts import admin_views as admin
 from labtrack.accounts import auth_views as auth
 from labtrack.accounts import token_views as tokens
 from labtrack.api import counter_file_views  # noqa: F401  (its route joins the API)
+from labtrack.api import followup_views as api_followup  # noqa: F401  (joins the API)
 from labtrack.api import views as api
 from labtrack.audit import views as audit
 from labtrack.audit.request_actor import register_request_actor
 from labtrack.cli import register_cli
+from labtrack.clinic import adverse_event_views, followup_views, outcome_views
 from labtrack.clinic import notice_views as notices
 from labtrack.clinic import order_views as orders
 from labtrack.clinic import views as clinic
@@ -94,6 +96,8 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (batches.bp, culture.bp, inventory.bp):
         app.register_blueprint(blueprint)
     for blueprint in (clinic.bp, notices.bp, counter_import.bp, tokens.bp, api.bp):
+        app.register_blueprint(blueprint)
+    for blueprint in (followup_views.bp, adverse_event_views.bp, outcome_views.bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api.bp)  # token-authenticated JSON API: no cookies, so no CSRF
 

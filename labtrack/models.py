@@ -2,6 +2,7 @@
 
 from labtrack.accounts.models import ApiToken, Notice, Signature, User, UserSession
 from labtrack.audit.models import AuditChainHead, AuditEvent
+from labtrack.clinic.models import AdverseEvent, DiscImaging, FollowUpVisit
 from labtrack.culture.dose_models import Administration, Dose
 from labtrack.culture.models import (
     Batch,
@@ -20,6 +21,7 @@ from labtrack.qms.models import Deviation, Specification, SpecificationTest
 from labtrack.quality.models import QcResult, Release
 
 __all__ = [
+    "AdverseEvent", "DiscImaging", "FollowUpVisit",
     "Administration", "ApiToken", "AuditChainHead", "AuditEvent", "Batch", "BatchWorklist",
     "CellCount", "ChainOfIdentityEvent", "Counter", "CounterFile", "CultureStep",
     "CultureStepEquipment", "CultureStepLot", "Deviation", "Dose", "Equipment", "LabelPrint",

@@ -245,3 +245,23 @@ def equipment(identifier=None, kind="Biosafety cabinet", calibration_due_in=180,
     return inventory.register_equipment(registrar or user("technician"), EquipmentData(
         identifier or f"EQ-{next(_serial):03d}", kind,
         lab_today() + timedelta(days=calibration_due_in)))
+
+
+# --- After the injection: follow-up (issue #21) ---------------------------------------------
+
+
+def treated_order(clinician, days_ago=100, levels=("L4-L5", "L5-S1")):
+    """An order whose released batch was injected (every dose) ``days_ago`` days ago."""
+    # Imported here: the clinic's use cases are only needed by the follow-up's tests.
+    import time_machine
+
+    from labtrack.clinic import administration
+
+    with time_machine.travel(utcnow() - timedelta(days=days_ago), tick=True):
+        order_ = order(clinician, levels=levels)
+        batch_ = releasable_batch(order_)
+        release(batch_)
+        for dose in harvest.batch_doses(batch_):
+            administration.record_administration(clinician, order_.patient.record_number,
+                                                 dose.dose_code, dose.disc_level)
+    return order_

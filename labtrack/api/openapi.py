@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from copy import deepcopy
 
+from labtrack.clinic.rules.adverse_events import Action, Causality, Outcome, Seriousness, Severity
+from labtrack.clinic.rules.followup import Analgesics, PainScale, Pgic
 from labtrack.clinic.rules.readiness import Status
 from labtrack.culture.rules.counting import CountMethod
 from labtrack.culture.rules.growth import NoProjectionReason
@@ -26,6 +28,14 @@ NULL_INT = {"type": ["integer", "null"]}
 NULL_NUMBER = {"type": ["number", "null"]}
 MAX_CELLS = 10**13
 MAX_QUERY_INT = 2**31 - 1  # ids and page numbers the database can hold
+PAIN_SCALES = [scale.value for scale in PainScale]
+PGIC = [value.value for value in Pgic]
+ANALGESICS = [value.value for value in Analgesics]
+SERIOUSNESS = [value.value for value in Seriousness]
+SEVERITIES = [value.value for value in Severity]
+CAUSALITY = [value.value for value in Causality]
+ACTIONS = [value.value for value in Action]
+OUTCOMES = [value.value for value in Outcome]
 
 
 def _ref(name: str) -> dict:
@@ -237,6 +247,50 @@ PATHS = {
                                             "required": ["openapi", "info", "paths"]}}}},
             **_errors(405)}}},
 }
+
+
+# --- After the injection: follow-up visits and adverse events (issue 21) --------------------
+SCHEMAS.update({
+    "DiscImaging": _object({"disc_level": {"type": "string"},
+                            "pfirrmann_grade": {"type": ["integer", "null"], "minimum": 1,
+                                                "maximum": 5},
+                            "disc_height_mm": NULL_NUMBER, "t2_signal": NULL_NUMBER}),
+    "FollowUpVisit": _object({
+        "id": INT, "visit": {"type": "string", "description": "e.g. baseline, month_3"},
+        "visit_date": {"type": "string", "format": "date"},
+        "pain_scale": {"type": "string", "enum": PAIN_SCALES},
+        "back_pain": NULL_INT, "leg_pain": NULL_INT,
+        "odi_percent": {**NULL_NUMBER, "description": "Oswestry Disability Index 2.1a, %"},
+        "odi_answers": {"type": ["array", "null"], "items": {"type": ["integer", "null"]},
+                        "description": "The ten sections, 0-5; null when unanswered"},
+        "pgic": {"type": ["string", "null"], "enum": [*PGIC, None]},
+        "analgesics": {"type": ["string", "null"], "enum": [*ANALGESICS, None]},
+        "notes": NULL_STRING, "mri": _list_of("DiscImaging"),
+        "corrects": {**NULL_INT, "description": "The id of the visit entry this corrects"},
+        "correction_reason": NULL_STRING, "recorded_at": TIME}),
+    "FollowUpVisitList": _object({"items": _list_of("FollowUpVisit")}),
+    "AdverseEvent": _object({
+        "id": INT, "onset_date": {"type": "string", "format": "date"},
+        "description": {"type": "string"}, "serious": {"type": "boolean"},
+        "seriousness_criteria": {"type": "array",
+                                 "items": {"type": "string", "enum": SERIOUSNESS}},
+        "severity": {"type": "string", "enum": SEVERITIES},
+        "causality_product": {"type": "string", "enum": CAUSALITY},
+        "causality_procedure": {"type": "string", "enum": CAUSALITY},
+        "action_taken": {"type": "string", "enum": ACTIONS},
+        "outcome": {"type": "string", "enum": OUTCOMES}, "din": NULL_STRING,
+        "batch_number": NULL_STRING, "dose_code": NULL_STRING,
+        "corrects": NULL_INT, "correction_reason": NULL_STRING, "reported_at": TIME}),
+    "AdverseEventList": _object({"items": _list_of("AdverseEvent")}),
+})
+PATHS.update({
+    "/orders/{order_number}/follow-up-visits": _get(
+        "The order's follow-up visits in force (a correction replaces what it corrects)",
+        "FollowUpVisitList", 404, parameters=[ORDER]),
+    "/orders/{order_number}/adverse-events": _get(
+        "The order's adverse events in force, linked to dose, batch and DIN",
+        "AdverseEventList", 404, parameters=[ORDER]),
+})
 
 
 def openapi_document(server_url: str = "/api/v1") -> dict:

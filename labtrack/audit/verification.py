@@ -172,7 +172,7 @@ def verify_range(connection, first: int, last: int | None, keys: dict[str, bytes
 
     Read through the driver's own cursor (a server-side one on PostgreSQL), as plain
     tuples: per-row work outside the hashing would dominate. ``before_keying``: the
-    table has no ``key_id`` column yet (migration 0015's check).
+    table has no ``key_id`` column yet (migration 0018's check).
     """
     dialect = connection.dialect.name
     mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"

@@ -57,3 +57,60 @@ def readiness_alert(alert: str) -> str:
 
 def timeline_stage_label(stage: str) -> str:
     return label_for(TIMELINE_STAGE_LABELS, stage)
+
+
+# --- follow-up and adverse events (clinic/rules/followup.py, adverse_events.py) -----------
+VISIT_LABELS = {
+    "baseline": _l("Baseline (before the injection)"), "week_1": _l("1 week"),
+    "month_1": _l("1 month"), "month_3": _l("3 months"), "month_6": _l("6 months"),
+    "month_12": _l("12 months"), "month_24": _l("24 months"),
+}
+VISIT_STATE_LABELS = {"done": _l("Done"), "upcoming": _l("Upcoming"), "due": _l("Due"),
+                      "overdue": _l("Overdue")}
+FOLLOWUP_LABELS = {
+    "very_much_improved": _l("Very much improved"), "much_improved": _l("Much improved"),
+    "minimally_improved": _l("Minimally improved"), "no_change": _l("No change"),
+    "minimally_worse": _l("Minimally worse"), "much_worse": _l("Much worse"),
+    "very_much_worse": _l("Very much worse"),
+    "none": _l("None"), "occasional": _l("Occasional"),
+    "regular_non_opioid": _l("Regular, non-opioid"), "opioid": _l("Opioid"),
+    "nrs": _l("0–10 numeric rating scale"), "vas": _l("0–100 mm visual analogue scale"),
+}
+AE_LABELS = {
+    "death": _l("Death"), "life_threatening": _l("Life-threatening"),
+    "hospitalisation": _l("Hospitalisation or its prolongation"),
+    "disability": _l("Persistent or significant disability"),
+    "congenital_anomaly": _l("Congenital anomaly"),
+    "medically_important": _l("Other medically important event"),
+    "mild": _l("Mild"), "moderate": _l("Moderate"), "severe": _l("Severe"),
+    "certain": _l("Certain"), "probable": _l("Probable / likely"), "possible": _l("Possible"),
+    "unlikely": _l("Unlikely"), "conditional": _l("Conditional / unclassified"),
+    "unassessable": _l("Unassessable / unclassifiable"),
+    "none": _l("None"), "treatment": _l("Treatment given"),
+    "procedure": _l("Procedure or intervention"), "other": _l("Other"),
+    "recovered": _l("Recovered"), "recovering": _l("Recovering"),
+    "not_recovered": _l("Not recovered"),
+    "recovered_with_sequelae": _l("Recovered with sequelae"), "fatal": _l("Fatal"),
+    "unknown": _l("Unknown"),
+}
+
+
+def visit_label(key: str) -> str:
+    return label_for(VISIT_LABELS, key)
+
+
+def visit_state_label(state: str) -> str:
+    return label_for(VISIT_STATE_LABELS, state)
+
+
+def followup_label(value: str | None) -> str:
+    return label_for(FOLLOWUP_LABELS, value) if value else "—"
+
+
+def ae_label(value: str | None) -> str:
+    return label_for(AE_LABELS, value) if value else "—"
+
+
+def criteria_text(stored: str | None) -> str:
+    """The seriousness criteria as words, or a dash when none."""
+    return ", ".join(ae_label(value) for value in (stored or "").split(",") if value) or "—"

@@ -15,8 +15,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from labtrack.clinic import administration, readiness, summaries, timeline
+from labtrack.clinic import administration, followup, readiness, summaries, timeline
 from labtrack.clinic.bedside_scan import AwaitingScan
+from labtrack.clinic.followup import FollowUpSettings
 from labtrack.clinic.forms import (
     ALL,
     MINE,
@@ -100,7 +101,9 @@ def readiness_page():
     settings = ReadinessSettings.from_config(current_app.config)
     page = readiness.readiness_page(_filters(form), settings, page_number(),
                                     current_app.config["PAGE_SIZE"])
-    return render_template("main/readiness.html", form=form, page=page,
+    due = followup.due_visits(current_user.id, FollowUpSettings.from_config(current_app.config),
+                              lab_zone())
+    return render_template("main/readiness.html", form=form, page=page, due_visits=due,
                            lead_days=current_app.config["RELEASE_LEAD_DAYS"], now=utcnow())
 
 

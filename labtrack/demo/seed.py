@@ -13,6 +13,7 @@ from labtrack.accounts import users as accounts
 from labtrack.accounts.models import User
 from labtrack.accounts.users import AccountPolicy
 from labtrack.culture.models import Batch
+from labtrack.demo import followup as demo_followup
 from labtrack.demo import lab as demo_lab
 from labtrack.demo import release as demo_release
 from labtrack.extensions import db
@@ -63,6 +64,7 @@ def seed_demo(policy: AccountPolicy, lab_data: bool = True) -> list[DemoAccount]
                                     ZoneInfo(current_app.config["LAB_TIMEZONE"]),
                                     current_app.config)
             demo_release.seed_release_stage(lab, passwords["qa"])
+            demo_followup.seed_followup(lab, passwords["qa"])
     return created
 
 

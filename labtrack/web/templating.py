@@ -34,6 +34,8 @@ NAVIGATION = (
     (Area.BENCH, "inventory.lots", _l("Reagents & equipment")),
     (Area.QUALITY, "inventory.lots", _l("Reagents & equipment")),
     (Area.QUALITY, "main.review", _l("Review")),
+    (Area.CLINIC, "outcomes.cohort", _l("Outcomes")),
+    (Area.QUALITY, "outcomes.cohort", _l("Outcomes")),
     (Area.QUALITY, "deviations.index", _l("Deviations")),
     (Area.BENCH, "deviations.index", _l("Deviations")),
     (Area.QUALITY, "specifications.index", _l("Specifications")),

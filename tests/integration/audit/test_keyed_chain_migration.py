@@ -1,4 +1,4 @@
-"""Keying an existing trail (migration 0015), key rotation, periodic checkpoints."""
+"""Keying an existing trail (migration 0018), key rotation, periodic checkpoints."""
 
 from __future__ import annotations
 

@@ -16,3 +16,14 @@ def released(clinician):
     batch = builders.releasable_batch(builders.order(clinician))
     builders.release(batch)
     return batch
+
+
+@pytest.fixture
+def treat(clinician):
+    """Make, release and inject a two-level batch for a new patient of ``clinician``,
+    ``days_ago`` days ago; returns the order."""
+
+    def make(days_ago=100, clinician_=None):
+        return builders.treated_order(clinician_ or clinician, days_ago)
+
+    return make

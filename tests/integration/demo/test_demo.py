@@ -4,13 +4,16 @@ from itertools import pairwise
 
 from sqlalchemy import func, select
 
-from labtrack.clinic import summaries
+from labtrack.accounts import users as accounts
+from labtrack.clinic import adverse_events, followup, outcomes, summaries
+from labtrack.clinic.followup import FollowUpSettings
 from labtrack.culture import counts
 from labtrack.culture import steps as culture
 from labtrack.culture import worklist as worklists
 from labtrack.culture.models import Batch, CellCount, CultureStep
 from labtrack.culture.rules.growth import doubling_time_days, elapsed_days
 from labtrack.database import utcnow
+from labtrack.demo.followup import TREATED
 from labtrack.demo.lab import BENCH_JOURNEY, CULTURES
 from labtrack.extensions import db
 from labtrack.inventory.models import Equipment, ReagentLot
@@ -52,7 +55,7 @@ def test_seed_demo_builds_batches_at_several_stages_once(runner, app):
     assert result.exit_code == 0, result.output
     states = dict(db.session.execute(select(Batch.state, func.count()).group_by(Batch.state)).all())
     assert states == {"in_culture": len(CULTURES) - 1, "terminated": 1,
-                      "awaiting_release": 2, "released": 1}
+                      "awaiting_release": 2, "released": 1, "completed": len(TREATED)}
     terminated = db.session.scalar(select(Batch).where(Batch.state == "terminated"))
     assert "contamination" in terminated.state_reason.lower()
 
@@ -76,11 +79,27 @@ def test_seed_demo_builds_batches_at_several_stages_once(runner, app):
         Deviation.title.contains("outside its protocol window")))
     assert db.session.scalar(select(CultureStep).where(CultureStep.verified_by_id.is_not(None)))
 
+    assert_followup(app)
+
     before = _totals()
     again = runner.invoke(args=["seed-demo"])
     assert again.exit_code == 0, again.output
     assert _totals() == before
     assert "already has data" in runner.invoke(args=["seed-demo", "--if-empty"]).output
+
+
+def assert_followup(app):
+    """Past patients followed for a year: improved in 5 of 6, one lost, one visit due."""
+    settings = FollowUpSettings.from_config(app.config)
+    qa = accounts.find_user("qa")
+    report = outcomes.cohort_report(qa, settings, lab_zone(), app.config["SECRET_KEY"])
+    assert (report.summary.responders, report.summary.assessed) == (5, 6)
+    assert (report.summary.treated, report.summary.lost) == (len(TREATED), 1)
+    clinician = accounts.find_user("clinician")
+    due = followup.due_visits(clinician.id, settings, lab_zone())
+    assert [(d.window.key, d.state.value) for d in due] == [("month_3", "due")]
+    assert [event.serious for event in adverse_events.current_events()] in (
+        [True, False], [False, True])
 
 
 def test_demo_growth_is_realistic(runner):

@@ -51,6 +51,13 @@ ROUTE_ROLES = {
     "scan.lookup": EVERYONE,
     "specifications.detail": QA, "specifications.index": QA, "specifications.new": QA,
     "tokens.manage": ADMIN, "tokens.mine": EVERYONE, "tokens.revoke": EVERYONE,
+    # after the injection (issue 21): records by need-to-know, recording by the clinician
+    "followup.patient_followup": ("technician", "qa", "clinician"),
+    "followup.record_visit": CLINIC, "followup.correct_visit": CLINIC,
+    "adverse_events.report": CLINIC, "adverse_events.correct": CLINIC,
+    "adverse_events.detail": ("technician", "qa", "clinician"),
+    "adverse_events.report_pdf": ("technician", "qa", "clinician"),
+    "outcomes.cohort": ("qa", "clinician"), "outcomes.cohort_csv": ("qa", "clinician"),
 }
 PUBLIC = {"auth.login", "main.healthz", "static", "api.openapi"}
 TOKEN_ONLY = "api."  # the JSON API answers 401 to anyone without a token

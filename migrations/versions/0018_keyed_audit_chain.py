@@ -1,7 +1,7 @@
 """keyed audit chain: key id per event, the legacy chain sealed under the key, more triggers
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-07 17:30:00
 
 Existing events keep their plain SHA-256 links. The step that keys the chain is
@@ -19,8 +19,8 @@ import json
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0015'
-down_revision = '0014'
+revision = '0018'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 
@@ -51,17 +51,17 @@ def _refuse(table: str, operations: tuple[str, ...], message: str) -> None:
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":
         op.execute(f"""
-            CREATE FUNCTION {table}_refuse_change_0015() RETURNS trigger AS $$
+            CREATE FUNCTION {table}_refuse_change_0018() RETURNS trigger AS $$
             BEGIN
                 RAISE EXCEPTION '{message}: % refused on {table}', TG_OP;
             END;
             $$ LANGUAGE plpgsql""")
         op.execute(f"""
             CREATE TRIGGER {table}_protected BEFORE {' OR '.join(operations)} ON {table}
-            FOR EACH ROW EXECUTE FUNCTION {table}_refuse_change_0015()""")
+            FOR EACH ROW EXECUTE FUNCTION {table}_refuse_change_0018()""")
         op.execute(f"""
-            CREATE TRIGGER {table}_no_truncate_0015 BEFORE TRUNCATE ON {table}
-            FOR EACH STATEMENT EXECUTE FUNCTION {table}_refuse_change_0015()""")
+            CREATE TRIGGER {table}_no_truncate_0018 BEFORE TRUNCATE ON {table}
+            FOR EACH STATEMENT EXECUTE FUNCTION {table}_refuse_change_0018()""")
     else:
         for operation in operations:
             op.execute(f"""
@@ -73,8 +73,8 @@ def _refuse(table: str, operations: tuple[str, ...], message: str) -> None:
 def _drop_refusals(table: str, operations: tuple[str, ...]) -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute(f"DROP TRIGGER {table}_protected ON {table}")
-        op.execute(f"DROP TRIGGER {table}_no_truncate_0015 ON {table}")
-        op.execute(f"DROP FUNCTION {table}_refuse_change_0015()")
+        op.execute(f"DROP TRIGGER {table}_no_truncate_0018 ON {table}")
+        op.execute(f"DROP FUNCTION {table}_refuse_change_0018()")
     else:
         for operation in operations:
             op.execute(f"DROP TRIGGER {table}_protected_{operation.lower()}")
