@@ -8,6 +8,9 @@ Pure: no Flask, no database; the lab's zone is passed in by the caller.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,9 +19,26 @@ from zoneinfo import ZoneInfo
 CLOCK_SKEW = timedelta(minutes=5)
 
 
+_PRETENDED: ContextVar[datetime | None] = ContextVar("labtrack_pretended_now", default=None)
+
+
 def utcnow() -> datetime:
     """The current time as an aware UTC datetime (pass the function, never its result)."""
-    return datetime.now(UTC)
+    pretended = _PRETENDED.get()
+    return pretended if pretended is not None else datetime.now(UTC)
+
+
+@contextmanager
+def pretend_now(moment: datetime) -> Iterator[None]:
+    """Within the block, "now" is ``moment`` (aware): for demo data made as of a past day,
+    through the same use cases and checks a user meets then. Never used by a request."""
+    if moment.tzinfo is None:
+        raise ValueError("pretend_now needs an aware time")
+    token = _PRETENDED.set(moment.astimezone(UTC))
+    try:
+        yield
+    finally:
+        _PRETENDED.reset(token)
 
 
 def zone_of(config) -> ZoneInfo:

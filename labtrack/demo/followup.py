@@ -14,9 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
-
-from labtrack.audit import capture as audit
+from labtrack import clock
 from labtrack.clinic import administration, adverse_events, followup
 from labtrack.clinic.adverse_events import EventData
 from labtrack.clinic.followup import DiscData, FollowUpSettings, VisitData
@@ -25,8 +23,6 @@ from labtrack.culture.harvest import FormulationData, HarvestData
 from labtrack.demo.lab import DemoCulture, grow_culture
 from labtrack.demo.release import PASSING, _cells_at_harvest, _release
 from labtrack.demo.release import _test as test_batch
-from labtrack.extensions import db
-from labtrack.quality.models import Release
 
 # Day after the injection → (back pain 0–10, leg pain, ODI total of 50), per course.
 RESPONDER = {-2: (7, 5, 23), 8: (5, 3, 20), 92: (4, 2, 15), 183: (3, 2, 12), 366: (2, 1, 9)}
@@ -94,12 +90,10 @@ def seed_followup(ctx, qa_password: str) -> None:
 
 def _treat(ctx, item: DemoTreated, qa_password: str):
     """Culture, QC and release as of the day of the injection; then inject every dose."""
-    # QA releases now (the release refuses expired doses), so the doses are made to last
-    # until then; the release's time and the doses' expiry are then moved back, on the
-    # record with a reason, to the day of the injection.
-    shelf_life = (item.injected_days_ago + 2) * 24
-    past = dataclasses.replace(ctx, now=ctx.now - timedelta(days=item.injected_days_ago),
-                               config={**ctx.config, "DOSE_SHELF_LIFE_HOURS": shelf_life})
+    # Every step happens on the day of the injection: the use cases are called as of
+    # then (clock.pretend_now), so the release, its signature and the administration
+    # carry that day's times and pass the same checks a user meets.
+    past = dataclasses.replace(ctx, now=ctx.now - timedelta(days=item.injected_days_ago))
     batch = grow_culture(past, item.plan)
     harvested_at = past.now - timedelta(hours=5)
     viable = _cells_at_harvest(batch, item.plan, harvested_at)
@@ -108,22 +102,17 @@ def _treat(ctx, item: DemoTreated, qa_password: str):
     harvest.formulate(past.tech, batch, FormulationData(
         formulated_at=harvested_at + timedelta(hours=1), volume_ml=Decimal("2.00"),
         container="3 mL syringe, Luer lock", cells_per_dose=item.cells_millions * 10**6),
-        past.tz, shelf_life)
+        past.tz, ctx.config["DOSE_SHELF_LIFE_HOURS"])
     test_batch(past, batch, {**PASSING, "viability": item.viability, "sterility": "no growth"},
                harvested_at + timedelta(hours=2))
-    _release(past, batch, qa_password)
-    decision = db.session.scalar(select(Release).where(Release.batch_id == batch.id))
-    doses = harvest.batch_doses(batch)
-    with audit.reason(db.session, "Demo data: a past patient's batch, released on the day"):
-        decision.decided_at = harvested_at + timedelta(hours=3)
-        for dose in doses:
-            dose.expires_at = dose.formulated_at + timedelta(
-                hours=ctx.config["DOSE_SHELF_LIFE_HOURS"])
-        db.session.commit()
-    for dose in doses:
-        administration.record_administration(
-            ctx.clinician, batch.order.patient.record_number, dose.dose_code, dose.disc_level,
-            "Fluoroscopy-guided intradiscal injection", harvested_at + timedelta(hours=4))
+    with clock.pretend_now(harvested_at + timedelta(hours=3)):
+        _release(past, batch, qa_password)
+    given_at = harvested_at + timedelta(hours=4)
+    with clock.pretend_now(given_at + timedelta(minutes=1)):
+        for dose in harvest.batch_doses(batch):
+            administration.record_administration(
+                ctx.clinician, batch.order.patient.record_number, dose.dose_code,
+                dose.disc_level, "Fluoroscopy-guided intradiscal injection", given_at)
     return batch.order
 
 

@@ -30,6 +30,7 @@ from labtrack.culture.steps import StepData
 from labtrack.extensions import db
 from labtrack.inventory import inventory
 from labtrack.inventory.inventory import EquipmentData, LotData
+from labtrack.inventory.rules.lots import LotStatus
 from labtrack.orders import orders
 from labtrack.orders.orders import OrderData, PatientData
 from labtrack.samples import receipt as samples
@@ -158,7 +159,7 @@ def _inventory(ctx: _Context) -> None:
         lot = inventory.register_lot(ctx.tech, LotData(
             material, maker, number, ctx.today + timedelta(days=expires_in)))
         if released:
-            inventory.decide_lot(ctx.qa, lot, inventory.RELEASED,
+            inventory.decide_lot(ctx.qa, lot, LotStatus.RELEASED,
                                  "Certificate of analysis reviewed; meets specification")
         ctx.lots[number] = lot.id
     for identifier, kind, description, due_in in EQUIPMENT:
