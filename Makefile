@@ -45,5 +45,7 @@ lint: $(STAMP)
 messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o labtrack/translations/messages.pot .
 
+## Start afresh: the SQLite database and the audit checkpoints that anchor its trail.
 clean-db:
 	rm -f instance/labtrack.sqlite3
+	rm -rf instance/audit_checkpoints
