@@ -89,6 +89,9 @@ class BaseConfig:
     CULTURE_PASSAGE_OVERDUE_CONFLUENCE = _env_int("CULTURE_PASSAGE_OVERDUE_CONFLUENCE", 80)
     CULTURE_HARVEST_DAY = _env_int("CULTURE_HARVEST_DAY", 21)
     CULTURE_HARVEST_TOLERANCE_DAYS = _env_int("CULTURE_HARVEST_TOLERANCE_DAYS", 2)
+    # Steps a second person must verify before release (quality/rules/verification.py).
+    CULTURE_CRITICAL_STEPS = _env("CULTURE_CRITICAL_STEPS",
+                                  "isolation,seeding,passage,harvest,formulation")
     # Bone-marrow sample acceptance rules.
     SAMPLE_MAX_HOURS_TO_RECEIPT = _env_int("SAMPLE_MAX_HOURS_TO_RECEIPT", 24)
     SAMPLE_MIN_VOLUME_ML = _env_int("SAMPLE_MIN_VOLUME_ML", 30)

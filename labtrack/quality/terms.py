@@ -77,6 +77,10 @@ CHECKLIST_MESSAGES = {
     "authorisation.not_yet_granted": _l(
         "Authorisation %(reference)s is dated in the future (%(granted_on)s)."),
     "authorisation.expired": _l("Authorisation %(reference)s expired on %(expires_on)s."),
+    "verification.ok": _l("Every critical step was verified by a second person."),
+    "verification.step_unverified": _l(
+        "%(step)s performed at %(performed_at)s has not been verified by a second person; "
+        "verify it before release."),
     "four_eyes.ok": _l("The releasing person took no part in making or testing the batch."),
     "four_eyes.releaser_took_part": _l(
         "The releasing person performed, verified or entered results for this batch; "
