@@ -36,6 +36,7 @@ from labtrack.qms import specifications as versions
 from labtrack.qms.models import Specification, SpecificationTest
 from labtrack.qms.rules.specification import (
     EvaluatedResult,
+    InvalidResult,
     ResultKind,
     SpecTest,
     Verdict,
@@ -74,11 +75,17 @@ class ResultLine:
     test: SpecificationTest
     limit: str
     result: QcResult | None
-    verdict: Verdict
+    verdict: Verdict  # judged again now, against the batch's specification version
+    stored: Verdict | None = None  # the verdict recorded when the result was entered
 
     @property
     def amended(self) -> bool:
         return self.result is not None and self.result.supersedes_id is not None
+
+    @property
+    def disagrees(self) -> bool:
+        """The recorded verdict is not what the result gives now (the data changed)."""
+        return self.stored is not None and self.stored != self.verdict
 
 
 # --- reading ---------------------------------------------------------------------------
@@ -113,14 +120,26 @@ def result_value(result: QcResult | None) -> Decimal | str | None:
 
 def result_lines(tests: Iterable[SpecificationTest],
                  results: Iterable[QcResult]) -> list[ResultLine]:
-    """Each test with its current result and verdict (pending when there is none)."""
+    """Each test with its current result, judged again now (pending when there is none),
+    and the verdict recorded at entry."""
     by_code = {result.test_code: result for result in results}
     lines = []
     for test in tests:
         rule, result = versions.as_domain(test), by_code.get(test.code)
-        verdict = Verdict(result.verdict) if result else Verdict.PENDING
-        lines.append(ResultLine(test, describe_limit(rule), result, verdict))
+        stored = Verdict(result.verdict) if result else None
+        lines.append(ResultLine(test, describe_limit(rule), result,
+                                _judge_again(rule, result), stored))
     return lines
+
+
+def _judge_again(rule: SpecTest, result: QcResult | None) -> Verdict:
+    """The result against its test as it stands in the database now."""
+    if result is None:
+        return Verdict.PENDING
+    try:
+        return evaluate(rule, result_value(result))
+    except InvalidResult:  # a number where text belongs, or the reverse: not a pass
+        return Verdict.FAIL
 
 
 def evaluated(lines: Iterable[ResultLine]) -> tuple[EvaluatedResult, ...]:
@@ -128,7 +147,8 @@ def evaluated(lines: Iterable[ResultLine]) -> tuple[EvaluatedResult, ...]:
     return tuple(EvaluatedResult(
         code=line.test.code, name=line.test.name, verdict=line.verdict,
         mandatory=line.test.mandatory, may_be_pending=line.test.may_be_pending,
-        limit=line.limit, result=result_value(line.result)) for line in lines)
+        limit=line.limit, result=result_value(line.result), stored_verdict=line.stored)
+        for line in lines)
 
 
 # --- recording -------------------------------------------------------------------------

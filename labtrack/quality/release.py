@@ -48,6 +48,7 @@ from labtrack.quality import qc as quality
 from labtrack.quality import release_records
 from labtrack.quality.models import QcResult, Release
 from labtrack.quality.record_pdf.release_record import render_record
+from labtrack.quality.rules import recheck
 from labtrack.quality.rules import release as rules
 from labtrack.quality.rules.release import ChecklistItem, DoseInput, OpenDeviation, OrderInput
 from labtrack.quality.rules.verification import StepRecord, critical_steps
@@ -167,8 +168,8 @@ def review(batch: Batch, releasing: User, zone: ZoneInfo, now: datetime | None =
         authorisation=orders.authorisation_of(order), batch_state=batch.state,
         batch_staff_ids=staff, releasing_user_id=releasing.id, now=now, steps=steps,
         critical_steps=critical_steps(current_app.config.get("CULTURE_CRITICAL_STEPS")))
-    return Review(batch, order, lines, results, batch_deviations, doses, staff,
-                  rules.release_checklist(inputs), now)
+    items = rules.release_checklist(inputs) + recheck.disagreements(inputs.results)
+    return Review(batch, order, lines, results, batch_deviations, doses, staff, items, now)
 
 
 def decision_of(batch: Batch) -> Release | None:

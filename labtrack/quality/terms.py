@@ -52,6 +52,10 @@ CHECKLIST_MESSAGES = {
         "%(name)s is pending; the release record will show it was pending at release."),
     "qc.informational_out_of_limit": _l(
         "%(name)s (for information) is outside its limit: %(result)s (limit %(limit)s)."),
+    "qc.verdict_disagrees": _l(
+        "%(name)s was recorded as %(stored)s, but its result %(result)s (limit %(limit)s) is "
+        "%(verdict)s against the specification: the record changed after entry. Investigate "
+        "before release."),
     "deviations.ok": _l("No major or critical deviation is open."),
     "deviations.open": _l("Deviation %(number)s (%(severity)s) is still open: %(title)s."),
     "deviations.open_minor": _l("Minor deviation %(number)s is still open: %(title)s."),
@@ -109,6 +113,9 @@ def checklist_message(item, params: dict | None = None) -> str:
     params = dict(item.params if params is None else params)
     if "state" in params:
         params["state"] = state_label(params["state"]).lower()
+    for key in ("stored", "verdict"):
+        if key in params:
+            params[key] = verdict_text(params[key]).lower()
     if "severity" in params:
         params["severity"] = severity_text(params["severity"]).lower()
     params.setdefault("number", params.get("deviation_id"))
