@@ -33,6 +33,7 @@ from labtrack.quality import qc_views as qc
 from labtrack.quality import review_views as quality
 from labtrack.quality import specification_views as specifications
 from labtrack.samples import views as samples
+from labtrack.web.once import register_once
 from labtrack.web.security import UnstorableText, register_security
 from labtrack.web.templating import register_template_helpers
 
@@ -57,6 +58,7 @@ def create_app(config: BaseConfig | None = None, **overrides) -> Flask:
     register_error_handlers(app)
     register_security(app)
     register_request_actor(app)
+    register_once(app)
     register_cli(app)
     return app
 

@@ -18,6 +18,7 @@ from labtrack.numbering import Counter
 from labtrack.orders.models import Patient, TreatmentOrder
 from labtrack.qms.models import Deviation, Specification, SpecificationTest
 from labtrack.quality.models import QcResult, Release
+from labtrack.web.models import FormSubmission
 
 __all__ = [
     "Administration", "ApiToken", "AuditChainHead", "AuditEvent", "Batch", "BatchWorklist",
@@ -25,4 +26,5 @@ __all__ = [
     "CultureStepEquipment", "CultureStepLot", "Deviation", "Dose", "Equipment", "LabelPrint",
     "Notice", "OrderStatus", "Patient", "QcResult", "ReagentLot", "Release", "Sample",
     "Signature", "Specification", "SpecificationTest", "SummaryState", "TreatmentOrder", "User",
+    "FormSubmission",
 ]

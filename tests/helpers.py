@@ -53,6 +53,13 @@ def csrf_token_from(response) -> str:
     return html[start:html.index('"', start)]
 
 
+def submit_token_from(response) -> str:
+    """The one-time token of the page's (first) form, as a browser sends it back."""
+    found = re.search(r'name="submit_token" value="([^"]+)"', response.get_data(as_text=True))
+    assert found, "page has no one-time submit token"
+    return found.group(1)
+
+
 @contextlib.contextmanager
 def statements_run():
     """Collect the SQL statements run inside the block (the list fills as they run)."""
