@@ -44,8 +44,8 @@ from labtrack.orders import orders
 from labtrack.orders.models import TreatmentOrder
 from labtrack.qms import deviations
 from labtrack.qms.models import Deviation
+from labtrack.quality import pending_results, release_records
 from labtrack.quality import qc as quality
-from labtrack.quality import release_records
 from labtrack.quality.models import QcResult, Release
 from labtrack.quality.record_pdf.release_record import render_record
 from labtrack.quality.rules import recheck
@@ -380,8 +380,8 @@ def pending_after_release() -> list[PendingAfterRelease]:
         Batch.state.in_(quality.AFTER_RELEASE_STATES)).order_by(Batch.id)))
     if not released:
         return []
-    from_spec = quality.pending_allowed_tests({b.specification_id for b in released})
-    done = quality.result_codes({b.id for b in released})
+    from_spec = pending_results.pending_allowed_tests({b.specification_id for b in released})
+    done = pending_results.result_codes({b.id for b in released})
     rows = []
     for batch in released:
         missing = [name for code, name in from_spec.get(batch.specification_id, [])
