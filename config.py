@@ -76,6 +76,8 @@ class BaseConfig:
     # ISBT 128 linear symbols and the text a clinician checks need the larger stock).
     LABEL_STOCK = _env("LABEL_STOCK", "50x25")
     DOSE_LABEL_STOCK = _env("DOSE_LABEL_STOCK", "76x51")
+    # How far ahead a procedure may be planned (orders/rules/planning.py).
+    ORDER_MAX_DAYS_AHEAD = _env_int("ORDER_MAX_DAYS_AHEAD", 365)
     # Days needed between reaching the target and the procedure (harvest, formulation, QC).
     RELEASE_LEAD_DAYS = _env_int("RELEASE_LEAD_DAYS", 2)
     # Culture protocol (labtrack/culture/rules/protocol.py): day windows are inclusive culture days.

@@ -19,6 +19,7 @@ from labtrack.api import views as api
 from labtrack.audit import views as audit
 from labtrack.audit.request_actor import register_request_actor
 from labtrack.cli import register_cli
+from labtrack.clinic import correction_views  # noqa: F401  (its routes join the orders pages)
 from labtrack.clinic import notice_views as notices
 from labtrack.clinic import order_views as orders
 from labtrack.clinic import views as clinic
