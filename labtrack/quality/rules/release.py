@@ -10,8 +10,8 @@ assessment) may cover out-of-specification results only - a failed QC test, a do
 outside the ordered cells-per-disc range (kind ``specification``). Everything else
 (kind ``requirement``) can never be overridden: the batch state, four-eyes, an expired
 dose, a missing, expired or non-covering authorisation, doses not matching the ordered
-disc levels, a mandatory result that is simply missing, and any open major or critical
-deviation (close it first; its closure records the impact assessment).
+disc levels, a mandatory result that is simply missing, an unverified critical step, and
+any open major or critical deviation (close it first; its closure records the impact).
 """
 
 from __future__ import annotations
