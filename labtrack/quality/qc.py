@@ -240,8 +240,9 @@ def record_result(acting: User, batch: Batch, data: ResultData) -> QcResult:
 
 
 def method_of(test: SpecificationTest, data: ResultData) -> str:
-    """The specification's method for the test; typed only where it names none."""
-    return (test.method or data.method or "").strip()
+    """The specification's method for the test, unless one is named on purpose (a correction
+    of the method); the results grid names none, so each result takes its test's."""
+    return ((data.method or "").strip() or test.method or "").strip()
 
 
 def _check_enterable(batch: Batch, test: SpecificationTest) -> bool:
