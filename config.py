@@ -92,6 +92,8 @@ class BaseConfig:
     # ISBT 128 linear symbols and the text a clinician checks need the larger stock).
     LABEL_STOCK = _env("LABEL_STOCK", "50x25")
     DOSE_LABEL_STOCK = _env("DOSE_LABEL_STOCK", "76x51")
+    # How far ahead a procedure may be planned (orders/rules/planning.py).
+    ORDER_MAX_DAYS_AHEAD = _env_int("ORDER_MAX_DAYS_AHEAD", 365)
     # Days needed between reaching the target and the procedure (harvest, formulation, QC).
     RELEASE_LEAD_DAYS = _env_int("RELEASE_LEAD_DAYS", 2)
     # Culture protocol (labtrack/culture/rules/protocol.py): day windows are inclusive culture days.
@@ -105,6 +107,9 @@ class BaseConfig:
     CULTURE_PASSAGE_OVERDUE_CONFLUENCE = _env_int("CULTURE_PASSAGE_OVERDUE_CONFLUENCE", 80)
     CULTURE_HARVEST_DAY = _env_int("CULTURE_HARVEST_DAY", 21)
     CULTURE_HARVEST_TOLERANCE_DAYS = _env_int("CULTURE_HARVEST_TOLERANCE_DAYS", 2)
+    # Steps a second person must verify before release (quality/rules/verification.py).
+    CULTURE_CRITICAL_STEPS = _env("CULTURE_CRITICAL_STEPS",
+                                  "isolation,seeding,passage,harvest,formulation")
     # Bone-marrow sample acceptance rules.
     SAMPLE_MAX_HOURS_TO_RECEIPT = _env_int("SAMPLE_MAX_HOURS_TO_RECEIPT", 24)
     SAMPLE_MIN_VOLUME_ML = _env_int("SAMPLE_MIN_VOLUME_ML", 30)

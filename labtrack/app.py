@@ -20,7 +20,12 @@ from labtrack.api import views as api
 from labtrack.audit import views as audit
 from labtrack.audit.request_actor import register_request_actor
 from labtrack.cli import register_cli
-from labtrack.clinic import adverse_event_views, followup_views, outcome_views
+from labtrack.clinic import (
+    adverse_event_views,
+    correction_views,  # noqa: F401  (its routes join the orders pages)
+    followup_views,
+    outcome_views,
+)
 from labtrack.clinic import notice_views as notices
 from labtrack.clinic import order_views as orders
 from labtrack.clinic import views as clinic
@@ -35,6 +40,7 @@ from labtrack.quality import qc_views as qc
 from labtrack.quality import review_views as quality
 from labtrack.quality import specification_views as specifications
 from labtrack.samples import views as samples
+from labtrack.web.once import register_once
 from labtrack.web.security import UnstorableText, register_bounded_ids, register_security
 from labtrack.web.templating import register_template_helpers
 
@@ -59,6 +65,7 @@ def create_app(config: BaseConfig | None = None, **overrides) -> Flask:
     register_error_handlers(app)
     register_security(app)
     register_request_actor(app)
+    register_once(app)
     register_cli(app)
     return app
 

@@ -19,6 +19,7 @@ from labtrack.numbering import Counter
 from labtrack.orders.models import Patient, TreatmentOrder
 from labtrack.qms.models import Deviation, Specification, SpecificationTest
 from labtrack.quality.models import QcResult, Release
+from labtrack.web.models import FormSubmission
 
 __all__ = [
     "AdverseEvent", "DiscImaging", "FollowUpVisit",
@@ -28,4 +29,5 @@ __all__ = [
     "Notice", "OrderStatus", "Patient", "QcResult", "ReagentLot", "Release", "Sample",
     "Signature", "Specification", "SpecificationTest", "SummaryState", "TreatmentOrder", "User",
     "UserSession",
+    "FormSubmission",
 ]

@@ -202,15 +202,28 @@ def qc_results(batch_, analyst_user=None, skip=(), **overrides):
 
 
 def releasable_batch(order_=None, technician=None, skip=(), cells_per_dose=None,
-                     viable=50_000_000, **overrides):
+                     viable=50_000_000, verified=True, **overrides):
     """A batch awaiting release that meets every checklist item for a QA user who took no part:
-    counts, a verified harvest, doses, every QC result passing (entered by a lab analyst)."""
+    counts, every critical step verified, doses, every QC result passing (entered by a lab
+    analyst). ``verified=False`` leaves the verification to the test."""
     technician = technician or user("technician")
     batch_ = formulated_batch(order_, technician, cells_per_dose=cells_per_dose, viable=viable)
-    harvest_step = db.session.scalar(db.select(CultureStep).where(
-        CultureStep.batch_id == batch_.id, CultureStep.kind == "harvest"))
-    verify(harvest_step, user("technician"))
+    if verified:
+        verify_critical_steps(batch_)
     return qc_results(batch_, skip=skip, **overrides)
+
+
+CRITICAL_STEPS = ("isolation", "seeding", "passage", "harvest", "formulation")
+
+
+def verify_critical_steps(batch_, verifier=None):
+    """A second technician verifies every critical step not yet verified (committed)."""
+    verifier = verifier or user("technician")
+    for step_ in db.session.scalars(db.select(CultureStep).where(
+            CultureStep.batch_id == batch_.id, CultureStep.kind.in_(CRITICAL_STEPS),
+            CultureStep.verified_by_id.is_(None)).order_by(CultureStep.id)).all():
+        verify(step_, verifier)
+    return batch_
 
 
 def release_settings():

@@ -53,6 +53,28 @@ def csrf_token_from(response) -> str:
     return html[start:html.index('"', start)]
 
 
+def submit_token_from(response) -> str:
+    """The one-time token of the page's (first) form, as a browser sends it back."""
+    found = re.search(r'name="submit_token" value="([^"]+)"', response.get_data(as_text=True))
+    assert found, "page has no one-time submit token"
+    return found.group(1)
+
+
+def results_grid(page, **values) -> dict:
+    """The QC results grid as a browser sends it: every row as prefilled (test, analyst,
+    tested at), the result typed in the rows named by test code (``viability="92.5"``)."""
+    html = page.get_data(as_text=True)
+    data = {"csrf_token": csrf_token_from(page), "submit_token": submit_token_from(page)}
+    for index, code in re.findall(r'name="rows-(\d+)-test_code" type="hidden" value="([^"]+)"',
+                                  html):
+        row = f"rows-{index}-"
+        analyst = re.search(rf'name="{row}analyst"[^>]*value="([^"]*)"', html)
+        data.update({f"{row}test_code": code, f"{row}analyst": analyst.group(1) if analyst
+                     else "", f"{row}value": values.get(code, "")})
+        data.update(prefilled_time(page, f"{row}tested_at"))
+    return data
+
+
 @contextlib.contextmanager
 def statements_run():
     """Collect the SQL statements run inside the block (the list fills as they run)."""

@@ -194,6 +194,13 @@ def batch_staff_ids(batch: Batch) -> set[int]:
     return staff | set(counters) | {batch.sample.received_by_id}
 
 
+def steps_in_force(batch: Batch) -> list[CultureStep]:
+    """The batch's steps as the record stands: void and amended (superseded) ones left out."""
+    every = steps_of(batch)
+    superseded = {step.supersedes_id for step in every if step.supersedes_id}
+    return [step for step in every if not step.is_void and step.id not in superseded]
+
+
 # --- The protocol at the bench: windows, deviations, harvest, reading the record ----------
 
 

@@ -33,6 +33,7 @@ from labtrack.inventory.inventory import EquipmentData, LotData
 from labtrack.inventory.rules.lots import LotStatus
 from labtrack.orders import orders
 from labtrack.orders.orders import OrderData, PatientData
+from labtrack.quality.rules.verification import critical_steps
 from labtrack.samples import receipt as samples
 from labtrack.samples.receipt import ReceiptData
 
@@ -125,6 +126,7 @@ class _Context:
     tz: ZoneInfo
     config: dict
     verifier_password: str
+    tech_password: str = ""
     lots: dict[str, int] = field(default_factory=dict)
     equipment: dict[str, int] = field(default_factory=dict)
 
@@ -147,7 +149,7 @@ def seed_lab(users: dict[str, User], passwords: dict[str, str], policy: AccountP
     the context, for later demo stages to build on.
     """
     ctx = _Context(users["tech"], users["tech2"], users["qa"], users["clinician"], policy, tz,
-                   config, passwords["tech2"])
+                   config, passwords["tech2"], passwords["tech"])
     _inventory(ctx)
     for plan in CULTURES:
         _culture(ctx, plan)
@@ -285,12 +287,23 @@ def _step(ctx: _Context, batch: Batch, kind: str, at: datetime, tech: User | Non
 
 def _verify(ctx: _Context, step: CultureStep) -> None:
     """Second-person verification by the other technician, signed."""
-    def sign(record_type, record_id, content):
-        return signatures.sign(ctx.tech2, ctx.verifier_password, Meaning.VERIFIED, record_type,
-                               record_id, content, ctx.policy,
-                               Actor(ctx.tech2.id, ctx.tech2.username))
+    verifier, password = ((ctx.tech, ctx.tech_password) if step.performed_by_id == ctx.tech2.id
+                          else (ctx.tech2, ctx.verifier_password))
 
-    culture.verify_step(ctx.tech2, step, sign)
+    def sign(record_type, record_id, content):
+        return signatures.sign(verifier, password, Meaning.VERIFIED, record_type,
+                               record_id, content, ctx.policy,
+                               Actor(verifier.id, verifier.username))
+
+    culture.verify_step(verifier, step, sign)
+
+
+def verify_critical_steps(ctx: _Context, batch: Batch) -> None:
+    """The other technician verifies each step the protocol marks critical (before release)."""
+    critical = critical_steps(ctx.config.get("CULTURE_CRITICAL_STEPS"))
+    for step in culture.steps_in_force(batch):
+        if step.kind in critical and step.verified_by_id is None:
+            _verify(ctx, step)
 
 
 def _terminate(ctx: _Context, batch: Batch) -> None:

@@ -16,7 +16,7 @@ from labtrack.audit.capture import Actor
 from labtrack.culture import counts, harvest
 from labtrack.culture.harvest import FormulationData, HarvestData
 from labtrack.culture.rules.growth import elapsed_days
-from labtrack.demo.lab import DemoCulture, grow_culture, grown_from
+from labtrack.demo.lab import DemoCulture, grow_culture, grown_from, verify_critical_steps
 from labtrack.extensions import db
 from labtrack.quality import qc as quality
 from labtrack.quality import release
@@ -68,6 +68,7 @@ def seed_release_stage(ctx, qa_password: str) -> None:
         _harvest_and_formulate(ctx, batch, harvested_at,
                                _cells_at_harvest(batch, item.plan, harvested_at))
         _test(ctx, batch, item.results, now - timedelta(minutes=30))
+        verify_critical_steps(ctx, batch)
         if item.release:
             _release(ctx, batch, qa_password)
 

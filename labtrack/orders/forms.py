@@ -186,3 +186,35 @@ class PatientSearchForm(FlaskForm):
 
     q = StringField(_l("Record number or name"), validators=[Optional(), Length(max=100)],
                     render_kw={"type": "search", **NO_AUTOCOMPLETE})
+
+
+REASON_HELP = _l("Kept in the audit trail and shown in the record's history.")
+
+
+class OrderCorrectionForm(FlaskForm):
+    """Move the procedure, hand the order over, or change the levels before a batch starts."""
+
+    planned_procedure_date = DateField(_l("Planned procedure date"),
+                                       validators=[InputRequired()])
+    treating_clinician_id = SelectField(_l("Treating clinician"), coerce=int, choices=[],
+                                        validators=[InputRequired()])
+    disc_levels = _levels_field(_l("Disc levels to treat"),
+                                _l("Can change only while no batch has started."))
+    reason = TextAreaField(_l("Reason for the change"),
+                           validators=[DataRequired(), Length(max=1000)], description=REASON_HELP)
+
+
+class CancelOrderForm(FlaskForm):
+    reason = TextAreaField(_l("Reason for cancelling the order"),
+                           validators=[DataRequired(), Length(max=1000)], description=REASON_HELP)
+
+
+class PatientCorrectionForm(FlaskForm):
+    """Correct a patient's demographics; the hospital record number stays."""
+
+    given_name = StringField(_l("Given name"), validators=[DataRequired(), Length(max=100)])
+    family_name = StringField(_l("Family name"), validators=[DataRequired(), Length(max=100)])
+    date_of_birth = DateField(_l("Date of birth"), validators=[InputRequired()])
+    sex = _sex_field([DataRequired(_l("Choose the patient's sex."))])
+    reason = TextAreaField(_l("Reason for the correction"),
+                           validators=[DataRequired(), Length(max=1000)], description=REASON_HELP)

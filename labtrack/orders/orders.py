@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Row, Select, func, or_, select
 
@@ -16,6 +17,8 @@ from labtrack.extensions import db
 from labtrack.orders.models import Patient, TreatmentOrder
 from labtrack.orders.rules.authorisation import AuthorisationInput, authorisation_problems
 from labtrack.orders.rules.disc_levels import DiscLevelError, format_levels, parse_levels
+from labtrack.orders.rules.planning import DEFAULT_MAX_DAYS_AHEAD, planned_date_problem
+from labtrack.orders.terms import planning_message
 from labtrack.web.policy import Area, Role, require_area
 
 SEXES = ("F", "M", "X")
@@ -73,19 +76,31 @@ def register_patient(acting: User, data: PatientData, today: date) -> Patient:
     if find_patient(number):
         raise ServiceError(_("A patient with this record number already exists."),
                            field="record_number")
-    if not (data.given_name or "").strip() or not (data.family_name or "").strip():
-        raise ServiceError(_("Enter the patient's given and family names."),
-                           field="family_name")
-    if data.date_of_birth is None or not date(1900, 1, 1) <= data.date_of_birth <= today:
-        raise ServiceError(_("Enter a date of birth in the past."), field="date_of_birth")
-    if data.sex not in SEXES:
-        raise ServiceError(_("Choose the patient's sex."), field="sex")
+    check_demographics((data.given_name or "").strip(), (data.family_name or "").strip(),
+                       data.date_of_birth, data.sex, today)
     patient = Patient(record_number=number, given_name=data.given_name.strip(),
                       family_name=data.family_name.strip(), date_of_birth=data.date_of_birth,
                       sex=data.sex)
     db.session.add(patient)
     db.session.flush()
     return patient
+
+
+def check_demographics(given: str, family: str, born: date | None, sex: str,
+                       today: date) -> None:
+    """Names present (at most 100 characters), a date of birth in the past, a known sex."""
+    if not given or not family or len(given) > 100 or len(family) > 100:
+        raise ServiceError(_("Enter the patient's given and family names."),
+                           field="family_name")
+    if born is None or not date(1900, 1, 1) <= born <= today:
+        raise ServiceError(_("Enter a date of birth in the past."), field="date_of_birth")
+    if sex not in SEXES:
+        raise ServiceError(_("Choose the patient's sex."), field="sex")
+
+
+def parse_order_levels(value) -> tuple[str, ...]:
+    """The disc levels to treat, as typed or ticked; refused with a message on the field."""
+    return _levels(value, "disc_levels")
 
 
 def _require_clinician(acting: User) -> None:
@@ -115,13 +130,24 @@ def _check_order(data: OrderData, today: date) -> tuple[str, ...]:
                            field="tolerance_percent")
     if data.qc_reserve_cells < 0:
         raise ServiceError(_("The QC reserve cannot be negative."), field="qc_reserve_cells")
-    if data.planned_procedure_date is None or data.planned_procedure_date < today:
-        raise ServiceError(_("The planned procedure date cannot be in the past."),
-                           field="planned_procedure_date")
-    clinician = db.session.get(User, data.treating_clinician_id)
+    check_planned_date(data.planned_procedure_date, today, None)
+    check_clinician(data.treating_clinician_id)
+    return levels
+
+
+def check_clinician(user_id: int | None) -> None:
+    """The treating clinician must be an active clinician's account."""
+    clinician = db.session.get(User, user_id) if user_id else None
     if clinician is None or clinician.role != Role.CLINICIAN or not clinician.is_active_account:
         raise ServiceError(_("Choose an active clinician."), field="treating_clinician_id")
-    return levels
+
+
+def check_planned_date(planned: date | None, today: date, authorised_until: date | None) -> None:
+    """Refuse a planned date in the past, beyond the horizon or after the authorisation."""
+    horizon = int(current_app.config.get("ORDER_MAX_DAYS_AHEAD", DEFAULT_MAX_DAYS_AHEAD))
+    problem = planned_date_problem(planned, today, horizon, authorised_until)
+    if problem is not None:
+        raise ServiceError(planning_message(problem), field="planned_procedure_date")
 
 
 def create_order(acting: User, patient: Patient, data: OrderData, today: date) -> TreatmentOrder:
@@ -129,6 +155,8 @@ def create_order(acting: User, patient: Patient, data: OrderData, today: date) -
     _require_clinician(acting)
     levels = _check_order(data, today)
     auth_levels = _check_authorisation(data, today)
+    if auth_levels:  # the procedure within the authorisation's validity
+        check_planned_date(data.planned_procedure_date, today, data.authorisation_expires_on)
     order = TreatmentOrder(
         order_number=numbering.yearly_number("ORD", today.year), patient=patient,
         disc_levels=format_levels(levels), cells_per_disc=data.cells_per_disc,

@@ -30,3 +30,18 @@ def sex_label(sex: str) -> str:
 def authorisation_message(problem) -> str:
     """A translated message for an authorisation problem (a domain AuthorisationProblem)."""
     return message_for(AUTHORISATION_MESSAGES, problem.code, problem.params, problem.message)
+
+
+PLANNING_MESSAGES = {
+    "planned.past": _l("The planned procedure date cannot be in the past."),
+    "planned.beyond_horizon": _l(
+        "The planned procedure date is more than %(days)s days ahead: plan it on or before "
+        "%(latest)s."),
+    "planned.after_authorisation": _l(
+        "The authorisation is valid until %(until)s: plan the procedure within it."),
+}
+
+
+def planning_message(problem) -> str:
+    """Why a planned procedure date is refused (a domain PlanningProblem), translated."""
+    return message_for(PLANNING_MESSAGES, problem.code, problem.params, problem.message)

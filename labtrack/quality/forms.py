@@ -3,6 +3,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    FieldList,
+    Form,
+    FormField,
     HiddenField,
     SelectChoice,
     SelectField,
@@ -29,6 +32,25 @@ class ResultForm(FlaskForm):
     analyst = StringField(_l("Analyst (who ran the test)"),
                           validators=[DataRequired(), Length(max=200)])
     tested_at = lab_time_field(_l("Tested (date and time)"))
+
+
+class ResultRowForm(Form):
+    """One row of the results grid: a test of the batch's specification (method, unit and
+    limit shown from it); a row left without a result stays pending."""
+
+    test_code = HiddenField()
+    value = StringField(_l("Result"), validators=[Optional(), Length(max=200)])
+    instrument = StringField(_l("Instrument"), validators=[Optional(), Length(max=100)])
+    analyst = StringField(_l("Analyst (who ran the test)"),
+                          validators=[Optional(), Length(max=200)])
+    tested_at = lab_time_field(_l("Tested (date and time)"), required=False,
+                               validators=[Optional()])
+
+
+class ResultsGridForm(FlaskForm):
+    """Every result a batch awaits, entered in one submit."""
+
+    rows = FieldList(FormField(ResultRowForm))
 
 
 class AmendResultForm(ResultForm):

@@ -36,6 +36,7 @@ from labtrack.qms import specifications as versions
 from labtrack.qms.models import Specification, SpecificationTest
 from labtrack.qms.rules.specification import (
     EvaluatedResult,
+    InvalidResult,
     ResultKind,
     SpecTest,
     Verdict,
@@ -74,11 +75,17 @@ class ResultLine:
     test: SpecificationTest
     limit: str
     result: QcResult | None
-    verdict: Verdict
+    verdict: Verdict  # judged again now, against the batch's specification version
+    stored: Verdict | None = None  # the verdict recorded when the result was entered
 
     @property
     def amended(self) -> bool:
         return self.result is not None and self.result.supersedes_id is not None
+
+    @property
+    def disagrees(self) -> bool:
+        """The recorded verdict is not what the result gives now (the data changed)."""
+        return self.stored is not None and self.stored != self.verdict
 
 
 # --- reading ---------------------------------------------------------------------------
@@ -106,21 +113,32 @@ def all_results(batch: Batch) -> list[QcResult]:
 
 
 def result_value(result: QcResult | None) -> Decimal | str | None:
-    if result is None:
-        return None
-    return result.numeric_value if result.numeric_value is not None else result.text_value
+    return None if result is None else (
+        result.numeric_value if result.numeric_value is not None else result.text_value)
 
 
 def result_lines(tests: Iterable[SpecificationTest],
                  results: Iterable[QcResult]) -> list[ResultLine]:
-    """Each test with its current result and verdict (pending when there is none)."""
+    """Each test with its current result, judged again now (pending when there is none),
+    and the verdict recorded at entry."""
     by_code = {result.test_code: result for result in results}
     lines = []
     for test in tests:
         rule, result = versions.as_domain(test), by_code.get(test.code)
-        verdict = Verdict(result.verdict) if result else Verdict.PENDING
-        lines.append(ResultLine(test, describe_limit(rule), result, verdict))
+        stored = Verdict(result.verdict) if result else None
+        lines.append(ResultLine(test, describe_limit(rule), result,
+                                _judge_again(rule, result), stored))
     return lines
+
+
+def _judge_again(rule: SpecTest, result: QcResult | None) -> Verdict:
+    """The result against its test as it stands in the database now."""
+    if result is None:
+        return Verdict.PENDING
+    try:
+        return evaluate(rule, result_value(result))
+    except InvalidResult:  # a number where text belongs, or the reverse: not a pass
+        return Verdict.FAIL
 
 
 def evaluated(lines: Iterable[ResultLine]) -> tuple[EvaluatedResult, ...]:
@@ -128,7 +146,8 @@ def evaluated(lines: Iterable[ResultLine]) -> tuple[EvaluatedResult, ...]:
     return tuple(EvaluatedResult(
         code=line.test.code, name=line.test.name, verdict=line.verdict,
         mandatory=line.test.mandatory, may_be_pending=line.test.may_be_pending,
-        limit=line.limit, result=result_value(line.result)) for line in lines)
+        limit=line.limit, result=result_value(line.result), stored_verdict=line.stored)
+        for line in lines)
 
 
 # --- recording -------------------------------------------------------------------------
@@ -175,11 +194,12 @@ def _parse_value(test: SpecificationTest, text: str) -> tuple[Decimal | None, st
     return number.quantize(Decimal("0.0001")), None
 
 
-def _check_data(batch: Batch, data: ResultData) -> None:
-    for name in ("method", "analyst"):
-        value = (getattr(data, name) or "").strip()
-        if not value or len(value) > (MAX_TEXT if name == "analyst" else 100):
-            raise ServiceError(_("This field is required."), field=name)
+def _check_data(batch: Batch, data: ResultData, method: str) -> None:
+    if not method or len(method) > 100:
+        raise ServiceError(_("This field is required."), field="method")
+    analyst = (data.analyst or "").strip()
+    if not analyst or len(analyst) > MAX_TEXT:
+        raise ServiceError(_("This field is required."), field="analyst")
     if len((data.instrument or "").strip()) > 100:
         raise ServiceError(_("At most 100 characters."), field="instrument")
     if data.tested_at is None:
@@ -193,12 +213,13 @@ def _check_data(batch: Batch, data: ResultData) -> None:
 
 def _new_result(acting: User, batch: Batch, test: SpecificationTest, data: ResultData,
                 after_release: bool) -> QcResult:
-    _check_data(batch, data)
+    method = method_of(test, data)
+    _check_data(batch, data, method)
     number, text = _parse_value(test, data.value)
     verdict = evaluate(versions.as_domain(test), number if number is not None else text)
     return QcResult(
         batch_id=batch.id, test_code=test.code, numeric_value=number, text_value=text,
-        verdict=verdict.value, method=data.method.strip(),
+        verdict=verdict.value, method=method,
         instrument=(data.instrument or "").strip() or None, analyst=data.analyst.strip(),
         tested_at=data.tested_at, entered_by_id=acting.id, after_release=after_release)
 
@@ -211,6 +232,21 @@ def record_result(acting: User, batch: Batch, data: ResultData) -> QcResult:
     """Record a QC result, judged against the batch's specification version. Commits."""
     _require_qc(acting)
     test = _test_for(batch, data.test_code)
+    after_release = _check_enterable(batch, test)
+    result = _new_result(acting, batch, test, data, after_release)
+    _store(acting, batch, [(test, result)], after_release)
+    db.session.commit()
+    return result
+
+
+def method_of(test: SpecificationTest, data: ResultData) -> str:
+    """The specification's method for the test, unless one is named on purpose (a correction
+    of the method); the results grid names none, so each result takes its test's."""
+    return ((data.method or "").strip() or test.method or "").strip()
+
+
+def _check_enterable(batch: Batch, test: SpecificationTest) -> bool:
+    """Refuse a result the batch cannot take now; True when the batch is released."""
     after_release = batch.state in AFTER_RELEASE_STATES
     if after_release and not test.may_be_pending:
         raise batches.BatchLocked(_("Batch %(number)s is released: only results that were "
@@ -221,13 +257,49 @@ def record_result(acting: User, batch: Batch, data: ResultData) -> QcResult:
     if _current_for(batch, test.code) is not None:
         raise ServiceError(_("%(test)s already has a result; amend it instead.",
                              test=test.name), field="test_code")
-    result = _new_result(acting, batch, test, data, after_release)
-    db.session.add(result)
+    return after_release
+
+
+def _store(acting: User, batch: Batch, results: list[tuple[SpecificationTest, QcResult]],
+           after_release: bool) -> None:
+    db.session.add_all(result for _test, result in results)
     db.session.flush()
-    if after_release and result.verdict == Verdict.FAIL:
-        _raise_out_of_specification(acting, batch, test, result)
+    for test, result in results:
+        if after_release and result.verdict == Verdict.FAIL:
+            _raise_out_of_specification(acting, batch, test, result)
+
+
+class ResultErrors(ServiceError):
+    """Grid rows refused (none stored): ``rows`` maps test codes to {field: message}."""
+
+    def __init__(self, rows: dict[str, dict[str, str]]) -> None:
+        super().__init__(_("Nothing was saved: correct the results marked below, then save "
+                           "them again."))
+        self.rows = rows
+
+
+def record_results(acting: User, batch: Batch, entries: list[ResultData]) -> list[QcResult]:
+    """A batch's results from one grid, each checked; all stored or none (an analyst enters
+    one report at once: a partial save leaves them unsure what was kept). Commits."""
+    _require_qc(acting)
+    if not entries:
+        raise ServiceError(_("Enter at least one result."))
+    accepted, refused, after_release = [], {}, False
+    for data in entries:
+        try:
+            test = _test_for(batch, data.test_code)
+            if test.code in {t.code for t, _r in accepted}:
+                raise ServiceError(_("Enter each test once."), field="value")
+            after_release = _check_enterable(batch, test)
+            accepted.append((test, _new_result(acting, batch, test, data, after_release)))
+        except ServiceError as error:
+            refused.setdefault(data.test_code, {})[error.field or "value"] = error.message
+    if refused:
+        db.session.rollback()
+        raise ResultErrors(refused)
+    _store(acting, batch, accepted, after_release)
     db.session.commit()
-    return result
+    return [result for _test, result in accepted]
 
 
 def _raise_out_of_specification(acting: User, batch: Batch, test: SpecificationTest,
@@ -312,23 +384,3 @@ def specification_versions() -> list[Specification]:
 
 def find_version(version: int) -> Specification | None:
     return db.session.scalar(select(Specification).where(Specification.version == version))
-
-
-def pending_allowed_tests(specification_ids: set[int]) -> dict[int, list[tuple[str, str]]]:
-    """(code, name) of the tests allowed to be pending at release, per specification id."""
-    rows = db.session.execute(
-        select(SpecificationTest.specification_id, SpecificationTest.code,
-               SpecificationTest.name)
-        .where(SpecificationTest.specification_id.in_(specification_ids),
-               SpecificationTest.may_be_pending.is_(True))
-        .order_by(SpecificationTest.position)).all()
-    tests: dict[int, list[tuple[str, str]]] = {}
-    for spec_id, code, name in rows:
-        tests.setdefault(spec_id, []).append((code, name))
-    return tests
-
-
-def result_codes(batch_ids: set[int]) -> set[tuple[int, str]]:
-    """(batch id, test code) for every test that has a result, for these batches."""
-    return {(batch_id, code) for batch_id, code in db.session.execute(
-        select(QcResult.batch_id, QcResult.test_code).where(QcResult.batch_id.in_(batch_ids)))}

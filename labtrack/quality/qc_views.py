@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from wtforms import SelectChoice
 
@@ -12,9 +13,9 @@ from labtrack.culture.models import Batch
 from labtrack.errors import ServiceError
 from labtrack.extensions import db
 from labtrack.quality import qc as quality
-from labtrack.quality.forms import AmendResultForm, ResultForm
+from labtrack.quality.forms import AmendResultForm, ResultForm, ResultsGridForm
 from labtrack.quality.models import QcResult
-from labtrack.quality.qc import ResultData
+from labtrack.quality.qc import ResultData, ResultErrors
 from labtrack.quality.record_facts import result_text
 from labtrack.web.forms import show_service_error
 from labtrack.web.policy import Area
@@ -31,51 +32,71 @@ def _data(form: ResultForm) -> ResultData:
                       instrument=form.instrument.data)
 
 
-def _choose_tests(form: ResultForm, lines) -> None:
-    form.test_code.choices = [SelectChoice(line.test.code, line.test.name) for line in lines]
-
-
 @bp.route("/batches/<batch_number>", methods=["GET", "POST"])
 @requires_area(Area.BENCH, Area.QUALITY)
 def results(batch_number: str):
-    """The batch's results against its specification, and the entry form."""
+    """The batch's results against its specification, and one grid for every awaited one."""
     batch = batch_or_404(batch_number)
     lines = quality.result_lines(quality.specification_tests(batch),
                                  quality.current_results(batch))
-    form = ResultForm()
     after_release = batch.state in quality.AFTER_RELEASE_STATES
     awaiting = [line for line in lines if line.result is None
                 and (line.test.may_be_pending or not after_release)]
-    _choose_tests(form, awaiting)
+    form = ResultsGridForm()
     if not form.is_submitted():
-        _prefill(form, awaiting, request.args.get("test"))
-    if form.validate_on_submit():
+        _fill_rows(form, awaiting)
+    elif form.validate():
+        entries = [_row_data(row) for row in form.rows if (row.value.data or "").strip()]
         try:
-            result = quality.record_result(current_user, batch, _data(form))
+            saved = quality.record_results(current_user, batch, entries)
+        except ResultErrors as refused:
+            _show_row_errors(form, refused)
         except ServiceError as error:
             show_service_error(form, error)
         else:
-            flash(_("Result saved: %(verdict)s.", verdict=_verdict_word(result.verdict)),
-                  "success" if result.verdict != "fail" else "warning")
+            _flash_saved(saved, {line.test.code: line.test.name for line in lines})
             return redirect(url_for("qc.results", batch_number=batch_number))
     batch = batch_or_404(batch_number)
+    by_code = {line.test.code: line for line in awaiting}
+    rows = [(row, by_code[row.test_code.data]) for row in form.rows
+            if row.test_code.data in by_code]
     return render_template("quality/results.html", batch=batch, lines=lines, form=form,
+                           rows=rows, focus=request.args.get("test"),
                            batch_url=batch_page_url(batch)), 400 if form.is_submitted() else 200
 
 
-def _prefill(form: ResultForm, lines, code: str | None) -> None:
-    form.tested_at.data = lab_now()
-    form.analyst.data = current_user.full_name
-    line = next((line for line in lines if line.test.code == code),
-                lines[0] if lines else None)
-    if line is not None:
-        form.test_code.data = line.test.code
-        form.method.data = line.test.method
+def _fill_rows(form: ResultsGridForm, awaiting) -> None:
+    now = lab_now()
+    for line in awaiting:
+        form.rows.append_entry({"test_code": line.test.code, "analyst": current_user.full_name,
+                                "tested_at": now})
 
 
-def _verdict_word(verdict: str) -> str:
-    return {"pass": _("within specification"), "fail": _("OUT OF SPECIFICATION")}.get(
-        verdict, verdict)
+def _row_data(row) -> ResultData:
+    return ResultData(test_code=row.test_code.data, value=row.value.data, method="",
+                      analyst=row.analyst.data, tested_at=row.tested_at.utc,
+                      instrument=row.instrument.data)
+
+
+def _show_row_errors(form: ResultsGridForm, refused: ResultErrors) -> None:
+    """Each refusal under its row's field; the rest of the grid keeps what was typed."""
+    db.session.rollback()
+    flash(refused.message, "error")
+    rows = {row.test_code.data: row for row in form.rows}
+    for code, problems in refused.rows.items():
+        row = rows.get(code)
+        for name, message in problems.items():
+            field = getattr(row, name, None) if row is not None else None
+            target = field if field is not None and name != "test_code" else row.value
+            target.errors = [*target.errors, message]
+
+
+def _flash_saved(saved, names: dict[str, str]) -> None:
+    failed = [names.get(r.test_code, r.test_code) for r in saved if r.verdict == "fail"]
+    flash(ngettext("%(num)d result saved.", "%(num)d results saved.", len(saved))
+          + (" " + _("Out of specification: %(tests)s.",
+                     tests=", ".join(failed)) if failed else ""),
+          "warning" if failed else "success")
 
 
 @bp.route("/results/<int:result_id>/amend", methods=["GET", "POST"])

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -33,7 +34,9 @@ from labtrack.culture import steps as culture
 from labtrack.culture.dose_models import Dose
 from labtrack.culture.models import Batch
 from labtrack.culture.rules.counting import millions
+from labtrack.culture.rules.protocol import StepKind
 from labtrack.culture.rules.states import BatchState
+from labtrack.culture.terms import step_kind_label
 from labtrack.database import utcnow
 from labtrack.errors import ServiceError
 from labtrack.extensions import db
@@ -41,12 +44,14 @@ from labtrack.orders import orders
 from labtrack.orders.models import TreatmentOrder
 from labtrack.qms import deviations
 from labtrack.qms.models import Deviation
+from labtrack.quality import pending_results, release_records
 from labtrack.quality import qc as quality
-from labtrack.quality import release_records
 from labtrack.quality.models import QcResult, Release
 from labtrack.quality.record_pdf.release_record import render_record
+from labtrack.quality.rules import recheck
 from labtrack.quality.rules import release as rules
 from labtrack.quality.rules.release import ChecklistItem, DoseInput, OpenDeviation, OrderInput
+from labtrack.quality.rules.verification import StepRecord, critical_steps
 from labtrack.quality.terms import checklist_message
 from labtrack.web.policy import Area, require_area
 
@@ -124,10 +129,21 @@ class Review:
             params["dose_code"] = dose.dose_code
             local = dose.expires_at.astimezone(self.now.tzinfo)
             params["expires_at"] = f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
+        if "step_kind" in params:
+            params.update(_step_params(params, self.now.tzinfo))
         for key in ("viable_cells", "cells_per_disc"):
             if key in params:
                 params[key] = millions(params[key])
         return params
+
+
+def _step_params(params: dict, zone) -> dict:
+    """An unverified step as people name it: "Passage 2", performed at a local time."""
+    label = step_kind_label(params["step_kind"])
+    if params["step_kind"] == StepKind.PASSAGE and params.get("passage"):
+        label = f"{label} {params['passage']}"
+    local = datetime.fromisoformat(params["performed_at"]).astimezone(zone)
+    return {"step": label, "performed_at": f"{local:%Y-%m-%d %H:%M} {local.tzname()}"}
 
 
 def review(batch: Batch, releasing: User, zone: ZoneInfo, now: datetime | None = None) -> Review:
@@ -141,6 +157,8 @@ def review(batch: Batch, releasing: User, zone: ZoneInfo, now: datetime | None =
     doses = harvest.batch_doses(batch)
     staff = frozenset(culture.batch_staff_ids(batch) | {r.entered_by_id for r in results})
     order = batch.order
+    steps = tuple(StepRecord(s.id, s.kind, s.performed_at, s.verified_by_id is not None,
+                             s.passage_number) for s in culture.steps_in_force(batch))
     inputs = rules.ReleaseInputs(
         results=quality.evaluated(lines),
         deviations=tuple(OpenDeviation(d.id, d.severity, d.title) for d in batch_deviations
@@ -148,9 +166,10 @@ def review(batch: Batch, releasing: User, zone: ZoneInfo, now: datetime | None =
         doses=tuple(DoseInput(d.id, d.disc_level, d.viable_cells, d.expires_at) for d in doses),
         order=OrderInput(order.cells_per_disc, order.tolerance_percent, order.levels),
         authorisation=orders.authorisation_of(order), batch_state=batch.state,
-        batch_staff_ids=staff, releasing_user_id=releasing.id, now=now)
-    return Review(batch, order, lines, results, batch_deviations, doses, staff,
-                  rules.release_checklist(inputs), now)
+        batch_staff_ids=staff, releasing_user_id=releasing.id, now=now, steps=steps,
+        critical_steps=critical_steps(current_app.config.get("CULTURE_CRITICAL_STEPS")))
+    items = rules.release_checklist(inputs) + recheck.disagreements(inputs.results)
+    return Review(batch, order, lines, results, batch_deviations, doses, staff, items, now)
 
 
 def decision_of(batch: Batch) -> Release | None:
@@ -364,8 +383,8 @@ def pending_after_release() -> list[PendingAfterRelease]:
         Batch.state.in_(quality.AFTER_RELEASE_STATES)).order_by(Batch.id)))
     if not released:
         return []
-    from_spec = quality.pending_allowed_tests({b.specification_id for b in released})
-    done = quality.result_codes({b.id for b in released})
+    from_spec = pending_results.pending_allowed_tests({b.specification_id for b in released})
+    done = pending_results.result_codes({b.id for b in released})
     rows = []
     for batch in released:
         missing = [name for code, name in from_spec.get(batch.specification_id, [])

@@ -52,6 +52,10 @@ CHECKLIST_MESSAGES = {
         "%(name)s is pending; the release record will show it was pending at release."),
     "qc.informational_out_of_limit": _l(
         "%(name)s (for information) is outside its limit: %(result)s (limit %(limit)s)."),
+    "qc.verdict_disagrees": _l(
+        "%(name)s was recorded as %(stored)s, but its result %(result)s (limit %(limit)s) is "
+        "%(verdict)s against the specification: the record changed after entry. Investigate "
+        "before release."),
     "deviations.ok": _l("No major or critical deviation is open."),
     "deviations.open": _l("Deviation %(number)s (%(severity)s) is still open: %(title)s."),
     "deviations.open_minor": _l("Minor deviation %(number)s is still open: %(title)s."),
@@ -77,6 +81,10 @@ CHECKLIST_MESSAGES = {
     "authorisation.not_yet_granted": _l(
         "Authorisation %(reference)s is dated in the future (%(granted_on)s)."),
     "authorisation.expired": _l("Authorisation %(reference)s expired on %(expires_on)s."),
+    "verification.ok": _l("Every critical step was verified by a second person."),
+    "verification.step_unverified": _l(
+        "%(step)s performed at %(performed_at)s has not been verified by a second person; "
+        "verify it before release."),
     "four_eyes.ok": _l("The releasing person took no part in making or testing the batch."),
     "four_eyes.releaser_took_part": _l(
         "The releasing person performed, verified or entered results for this batch; "
@@ -105,6 +113,9 @@ def checklist_message(item, params: dict | None = None) -> str:
     params = dict(item.params if params is None else params)
     if "state" in params:
         params["state"] = state_label(params["state"]).lower()
+    for key in ("stored", "verdict"):
+        if key in params:
+            params[key] = verdict_text(params[key]).lower()
     if "severity" in params:
         params["severity"] = severity_text(params["severity"]).lower()
     params.setdefault("number", params.get("deviation_id"))

@@ -1,7 +1,7 @@
 """server-side sessions, temporary passwords, and the API token behind each audit event
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0013
 Create Date: 2026-12-07 17:10:00
 
 Each signed-in browser session becomes a row that can be ended (sign-out, password
@@ -15,7 +15,7 @@ from alembic import op
 import labtrack.database
 
 revision = '0014'
-down_revision = '0011'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 

@@ -29,9 +29,12 @@ IMMUTABLE = {
     "batch_release": "a release decision can never be changed or removed",
     "counter_file": "a stored counter file can never be changed or removed",
 }
-# Not GMP records: the chain head, the derived summaries, Alembic's own table.
+# Not GMP records: the chain head, the derived summaries, Alembic's own table, the
+# bookkeeping of sign-in sessions and of one-time form tokens (a refused submit frees its
+# token by deleting it).
 NOT_PROTECTED = {"audit_chain_head", "audit_event", "signature", "alembic_version",
-                 "batch_worklist", "order_status", "summary_state", *IMMUTABLE}
+                 "batch_worklist", "order_status", "summary_state", "user_session",
+                 "form_submission", *IMMUTABLE}
 
 
 def upgrade():

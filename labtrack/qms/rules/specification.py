@@ -66,6 +66,7 @@ class EvaluatedResult:
     may_be_pending: bool
     limit: str = ""
     result: Number | str | None = None
+    stored_verdict: Verdict | None = None  # as recorded at entry; differs if data changed
 
 
 @dataclass(frozen=True)

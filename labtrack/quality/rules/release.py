@@ -10,8 +10,8 @@ assessment) may cover out-of-specification results only - a failed QC test, a do
 outside the ordered cells-per-disc range (kind ``specification``). Everything else
 (kind ``requirement``) can never be overridden: the batch state, four-eyes, an expired
 dose, a missing, expired or non-covering authorisation, doses not matching the ordered
-disc levels, a mandatory result that is simply missing, and any open major or critical
-deviation (close it first; its closure records the impact assessment).
+disc levels, a mandatory result that is simply missing, an unverified critical step, and
+any open major or critical deviation (close it first; its closure records the impact).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from labtrack.culture.rules.states import STATE_LABELS, BatchState
 from labtrack.orders.rules.authorisation import AuthorisationInput, authorisation_problems
 from labtrack.qms.rules.deviations import Severity
 from labtrack.qms.rules.specification import EvaluatedResult, Number, Verdict, format_number
+from labtrack.quality.rules import verification
 
 
 class ItemKind(StrEnum):
@@ -91,6 +92,8 @@ class ReleaseInputs:
     batch_staff_ids: frozenset[int]  # who performed or verified any step of the batch
     releasing_user_id: int
     now: datetime
+    steps: tuple[verification.StepRecord, ...] = ()  # in force: neither void nor amended
+    critical_steps: frozenset[str] = verification.DEFAULT_CRITICAL_STEPS
 
     def __post_init__(self) -> None:
         _require_aware(self.now, "now")
@@ -338,9 +341,18 @@ def check_four_eyes(inputs: ReleaseInputs) -> list[ChecklistItem]:
     return [_met("four_eyes.ok", "The releasing person took no part in making the batch")]
 
 
+def check_verification(inputs: ReleaseInputs) -> list[ChecklistItem]:
+    """Every step the protocol marks critical was verified by a second person."""
+    problems = [_unmet("verification.step_unverified", f"{step.describe()} is not verified",
+                       **step.params())
+                for step in verification.unverified(inputs.steps, inputs.critical_steps)]
+    return _or_met(problems, _met("verification.ok", "Every critical step was verified"))
+
+
 CHECKS = (
     check_state,
     check_results,
+    check_verification,
     check_deviations,
     check_dose_levels,
     check_dose_cells,

@@ -18,7 +18,7 @@ from labtrack.audit import trail as audit_trail
 from labtrack.audit.capture import Actor, set_actor
 from labtrack.audit.models import AuditEvent
 from labtrack.culture import batches
-from labtrack.culture.models import Batch, CultureStep
+from labtrack.culture.models import Batch
 from labtrack.errors import ServiceError
 from labtrack.extensions import db
 from labtrack.qms import deviations
@@ -105,9 +105,7 @@ def _expire_authorisation(batch, qa):
 
 
 def _qa_verified_a_step(batch, qa):
-    step = db.session.scalar(select(CultureStep).where(CultureStep.batch_id == batch.id,
-                                                       CultureStep.kind == "formulation"))
-    builders.verify(step, qa)
+    builders.verify_critical_steps(batch, qa)
 
 
 @pytest.mark.parametrize(("build", "change", "code"), [
@@ -117,7 +115,7 @@ def _qa_verified_a_step(batch, qa):
     ({}, _open_major, "deviations.open"),
     ({"cells_per_dose": 14_000_000}, None, "dose_cells.below_range"),
     ({}, _expire_authorisation, "authorisation.expired"),
-    ({}, _qa_verified_a_step, "four_eyes.releaser_took_part"),
+    ({"verified": False}, _qa_verified_a_step, "four_eyes.releaser_took_part"),
 ], ids=["state", "missing-result", "out-of-spec", "open-deviation", "dose-cells",
         "authorisation", "four-eyes"])
 def test_each_checklist_item_blocks_release_in_turn(app, build, change, code):

@@ -249,11 +249,12 @@ def test_pages_one_and_last_are_rendered_for_a_reviewer(app, request, tmp_path):
 
 
 def test_a_signature_given_before_a_later_change_is_shown_as_superseded(app):
-    batch = builders.releasable_batch()
+    batch = builders.releasable_batch(verified=False)
     step = db.session.scalars(select(CultureStep).where(
         CultureStep.batch_id == batch.id, CultureStep.kind == "seeding")).one()
     verifier = builders.user("technician", full_name="Lucía Verificadora")
     builders.verify(step, verifier)
+    builders.verify_critical_steps(batch)
     with audit.reason(db.session, "Flask count corrected after verification"):
         step.flasks = (step.flasks or 0) + 1
         db.session.commit()
@@ -267,9 +268,10 @@ def test_a_signature_given_before_a_later_change_is_shown_as_superseded(app):
 
 
 def test_an_untouched_verification_is_not_superseded(app):
-    batch = builders.releasable_batch()
+    batch = builders.releasable_batch(verified=False)
     step = db.session.scalars(select(CultureStep).where(
         CultureStep.batch_id == batch.id, CultureStep.kind == "seeding")).one()
     builders.verify(step, builders.user("technician"))
+    builders.verify_critical_steps(batch)
     whole = " ".join("\n".join(pages_text(builders.release(batch).record_pdf)).split())
     assert "SUPERSEDED" not in whole and "Signature superseded" not in whole

@@ -44,6 +44,8 @@ ROUTE_ROLES = {
     "orders.authorisation": CLINIC, "orders.detail": ("technician", "qa", "clinician"),
     "orders.index": CLINIC, "orders.new": CLINIC, "orders.new_patient": CLINIC,
     "orders.patient": CLINIC, "orders.patients": CLINIC,
+    "orders.correct_order": CLINIC, "orders.cancel_order": CLINIC,
+    "orders.correct_patient": CLINIC,
     "qc.amend": STAFF, "qc.results": STAFF,
     "quality.batch": QA, "quality.decide": QA, "quality.labels": STAFF, "quality.record": QA,
     "samples.awaiting": BENCH, "samples.detail": STAFF, "samples.index": STAFF,

@@ -28,13 +28,14 @@ from labtrack.quality.rules.release import (
     pending_items,
     release_checklist,
 )
+from labtrack.quality.rules.verification import StepRecord
 
 MADRID_WINTER = timezone(timedelta(hours=1))
 NOW = datetime(2026, 3, 10, 9, 30, tzinfo=MADRID_WINTER)
 LEVELS = ("L4-L5", "L5-S1")
 TECHNICIAN_ID, VERIFIER_ID, QA_ID = 11, 12, 21
-CHECK_GROUPS = ["state", "qc", "deviations", "dose_levels", "dose_cells", "dose_expiry",
-                "authorisation", "four_eyes"]  # fmt: skip
+CHECK_GROUPS = ["state", "qc", "verification", "deviations", "dose_levels", "dose_cells",
+                "dose_expiry", "authorisation", "four_eyes"]  # fmt: skip
 
 PASSING_RESULTS = {
     "viability": 91.5, "cd73": 99.1, "cd90": 98.7, "cd105": 97.0, "cd45": 0.8, "cd34": 0.3,
@@ -123,6 +124,8 @@ FAILURES = [
            authorisation=authorisation(disc_levels=("L4-L5",))),
     broken("authorisation expired", "authorisation.expired", REQ,
            authorisation=authorisation(expires_on=date(2026, 3, 9))),
+    broken("a critical step not verified", "verification.step_unverified", REQ,
+           steps=(StepRecord(5, "seeding", NOW - timedelta(days=20), verified=False),)),
     broken("releaser made the batch", "four_eyes.releaser_took_part", REQ,
            releasing_user_id=TECHNICIAN_ID),
     broken("releaser verified a step", "four_eyes.releaser_took_part", REQ,
