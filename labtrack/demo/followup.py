@@ -20,7 +20,7 @@ from labtrack.clinic.adverse_events import EventData
 from labtrack.clinic.followup import DiscData, FollowUpSettings, VisitData
 from labtrack.culture import harvest
 from labtrack.culture.harvest import FormulationData, HarvestData
-from labtrack.demo.lab import DemoCulture, grow_culture
+from labtrack.demo.lab import DemoCulture, grow_culture, verify_critical_steps
 from labtrack.demo.release import PASSING, _cells_at_harvest, _release
 from labtrack.demo.release import _test as test_batch
 
@@ -105,6 +105,8 @@ def _treat(ctx, item: DemoTreated, qa_password: str):
         past.tz, ctx.config["DOSE_SHELF_LIFE_HOURS"])
     test_batch(past, batch, {**PASSING, "viability": item.viability, "sterility": "no growth"},
                harvested_at + timedelta(hours=2))
+    with clock.pretend_now(harvested_at + timedelta(hours=2, minutes=30)):
+        verify_critical_steps(past, batch)
     with clock.pretend_now(harvested_at + timedelta(hours=3)):
         _release(past, batch, qa_password)
     given_at = harvested_at + timedelta(hours=4)
