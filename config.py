@@ -53,9 +53,14 @@ class BaseConfig:
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None  # the idle timeout already bounds a session
 
-    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_LOCALE = "en"  # the language the code's strings are written in
     BABEL_DEFAULT_TIMEZONE = "UTC"
     LANGUAGES = ("en", "es")
+    # The screen language of a user who chose none and whose browser asks for none we have.
+    DEFAULT_LOCALE = _env("DEFAULT_LOCALE", "es")
+    # The language of the lab's documents (release record, labels, notices), whatever the
+    # reader's screen language: they are GMP records filed in Spain.
+    DOCUMENT_LOCALE = _env("DOCUMENT_LOCALE", "es")
 
     PROXY_FIX = _env("PROXY_FIX", "") in ("1", "true", "yes")
     PAGE_SIZE = _env_int("PAGE_SIZE", 25)  # rows per page of every list
@@ -119,6 +124,9 @@ class TestConfig(BaseConfig):
     # One directory per test process, so parallel runs never see each other's uploads.
     COUNTER_UPLOAD_DIR = str(Path(tempfile.gettempdir()) / f"labtrack-uploads-{os.getpid()}")
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105  (fast hashing for a quick suite)
+    # The suite's assertions are written in English; the Spanish tests choose Spanish.
+    DEFAULT_LOCALE = "en"
+    DOCUMENT_LOCALE = "en"
 
 
 class ProductionConfig(BaseConfig):

@@ -27,6 +27,15 @@ class ChangePasswordForm(FlaskForm):
     submit = SubmitField(_l("Change password"))
 
 
+class LanguageForm(FlaskForm):
+    """The screen language an account chose; each language named in itself."""
+
+    locale = SelectField(_l("Language"), choices=[
+        ("", _l("As my browser asks")), ("es", "Español"), ("en", "English")],
+        validators=[Optional()])
+    submit = SubmitField(_l("Save language"))
+
+
 class ApiTokenForm(FlaskForm):
     """Create an API token."""
 

@@ -31,6 +31,8 @@ class User(PkMixin, TimestampMixin, UserMixin, db.Model):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The screen language the user chose ('en', 'es'); None: the browser's, else the lab's.
+    locale: Mapped[str | None] = mapped_column(String(10))
 
     @property
     def is_active(self) -> bool:  # Flask-Login: inactive users cannot sign in
