@@ -56,6 +56,8 @@ class BaseConfig:
     BABEL_DEFAULT_LOCALE = "en"  # the language the code's strings are written in
     BABEL_DEFAULT_TIMEZONE = "UTC"
     LANGUAGES = ("en", "es")
+    # Where the catalogues are (relative to labtrack/): labtrack/translations/<lang>/LC_MESSAGES.
+    BABEL_TRANSLATION_DIRECTORIES = _env("TRANSLATION_DIRECTORIES", "translations")
     # The screen language of a user who chose none and whose browser asks for none we have.
     DEFAULT_LOCALE = _env("DEFAULT_LOCALE", "es")
     # The language of the lab's documents (release record, labels, notices), whatever the

@@ -22,6 +22,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import KeepTogether, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from labtrack.pdf import SANS, SANS_BOLD
 from labtrack.quality.record_pdf.record_chart import ChartData, growth_drawing, register_fonts
 from labtrack.quality.record_pdf.record_text import (
     BASE,
@@ -134,12 +135,12 @@ def render_record(record: RecordData) -> bytes:
 def _header(record: RecordData):
     def draw(canvas: Canvas, doc) -> None:
         canvas.saveState()
-        canvas.setFont("Vera-Bold", 8)
+        canvas.setFont(SANS_BOLD, 8)
         top = A4[1] - MARGIN
         canvas.drawString(MARGIN, top, f"{record.lab_name} · {record.title}")
-        canvas.setFont("Vera", 8)
+        canvas.setFont(SANS, 8)
         canvas.drawRightString(A4[0] - MARGIN, top, record.document_label)
-        canvas.setFont("Vera-Bold", 8)
+        canvas.setFont(SANS_BOLD, 8)
         canvas.drawString(MARGIN, top - 11, record.identity_line)
         canvas.setStrokeColor(colors.grey)
         canvas.line(MARGIN, top - 14, A4[0] - MARGIN, top - 14)
@@ -169,7 +170,7 @@ def _numbered_canvas(record: RecordData):
 
         def _footer(self, number: int, total: int) -> None:
             self.saveState()
-            self.setFont("Vera", 7.5)
+            self.setFont(SANS, 7.5)
             bottom = MARGIN
             self.drawString(MARGIN, bottom, f"{record.document_label} · "
                                             f"{record.generated_label}")
