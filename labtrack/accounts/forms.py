@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, StringField, SubmitField
+from wtforms import PasswordField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 
@@ -31,8 +31,8 @@ class LanguageForm(FlaskForm):
     """The screen language an account chose; each language named in itself."""
 
     locale = SelectField(_l("Language"), choices=[
-        ("", _l("As my browser asks")), ("es", "Español"), ("en", "English")],
-        validators=[Optional()])
+        SelectChoice("", _l("As my browser asks")), SelectChoice("es", "Español"),
+        SelectChoice("en", "English")], validators=[Optional()])
     submit = SubmitField(_l("Save language"))
 
 

@@ -84,6 +84,14 @@ def local_date(value: datetime | date | None) -> str:
     return value.isoformat() if pattern is None else format_date(value, pattern)
 
 
+def page_language() -> str:
+    """The screen language as ``<html lang>`` writes it (BCP 47: ``es``, ``es-ES``)."""
+    locale = get_locale()
+    if locale is None:
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    return "-".join(part for part in (locale.language, locale.territory) if part)
+
+
 def number(value, places: int | None = None) -> str:
     """A number in the screen language's format (``72,5`` in Spanish), to ``places``
     decimals when given, else as many as it has (up to three)."""
@@ -176,6 +184,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(struck_through, "struck_through")
     app.add_template_filter(local_date, "local_date")
     app.add_template_filter(number, "number")
+    app.add_template_global(page_language, "get_locale")  # base.html's <html lang>
     app.add_template_filter(percent, "percent")
     app.add_template_global(batch_url, "batch_url")
     app.add_template_global(navigation_for_current_user, "navigation")
