@@ -53,3 +53,6 @@ def missing_glyphs(text: str, font: str = SANS) -> set[str]:
 
 
 register_fonts()
+# A canvas starts in this font (ReportLab's default is Helvetica, which would then be
+# named in every page though nothing is drawn with it).
+rl_config.canvas_basefontname = SANS

@@ -245,6 +245,12 @@ class TextTable(Table):
     superscript digits (for "× 10⁶") are drawn smaller and raised, as a Paragraph would.
     """
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Every cell in the embedded font, even one only a table style names (ReportLab's
+        # default cell font is Helvetica, which cannot draw α or ₂).
+        self.setStyle([("FONTNAME", (0, 0), (-1, -1), BASE.font)])
+
     def draw(self) -> None:
         self._text = self.canv.beginText()
         self._text_style = self._text_colour = None
