@@ -52,9 +52,9 @@ lint: $(STAMP)
 ## Extract the translatable strings into labtrack/translations/messages.pot and merge them
 ## into every catalogue (new strings come in untranslated; the catalogue test lists them).
 messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --sort-by-file \
-		--no-wrap --project LabTrack -o labtrack/translations/messages.pot .
-	$(if $(CATALOGUES),$(BIN)/pybabel update --no-wrap -i labtrack/translations/messages.pot \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext \
+		--project LabTrack -o labtrack/translations/messages.pot .
+	$(if $(CATALOGUES),$(BIN)/pybabel update -i labtrack/translations/messages.pot \
 		-d labtrack/translations,@echo "No catalogue yet: pybabel init -i labtrack/translations/messages.pot -d labtrack/translations -l es")
 
 clean-db:
