@@ -19,7 +19,10 @@ from sqlalchemy import select
 from labtrack import pdf
 from labtrack.culture.models import Batch
 from labtrack.extensions import db
+from labtrack.identity.printing import PrintRequest
 from labtrack.quality.models import Release
+from labtrack.samples.receipt import print_labels
+from tests import builders
 from tests.helpers import login
 from tests.i18n import CATALOGUE, extracted, require_catalogue, spanish_catalogue
 from tests.integration.web.test_spanish_pages import stored_texts
@@ -102,3 +105,23 @@ def test_every_character_of_the_catalogue_and_the_demo_data_has_a_glyph(demo_lab
     for font in pdf.FONTS:
         missing = pdf.missing_glyphs("".join(sorted(characters)), font)
         assert not missing, (font, sorted(f"U+{ord(char):04X} {char}" for char in missing))
+
+
+def test_labels_are_printed_in_the_document_language_with_real_glyphs(app):
+    """A technician whose screen is English prints a tube label: its words are the lab's
+    document language (needs the es catalogue: skipped only while it is absent)."""
+    spanish = {message.id: message.string for message in require_catalogue()
+               if isinstance(message.id, str)}
+    app.config["DOCUMENT_LOCALE"] = "es"
+    technician = builders.user("technician")
+    batch = builders.batch(technician=technician)
+    with app.test_request_context("/", headers=ENGLISH_BROWSER):
+        label = print_labels(technician, batch.sample, "tube", PrintRequest(), 1, "Laboratorio")
+    text, fonts = text_and_fonts(label)
+    flat = " ".join(text.split())
+    assert fonts and all("DejaVuSans" in font or "Courier" in font for font in fonts), fonts
+    warning = spanish.get("FOR AUTOLOGOUS USE ONLY")
+    assert warning, "'FOR AUTOLOGOUS USE ONLY' has no Spanish translation"
+    assert " ".join(warning.split()) in flat
+    assert "FOR AUTOLOGOUS USE ONLY" not in flat
+    assert pdf.missing_glyphs(flat, pdf.CONDENSED_BOLD) == set()
