@@ -51,8 +51,10 @@ lint: $(STAMP)
 
 ## Extract the translatable strings into labtrack/translations/messages.pot and merge them
 ## into every catalogue (new strings come in untranslated; the catalogue test lists them).
+## --ignore-dirs: pybabel skips directories starting with "_" by default, and so would miss
+## templates/_partials and templates/_macros.
 messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs ".* __pycache__" \
 		--project LabTrack -o labtrack/translations/messages.pot .
 	$(if $(CATALOGUES),$(BIN)/pybabel update -i labtrack/translations/messages.pot \
 		-d labtrack/translations,@echo "No catalogue yet: pybabel init -i labtrack/translations/messages.pot -d labtrack/translations -l es")

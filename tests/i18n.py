@@ -34,6 +34,13 @@ def placeholders(text: str) -> Counter:
     return Counter(match.group(0) for match in PLACEHOLDER.finditer(text or ""))
 
 
+def _searched(path: str) -> bool:
+    """The Makefile's ``--ignore-dirs ".* __pycache__"``: templates/_partials and _macros
+    are searched (pybabel's default skips every directory starting with "_")."""
+    name = os.path.basename(path)
+    return not (name.startswith(".") or name == "__pycache__")
+
+
 @cache
 def extracted() -> dict[str | tuple[str, str], list[str]]:
     """Every message the code and templates ask to translate, with where it is asked for
@@ -42,7 +49,8 @@ def extracted() -> dict[str | tuple[str, str], list[str]]:
         method_map, options_map = parse_mapping_cfg(config)
     found: dict = {}
     for filename, lineno, message, _comments, context in extract_from_dir(
-            str(PROJECT), method_map, options_map, keywords=KEYWORDS):
+            str(PROJECT), method_map, options_map, keywords=KEYWORDS,
+            directory_filter=_searched):
         key = message if isinstance(message, str) else tuple(message[:2])
         if context:
             key = (context, key)

@@ -132,6 +132,9 @@ def test_the_extractor_finds_lazy_enum_plural_and_template_strings():
         "Skip to content",  # base.html
         "Your account",  # the account page
         "FOR AUTOLOGOUS USE ONLY",  # the label's words
+        "Dose labels for a label printer (ZPL, 203 dpi)",  # templates/_partials
+        "Page %(page)d of %(pages)d (%(total)d in all)",  # templates/_partials
+        "Viable cells by culture day",  # the growth chart's SVG
     ):
         assert expected in found, expected
     assert all(not where[0].startswith((".venv", "tests")) for where in found.values())
