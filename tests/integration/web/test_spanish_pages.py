@@ -98,8 +98,10 @@ def english_on(html: str, entries, stored: frozenset[str] = frozenset()) -> set[
     page.feed(html)
     texts = {" ".join(text.split()) for text in page.texts} - stored
     texts.discard("")
-    return {english for english, pattern in entries for text in texts
-            if pattern.fullmatch(text)}
+    exact = {english for english, _pattern in entries if not PLACEHOLDER.search(english)}
+    found = texts & exact  # an English message itself: named alone, not as a pattern's match
+    return found | {english for english, pattern in entries for text in texts - exact
+                    if pattern.fullmatch(text)}
 
 
 def links_of(html: str) -> list[str]:
