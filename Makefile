@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint install clean-db messages bench system-packages
+.PHONY: run test lint install clean-db messages translations bench system-packages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,10 +14,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) translations
+
+## Compile each translation catalogue (.po, committed) into the .mo Flask-Babel reads
+## (built here, never committed): install, run and test all do it.
+CATALOGUES := $(wildcard labtrack/translations/*/LC_MESSAGES/messages.po)
+translations: $(CATALOGUES:.po=.mo)
+
+labtrack/translations/%/LC_MESSAGES/messages.mo: labtrack/translations/%/LC_MESSAGES/messages.po | $(STAMP)
+	$(BIN)/pybabel compile --statistics -i $< -o $@
 
 ## Start LabTrack on SQLite (instance/labtrack.sqlite3) with demo data.
-run: $(STAMP)
+run: $(STAMP) translations
 	$(BIN)/labtrack db upgrade
 	$(BIN)/labtrack seed-demo --if-empty
 	$(BIN)/labtrack run --host $(HOST) --port $(PORT)
@@ -29,7 +37,7 @@ system-packages:
 ## Run the whole suite (PostgreSQL too when LABTRACK_TEST_DATABASE_URL is set).
 ## LABTRACK_TEST_NOW=2026-10-25T00:30:00Z runs it as on that date and hour.
 PYTEST_ARGS ?= -n auto --dist loadfile
-test: $(STAMP) system-packages
+test: $(STAMP) system-packages translations
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 ## Benchmark at BATCHES batches (default 10000; SQLite, or PostgreSQL via LABTRACK_BENCH_DATABASE_URL).
@@ -41,9 +49,15 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 
-## Extract the translatable strings into labtrack/translations/messages.pot.
+## Extract the translatable strings into labtrack/translations/messages.pot and merge them
+## into every catalogue (new strings come in untranslated; the catalogue test lists them).
+## --ignore-dirs: pybabel skips directories starting with "_" by default, and so would miss
+## templates/_partials and templates/_macros.
 messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o labtrack/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs ".* __pycache__" \
+		--project LabTrack -o labtrack/translations/messages.pot .
+	$(if $(CATALOGUES),$(BIN)/pybabel update -i labtrack/translations/messages.pot \
+		-d labtrack/translations,@echo "No catalogue yet: pybabel init -i labtrack/translations/messages.pot -d labtrack/translations -l es")
 
 ## Start afresh: the SQLite database and the audit checkpoints that anchor its trail.
 clean-db:

@@ -69,9 +69,16 @@ class BaseConfig:
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None  # the idle timeout already bounds a session
 
-    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_LOCALE = "en"  # the language the code's strings are written in
     BABEL_DEFAULT_TIMEZONE = "UTC"
     LANGUAGES = ("en", "es")
+    # Where the catalogues are (relative to labtrack/): labtrack/translations/<lang>/LC_MESSAGES.
+    BABEL_TRANSLATION_DIRECTORIES = _env("TRANSLATION_DIRECTORIES", "translations")
+    # The screen language of a user who chose none and whose browser asks for none we have.
+    DEFAULT_LOCALE = _env("DEFAULT_LOCALE", "es")
+    # The language of the lab's documents (release record, labels, notices), whatever the
+    # reader's screen language: they are GMP records filed in Spain.
+    DOCUMENT_LOCALE = _env("DOCUMENT_LOCALE", "es")
 
     PROXY_FIX = _env("PROXY_FIX", "") in ("1", "true", "yes")
     PAGE_SIZE = _env_int("PAGE_SIZE", 25)  # rows per page of every list
@@ -176,6 +183,9 @@ class TestConfig(BaseConfig):
     # database), and named so that nothing else on the server uses it.
     DB_APP_ROLE = "labtrack_test_application"
     MIGRATION_DATABASE_URL = None
+    # The suite's assertions are written in English; the Spanish tests choose Spanish.
+    DEFAULT_LOCALE = "en"
+    DOCUMENT_LOCALE = "en"
 
 
 class ProductionConfig(BaseConfig):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, current_app, has_request_context, render_template, request
+from flask import Flask, has_request_context, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -40,6 +40,7 @@ from labtrack.quality import qc_views as qc
 from labtrack.quality import review_views as quality
 from labtrack.quality import specification_views as specifications
 from labtrack.samples import views as samples
+from labtrack.web.i18n import choose_locale
 from labtrack.web.once import register_once
 from labtrack.web.security import UnstorableText, register_bounded_ids, register_security
 from labtrack.web.templating import register_template_helpers
@@ -87,7 +88,7 @@ def register_extensions(app: Flask) -> None:
 def _select_locale() -> str | None:
     if not has_request_context():  # CLI commands use the default locale
         return None
-    return request.accept_languages.best_match(current_app.config["LANGUAGES"])
+    return choose_locale()
 
 
 def register_blueprints(app: Flask) -> None:

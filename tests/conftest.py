@@ -26,6 +26,7 @@ from labtrack.app import create_app
 from labtrack.audit.capture import SYSTEM, set_actor
 from labtrack.extensions import db
 from tests.helpers import PASSWORD, login
+from tests.i18n import compile_catalogues
 
 PG_URL = os.environ.get("LABTRACK_TEST_DATABASE_URL")
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -45,6 +46,12 @@ def pytest_configure(config):
         traveller = time_machine.travel(SUITE_NOW, tick=True)
         traveller.start()
         config.add_cleanup(traveller.stop)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_catalogues():
+    """The translation catalogues compiled from the committed .po (issue 19)."""
+    compile_catalogues()
 
 
 def pytest_report_header(config):

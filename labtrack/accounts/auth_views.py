@@ -21,7 +21,7 @@ from flask_login import current_user, login_user, logout_user
 
 from labtrack.accounts import sessions
 from labtrack.accounts import users as accounts
-from labtrack.accounts.forms import ChangePasswordForm, EndSessionForm, LoginForm
+from labtrack.accounts.forms import ChangePasswordForm, EndSessionForm, LanguageForm, LoginForm
 from labtrack.accounts.models import User
 from labtrack.accounts.sessions import EndReason, SessionSettings
 from labtrack.accounts.users import AccountPolicy, SignInFailed
@@ -176,3 +176,19 @@ def change_password():
                     "out."), "success")
             return redirect(url_for("main.home"))
     return render_template("auth/change_password.html", form=form)
+
+
+@bp.route("/account", methods=["GET", "POST"])
+def account():
+    """The user's own account: the screen language, and a link to change the password."""
+    form = LanguageForm(locale=current_user.locale or "")
+    if form.validate_on_submit():
+        try:
+            accounts.set_own_language(current_user, form.locale.data or None,
+                                      current_app.config["LANGUAGES"])
+        except ServiceError as error:
+            show_service_error(form, error)
+        else:
+            flash(_("Your language was saved."), "success")
+            return redirect(url_for("auth.account"))
+    return render_template("auth/account.html", form=form)

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField, SubmitField
+from wtforms import PasswordField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 
@@ -25,6 +25,15 @@ class ChangePasswordForm(FlaskForm):
                                         EqualTo("new_password", _l("The passwords differ."))],
                             render_kw={"autocomplete": "new-password"})
     submit = SubmitField(_l("Change password"))
+
+
+class LanguageForm(FlaskForm):
+    """The screen language an account chose; each language named in itself."""
+
+    locale = SelectField(_l("Language"), choices=[
+        SelectChoice("", _l("As my browser asks")), SelectChoice("es", "Español"),
+        SelectChoice("en", "English")], validators=[Optional()])
+    submit = SubmitField(_l("Save language"))
 
 
 class ApiTokenForm(FlaskForm):

@@ -35,6 +35,8 @@ class User(PkMixin, TimestampMixin, UserMixin, db.Model):
     # sign-in, and the account cannot e-sign until its owner has chosen their own.
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False,
                                                        server_default=false(), nullable=False)
+    # The screen language the user chose ('en', 'es'); None: the browser's, else the lab's.
+    locale: Mapped[str | None] = mapped_column(String(10))
 
     @property
     def is_active(self) -> bool:  # Flask-Login: inactive users cannot sign in

@@ -274,6 +274,16 @@ def change_own_password(user: User, current: str, new: str, policy: AccountPolic
     return secret
 
 
+def set_own_language(user: User, locale: str | None, languages) -> None:
+    """A user chooses their screen language (None: the browser's, else the lab's). Commits."""
+    if locale and locale not in languages:
+        raise ServiceError(_("Choose one of the languages offered."), field="locale")
+    with audit.reason(db.session, "Screen language chosen by the account's owner"):
+        user.locale = locale or None
+        db.session.flush()
+    db.session.commit()
+
+
 def _set_password(user: User, password: str, policy: AccountPolicy) -> None:
     user.password_hash = generate_password_hash(password, method=policy.hash_method)
     user.password_changed_at = utcnow()

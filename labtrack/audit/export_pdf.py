@@ -8,39 +8,31 @@ anchored (checkpoint files) and printed on the first page, so ``labtrack audit-v
 from __future__ import annotations
 
 import io
-from pathlib import Path
 from xml.sax.saxutils import escape
 
-import reportlab
 from flask import current_app
 from flask_babel import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, Spacer, TableStyle
 
-from labtrack import pdf  # noqa: F401  (shared ReportLab settings)
 from labtrack.audit.readable import Names
 from labtrack.audit.rules.checkpoint import Checkpoint
 from labtrack.database import utcnow
+from labtrack.pdf import CONDENSED, SANS, SANS_BOLD, register_fonts
 from labtrack.web.templating import local_time
 
-FONT_DIR = Path(reportlab.__file__).resolve().parent / "fonts"
-BASE = ParagraphStyle("base", fontName="Vera", fontSize=7.5, leading=9)
-HEAD = ParagraphStyle("head", parent=BASE, fontName="Vera-Bold")
-TITLE = ParagraphStyle("title", parent=BASE, fontName="Vera-Bold", fontSize=13, leading=16)
-MONO = ParagraphStyle("mono", parent=BASE, fontName="Courier", fontSize=7, leading=8.5)
+BASE = ParagraphStyle("base", fontName=SANS, fontSize=7.5, leading=9)
+HEAD = ParagraphStyle("head", parent=BASE, fontName=SANS_BOLD)
+TITLE = ParagraphStyle("title", parent=BASE, fontName=SANS_BOLD, fontSize=13, leading=16)
+MONO = ParagraphStyle("mono", parent=BASE, fontName=CONDENSED, fontSize=7, leading=8.5)
 CHUNK = 500
 
 
 def _fonts() -> None:
-    if "Vera-Bold" in pdfmetrics.getRegisteredFontNames():
-        return
-    pdfmetrics.registerFont(TTFont("Vera", str(FONT_DIR / "Vera.ttf")))
-    pdfmetrics.registerFont(TTFont("Vera-Bold", str(FONT_DIR / "VeraBd.ttf")))
+    register_fonts()
 
 
 def _p(text: str, style=BASE) -> Paragraph:

@@ -26,14 +26,14 @@ from labtrack.culture.models import Batch, CultureStep, CultureStepLot
 from labtrack.extensions import db
 from labtrack.inventory.models import ReagentLot
 from labtrack.orders.models import TreatmentOrder
+from labtrack.pdf import SANS, SANS_BOLD, register_fonts
 from labtrack.quality.models import Release
-from labtrack.quality.record_pdf.record_chart import register_fonts
 
-FONT = "Vera"
+FONT = SANS
 BODY = ParagraphStyle("body", fontName=FONT, fontSize=9, leading=12)
-HEAD = ParagraphStyle("head", parent=BODY, fontName="Vera-Bold", fontSize=11, leading=15,
+HEAD = ParagraphStyle("head", parent=BODY, fontName=SANS_BOLD, fontSize=11, leading=15,
                       spaceBefore=6, spaceAfter=3)
-TITLE = ParagraphStyle("title", parent=BODY, fontName="Vera-Bold", fontSize=15, leading=19)
+TITLE = ParagraphStyle("title", parent=BODY, fontName=SANS_BOLD, fontSize=15, leading=19)
 
 
 @dataclass(frozen=True)

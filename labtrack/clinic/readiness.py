@@ -38,6 +38,7 @@ from labtrack.identity.models import Sample
 from labtrack.orders.models import TreatmentOrder
 from labtrack.qms.models import SpecificationTest
 from labtrack.quality.models import QcResult, Release
+from labtrack.web.i18n import document_language
 from labtrack.web.pagination import Page, paginate
 
 FINISHED = (BatchState.REJECTED.value, BatchState.TERMINATED.value)
@@ -375,6 +376,11 @@ def check_at_risk(batch: Batch, settings: ReadinessSettings | None = None,
         .order_by(Notice.created_at.desc(), Notice.id.desc()).limit(1))
     if growth.at_risk == (last == AT_RISK_NOTICE):
         return None
+    with document_language():  # a notice is written in the lab's document language
+        return _at_risk_notice(batch, growth)
+
+
+def _at_risk_notice(batch, growth) -> Notice:
     order = batch.order
     params = {"batch": batch.batch_number, "patient": order.patient.display_name,
               "planned": order.planned_procedure_date.isoformat()}

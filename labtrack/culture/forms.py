@@ -13,7 +13,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DecimalField,
     IntegerField,
     RadioField,
     SelectChoice,
@@ -26,7 +25,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Sto
 from labtrack.culture.counts import CountData
 from labtrack.culture.steps import StepData
 from labtrack.culture.terms import COUNT_METHOD_LABELS
-from labtrack.web.fields import lab_time_field
+from labtrack.web.fields import DecimalField, lab_time_field
 
 MILLION = Decimal(1_000_000)
 MAX_MILLIONS = 100_000  # 10¹¹ cells: far beyond any culture, well inside the column

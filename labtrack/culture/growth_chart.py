@@ -8,6 +8,7 @@ from xml.sax.saxutils import escape
 
 from labtrack.culture.rules.chart_scale import ChartScale, Point, decades, plotted
 from labtrack.culture.rules.growth import NoProjection, Projection, elapsed_days
+from labtrack.web.i18n import gettext as _
 
 PASSAGE_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2")
 TARGET_COLOUR = "#c0392b"
@@ -56,7 +57,7 @@ def _heading(title: str) -> str:
 
 
 def _empty_svg(width: int, height: int, title: str) -> str:
-    message = "No cell counts yet"
+    message = _("No cell counts yet")
     parts = [*_svg_open(width, height, title, message), _heading(title),
              f'<rect class="plot" x="{MARGIN_LEFT}" y="{MARGIN_TOP}" fill="none" stroke="#999999"'
              f' width="{width - MARGIN_LEFT - MARGIN_RIGHT}"'
@@ -83,9 +84,10 @@ def _axes(f: _Frame) -> list[str]:
                    ' stroke="#999999"/>')
         out.append(f'<text x="{x:.1f}" y="{f.bottom + 15}" text-anchor="middle">{day}</text>')
     mid_x, mid_y = (f.left + f.right) / 2, (f.top + f.bottom) / 2
-    out.append(f'<text x="{mid_x:.1f}" y="{f.bottom + 30}" text-anchor="middle">Culture day</text>')
+    out.append(f'<text x="{mid_x:.1f}" y="{f.bottom + 30}" text-anchor="middle">'
+               f'{escape(_("Culture day"))}</text>')
     out.append(f'<text x="12" y="{mid_y:.1f}" text-anchor="middle"'
-               f' transform="rotate(-90 12 {mid_y:.1f})">Viable cells</text>')
+               f' transform="rotate(-90 12 {mid_y:.1f})">{escape(_("Viable cells"))}</text>')
     return out
 
 
@@ -105,7 +107,8 @@ def _passages(f: _Frame, points: Sequence[Point]) -> list[str]:
         out.append(f'<polyline class="passage-line" points="{coords}" fill="none"'
                    f' stroke="{colour}" stroke-width="1.5"/>')
         for d, c in own:
-            tip = escape(f"Day {d:g}: {cells_label(c)} viable cells (passage {passage})")
+            tip = escape(_("Day %(day)s: %(cells)s viable cells (passage %(passage)s)",
+                           day=f"{d:g}", cells=cells_label(c), passage=passage))
             out.append(f'<circle class="count" cx="{f.x(d):.1f}" cy="{f.y(c):.1f}" r="3"'
                        f' fill="{colour}"><title>{tip}</title></circle>')
     return out
@@ -140,13 +143,14 @@ def growth_chart_svg(
     projection: Projection | NoProjection | None = None,
     width: int = 640,
     height: int = 320,
-    title: str = "Viable cells by culture day",
+    title: str | None = None,
 ) -> str:
     """The growth chart as an SVG string; the projection starts at the last point (its anchor)."""
+    title = title or _("Viable cells by culture day")
     shown = plotted(points)
     if not shown:
         return _empty_svg(width, height, title)
-    d0, c0, _ = shown[-1]
+    d0, c0, _passage = shown[-1]
     days: Days | None = None
     if isinstance(projection, Projection):
         p = projection
@@ -158,12 +162,15 @@ def growth_chart_svg(
     step = _day_step(max(x_max, 1.0))
     x_max = step * math.ceil(max(x_max, 1.0) / step)
     f = _frame(width, height, x_max, *decades([c for _, c, _ in shown] + [target]))
-    desc = (f"Viable cells on a log scale by culture day: {len(shown)} counts, latest "
-            f"{cells_label(c0)} on day {d0:g}; target {cells_label(target)}.")
+    desc = _("Viable cells on a log scale by culture day: %(counts)d counts, latest "
+             "%(latest)s on day %(day)s; target %(target)s.", counts=len(shown),
+             latest=cells_label(c0), day=f"{d0:g}", target=cells_label(target))
     if days:
-        late = f"day {days[2]:.1f}" if days[2] is not None else "cannot say"
-        desc += (f" Projected to reach the target on day {days[0]:.1f}"
-                 f" (earliest day {days[1]:.1f}, latest {late}).")
+        late = (_("day %(day)s", day=f"{days[2]:.1f}") if days[2] is not None
+                else _("cannot say"))
+        desc += " " + _("Projected to reach the target on day %(day)s (earliest day "
+                        "%(earliest)s, latest %(latest)s).", day=f"{days[0]:.1f}",
+                        earliest=f"{days[1]:.1f}", latest=late)
     parts = _svg_open(width, height, title, desc)
     parts += [_heading(title), *_axes(f)]
     if days:
@@ -172,6 +179,7 @@ def growth_chart_svg(
     parts += [f'<line class="target" x1="{f.left}" y1="{ty:.1f}" x2="{f.right}" y2="{ty:.1f}"'
               f' stroke="{TARGET_COLOUR}" stroke-width="1.5" stroke-dasharray="8 4"/>',
               f'<text class="target-label" x="{f.left + 4}" y="{ty - 4:.1f}"'
-              f' fill="{TARGET_COLOUR}">{escape(f"Target {cells_label(target)}")}</text>']
+              f' fill="{TARGET_COLOUR}">'
+              f'{escape(_("Target %(cells)s", cells=cells_label(target)))}</text>']
     parts += _passages(f, shown)
     return "\n".join([*parts, "</svg>"])

@@ -30,6 +30,7 @@ from labtrack.identity.printing import LabelJob, LabelKind, PrintRequest, print_
 from labtrack.identity.rules import isbt128
 from labtrack.inventory import inventory
 from labtrack.orders.rules.disc_levels import level_code
+from labtrack.web.i18n import document_language
 from labtrack.web.policy import Area, require_area
 
 MAX_VOLUME_ML = Decimal("20")
@@ -211,10 +212,12 @@ def dose_labels(acting: User, batch: Batch, settings: LabelSettings,
     if not doses:
         raise ServiceError(_("This batch has no doses yet."))
     request = request or PrintRequest()
-    job = LabelJob(LabelKind.DOSE, batch.sample_id, batch.id,
-                   [dose_label_data(batch, dose, settings) for dose in doses],
-                   [dose.id for dose in doses])
-    output = print_job(acting, job, request, f"{batch.batch_number} doses", settings.stock)
+    with document_language():  # labels are the lab's documents
+        job = LabelJob(LabelKind.DOSE, batch.sample_id, batch.id,
+                       [dose_label_data(batch, dose, settings) for dose in doses],
+                       [dose.id for dose in doses])
+        output = print_job(acting, job, request, f"{batch.batch_number} doses",
+                           settings.stock)
     audit.record_event(db.session, "print_label", "batch", batch.id,
                        {"label": "dose", "count": len(doses), "batch": batch.batch_number,
                         "format": request.format.value})

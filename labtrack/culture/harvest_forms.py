@@ -5,7 +5,6 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    DecimalField,
     IntegerField,
     SelectChoice,
     SelectField,
@@ -22,7 +21,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from labtrack.web.fields import lab_time_field
+from labtrack.web.fields import DecimalField, lab_time_field
 
 MAX_CELLS = 10**12
 MIN_VOLUME, MAX_VOLUME = Decimal("0.01"), Decimal("20")

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
 from reportlab.graphics.barcode.code128 import Code128
-from reportlab.pdfbase.pdfmetrics import getAscentDescent
+from reportlab.pdfbase.pdfmetrics import getAscentDescent, getFont
 
 from labtrack.identity.datamatrix import datamatrix_modules
 from labtrack.identity.label_text import (
@@ -33,7 +34,7 @@ from labtrack.identity.label_text import (
 from labtrack.identity.rules.isbt128 import Din, product_code_data
 from labtrack.identity.rules.scans import compound_message
 
-AUTOLOGOUS_WARNING = "FOR AUTOLOGOUS USE ONLY"
+AUTOLOGOUS_WARNING = "FOR AUTOLOGOUS USE ONLY"  # in English; labels print words() translated
 REPRINT = "REPRINT"
 CODE128_MODULE = 0.25  # mm: ISBT 128 ST-001's target X dimension
 CODE128_QUIET_MODULES = 10
@@ -181,8 +182,10 @@ class DoseLabelData:
 
 
 def cap_height(font: str, size: float) -> float:
-    """In mm: the built-in fonts' ascent is their cap height."""
-    return getAscentDescent(font, size)[0] / points(1)
+    """In mm: the height of a capital letter (a built-in font's ascent is its cap height)."""
+    face = getFont(font).face
+    height = getattr(face, "capHeight", None) or getAscentDescent(font, 1000)[0]
+    return height * size / 1000 / points(1)
 
 
 def text_line(text: str, x: float, baseline: float, size: float, font: str, room: float,
@@ -207,7 +210,8 @@ def stacked(entries, x: float, top: float, room: float, leading: float = 1.1) ->
     placed, cursor = [], top
     for entry in entries:
         text, font, size = entry[:3]
-        if len(entry) == 4:
+        one_line = width_of(printable(text), font, size * (1 - LINE_SHRINK)) <= points(room)
+        if len(entry) == 4 and not one_line:  # a line shrunk a little rather than two
             broken, fitted = wrapped(printable(text), font, size, points(room), entry[3],
                                      size * 0.6)
             for part in broken:
@@ -231,14 +235,16 @@ def sample_layout(label: LabelData, stock: Stock = SAMPLE_STOCK) -> Layout:
     din_baseline = edge + bars_height + 0.8 + cap_height(BOLD, 9)
     matrix = Matrix(data, stock.width - edge - column, edge + bars_height + 0.8, module)
     lines = [(label.title, BOLD, 6), (label.patient_identifier, BOLD, 6),
-             (AUTOLOGOUS_WARNING, BOLD, 5.5),
-             (_joined(f"Batch {label.batch_number}", label.lab_name), REGULAR, 5)]
-    keeping = _joined(label.expiry and f"Exp {label.expiry}", label.storage)
-    details = _joined(label.product_code and f"Prod code {label.product_code}", label.cells)
+             (_("FOR AUTOLOGOUS USE ONLY"), BOLD, 5.5),
+             (_joined(_("Batch %(number)s", number=label.batch_number), label.lab_name),
+              REGULAR, 5)]
+    keeping = _joined(label.expiry and _("Exp %(expiry)s", expiry=label.expiry), label.storage)
+    details = _joined(label.product_code and _("Prod code %(code)s", code=label.product_code),
+                      label.cells)
     lines += [(text, font, 5) for text, font in ((keeping, BOLD), (details, REGULAR)) if text]
     text_left = 1.5
     room = matrix.x - 0.8 - text_left
-    corner = label.disc_level or (REPRINT if label.reprint else None)
+    corner = label.disc_level or (_("REPRINT") if label.reprint else None)
     items = [Bars(data, bars_x, edge, bars_height),
              *din_lines(label.din, bars_x, din_baseline, 9), matrix,
              *stacked(lines, text_left, din_baseline + 1.0, room)]
@@ -274,19 +280,20 @@ def dose_layout(label: DoseLabelData, stock: Stock = DOSE_STOCK) -> Layout:
         text_line(f"{label.product_code[:5]} {label.product_code[5]} "
                   f"{label.product_code[6:]}", bars_x, 20.6, 6.5, BOLD, 38),
         Bars(expiry, bars_x, 22.0, 5.0),
-        text_line(f"EXP {label.expiry}", bars_x, 29.6, 7, BOLD, 38),
+        text_line(_("EXP %(expiry)s", expiry=label.expiry), bars_x, 29.6, 7, BOLD, 38),
         matrix,
-        Line("Disc level", right + column / 2, matrix.y + matrix.side + 2.6, 5.5, REGULAR,
-             column, centred=True),
+        text_line(_("Disc level"), right + column / 2, matrix.y + matrix.side + 2.6, 5.5,
+                  REGULAR, column, centred=True),
         _centred_word(label.disc_level, right + column / 2, matrix.y + matrix.side + 8.6,
                       column, 18.0, 9.0),
     ]
     if label.reprint:
-        items.append(Line(REPRINT, right + column / 2, 29.6, 9, BOLD, column, centred=True))
+        items.append(_centred_word(_("REPRINT"), right + column / 2, 29.6, column, 9.0, 5.0))
     items += stacked([(label.description, BOLD, 6.5, 2), (label.patient_identifier, BOLD, 7.5),
-                      (AUTOLOGOUS_WARNING, BOLD, 7.5), (label.cells, REGULAR, 7),
+                      (_("FOR AUTOLOGOUS USE ONLY"), BOLD, 7.5), (label.cells, REGULAR, 7),
                       (label.storage, BOLD, 6, 2),
-                      (_joined(f"Batch {label.batch_number}", label.lab_name), REGULAR, 5)],
+                      (_joined(_("Batch %(number)s", number=label.batch_number),
+                               label.lab_name), REGULAR, 5)],
                      2.5, 30.6, stock.width - 5.0, leading=1.12)
     return Layout(stock, tuple(items))
 

@@ -1,9 +1,9 @@
 """Fitting label text into its place: measured with the label font, shrunk, wrapped or cut.
 
 Every label is laid out once in millimetres (``label_layout``) and then drawn as PDF or
-ZPL, so both print the same lines at the same places. Text is measured with Helvetica's
-metrics, which are wider than the thermal printers' scalable font, so a line that fits
-here fits on the printer too.
+ZPL, so both print the same lines at the same places. Text is measured with the embedded
+DejaVu Sans Condensed (``labtrack.pdf``), as wide as Helvetica and wider than the thermal
+printers' scalable font, so a line that fits here fits on the printer too.
 """
 
 from __future__ import annotations
@@ -14,8 +14,10 @@ from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
-REGULAR = "Helvetica"
-BOLD = "Helvetica-Bold"
+from labtrack.pdf import CONDENSED, CONDENSED_BOLD, glyph_map
+
+REGULAR = CONDENSED
+BOLD = CONDENSED_BOLD
 MAX_TEXT_CHARS = 200
 ELLIPSIS = "…"
 SUPERSCRIPT_DIGITS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
@@ -32,13 +34,14 @@ class Run:
 
 
 def printable(text: str) -> str:
-    """One line the built-in fonts can show: whitespace folded, unknown characters '?'.
+    """One line the label font can show: whitespace folded, characters it lacks '?'.
 
     Superscript digits stay: they are drawn as small raised digits, not as glyphs.
     """
     line = " ".join(str(text)[:MAX_TEXT_CHARS].split())
-    return "".join(char if char in SUPERSCRIPT_DIGITS else
-                   char.encode("cp1252", errors="replace").decode("cp1252") for char in line)
+    drawn = glyph_map(REGULAR) & glyph_map(BOLD)
+    return "".join(char if char in SUPERSCRIPT_DIGITS or ord(char) in drawn else "?"
+                   for char in line)
 
 
 def runs(line: str) -> list[Run]:

@@ -8,7 +8,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
-    DecimalField,
     IntegerField,
     SelectChoice,
     SelectField,
@@ -29,6 +28,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from labtrack.orders.orders import AuthorisationData, OrderData, PatientData
 from labtrack.orders.rules.disc_levels import DISC_LEVELS
 from labtrack.orders.terms import SEX_LABELS
+from labtrack.web.fields import DecimalField
 
 MILLION = 1_000_000
 NO_AUTOCOMPLETE = {"autocomplete": "off", "spellcheck": "false"}

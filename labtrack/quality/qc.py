@@ -48,6 +48,7 @@ from labtrack.qms.rules.specification import (
 )
 from labtrack.quality.models import QcResult
 from labtrack.quality.terms import spec_problem_message
+from labtrack.web.i18n import document_language
 from labtrack.web.policy import Area, require_area
 
 AFTER_RELEASE_STATES = (BatchState.RELEASED.value, BatchState.COMPLETED.value)
@@ -312,14 +313,14 @@ def _raise_out_of_specification(acting: User, batch: Batch, test: SpecificationT
         _("%(test)s of batch %(batch)s is %(result)s (limit %(limit)s), entered after the "
           "batch was released.", test=test.name, batch=batch.batch_number, result=shown,
           limit=describe_limit(versions.as_domain(test))))
-    notices.notify(
-        batch.order.treating_clinician_id, "out_of_specification_after_release",
-        _("Batch %(batch)s for your patient %(patient)s: %(test)s is out of specification "
-          "(%(result)s) after release. Deviation %(deviation)s is open; contact QA before "
-          "any further use.", batch=batch.batch_number,
-          patient=batch.order.patient.display_name, test=test.name, result=shown,
-          deviation=deviation.number),
-        severity="critical", batch_id=batch.id, order_id=batch.order_id)
+    with document_language():
+        message = _("Batch %(batch)s for your patient %(patient)s: %(test)s is out of "
+                    "specification (%(result)s) after release. Deviation %(deviation)s is "
+                    "open; contact QA before any further use.", batch=batch.batch_number,
+                    patient=batch.order.patient.display_name, test=test.name, result=shown,
+                    deviation=deviation.number)
+    notices.notify(batch.order.treating_clinician_id, "out_of_specification_after_release",
+                   message, severity="critical", batch_id=batch.id, order_id=batch.order_id)
 
 
 def amend_result(acting: User, original: QcResult, data: ResultData, why: str) -> QcResult:

@@ -53,6 +53,7 @@ from labtrack.quality.rules import release as rules
 from labtrack.quality.rules.release import ChecklistItem, DoseInput, OpenDeviation, OrderInput
 from labtrack.quality.rules.verification import StepRecord, critical_steps
 from labtrack.quality.terms import checklist_message
+from labtrack.web.i18n import document_language
 from labtrack.web.policy import Area, require_area
 
 RELEASED, REJECTED = "released", "rejected"
@@ -280,8 +281,9 @@ def _decide(acting: User, rev: Review, sign: Signer, settings: RecordSettings,
     try:
         target = BatchState.RELEASED if released else BatchState.REJECTED
         batches.change_state(acting, batch, target, why or _("Released for clinical use"))
-        decision = _store(rev, signature, settings, exceptional, why)
-        _notify(rev, decision)
+        with document_language():  # the record and the notice are the lab's documents
+            decision = _store(rev, signature, settings, exceptional, why)
+            _notify(rev, decision)
         db.session.commit()
     except (StaleDataError, IntegrityError):
         db.session.rollback()

@@ -5,7 +5,6 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
-    DecimalField,
     FieldList,
     Form,
     FormField,
@@ -18,6 +17,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from labtrack.accounts.signature_form import SignatureForm
 from labtrack.qms.rules.specification import ResultKind, SpecTest, format_number
+from labtrack.web.fields import DecimalField
 
 BLANK_ROWS = 2
 MAX_TESTS = 40

@@ -6,7 +6,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DecimalField,
     HiddenField,
     RadioField,
     SelectChoice,
@@ -25,7 +24,7 @@ from wtforms.validators import (
 from labtrack.identity.rules import isbt128
 from labtrack.orders.forms import NO_AUTOCOMPLETE, finite_decimal
 from labtrack.samples.receipt import ReceiptData, din_error_message
-from labtrack.web.fields import lab_time_field
+from labtrack.web.fields import DecimalField, lab_time_field
 
 DIN_INPUT = {**NO_AUTOCOMPLETE, "autofocus": True, "autocapitalize": "characters",
              "data-scan-next": True,  # the scanner's Enter moves on (static/js/scan-fields.js)

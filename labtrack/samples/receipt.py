@@ -36,6 +36,7 @@ from labtrack.samples.rules.acceptance import (
     SampleFacts,
     evaluate_sample,
 )
+from labtrack.web.i18n import document_language
 from labtrack.web.policy import Area, require_area
 
 ACCEPTED, REJECTED, ACCEPTED_WITH_DEVIATION = "accepted", "rejected", "accepted_with_deviation"
@@ -354,10 +355,11 @@ def print_labels(acting: User, sample: Sample, kind: str, request: PrintRequest,
     batch = batch_of(sample)
     if batch is None:
         raise ServiceError(_("Labels are printed only for an accepted sample with its batch."))
-    labels = _labels(sample, batch, kind, flasks, lab_name)
-    job = LabelJob(LabelKind.TUBE if kind == "tube" else LabelKind.FLASK, sample.id, batch.id,
-                   labels, [None] * len(labels))
-    output = print_job(acting, job, request, f"{batch.batch_number} {kind}", stock)
+    with document_language():  # labels are the lab's documents
+        labels = _labels(sample, batch, kind, flasks, lab_name)
+        job = LabelJob(LabelKind.TUBE if kind == "tube" else LabelKind.FLASK, sample.id,
+                       batch.id, labels, [None] * len(labels))
+        output = print_job(acting, job, request, f"{batch.batch_number} {kind}", stock)
     audit.record_event(db.session, "print_label", "sample", sample.id,
                        {"label": kind, "layout": request.layout, "format": request.format.value,
                         "count": len(labels), "batch": batch.batch_number, "din": sample.din})

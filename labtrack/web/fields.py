@@ -1,4 +1,5 @@
-"""Form fields shared by every area: a date and time typed on the lab's wall clock.
+"""Form fields shared by every area: a date and time typed on the lab's wall clock, and
+numbers typed with the screen language's decimal comma.
 
 A ``datetime-local`` input carries no zone, so the value is read in the lab's zone by
 :func:`labtrack.clock.lab_local_to_utc`. A time the clocks skipped (spring forward) is
@@ -11,10 +12,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from babel.numbers import get_decimal_symbol
 from flask import current_app
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from wtforms import DateTimeLocalField
+from wtforms import DecimalField as _WtformsDecimalField
 from wtforms.utils import unset_value
 from wtforms.validators import InputRequired
 from wtforms.widgets import DateTimeLocalInput
@@ -141,3 +145,24 @@ def lab_time_field(label, required=True, description=LOCAL_TIME_HELP, validators
     first = [InputRequired()] if required else []
     return LabTimeField(label, validators=first + list(validators or ()),
                         description=description)
+
+
+def decimal_point(text: str) -> str:
+    """A number typed with the decimal comma ("2,5") read as Python reads it ("2.5"),
+    where the screen language writes decimals with a comma (Spanish). A point is always a
+    decimal point; a number with both, or with two commas, is left as typed and refused
+    by the field ("1.234,5" could be a typing slip: nothing is guessed)."""
+    locale = get_locale()
+    comma = locale is not None and get_decimal_symbol(locale) == ","
+    text = text.strip()
+    if comma and text.count(",") == 1 and "." not in text:
+        return text.replace(",", ".")
+    return text
+
+
+class DecimalField(_WtformsDecimalField):
+    """WTForms' DecimalField that also takes the decimal comma (``decimal_point``). Every
+    LabTrack form's number fields are these (a test checks it)."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata([decimal_point(value) for value in valuelist])

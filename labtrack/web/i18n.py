@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from flask import g, has_request_context
-from flask_babel import get_translations
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import current_app, g, has_app_context, has_request_context, request
+from flask_babel import force_locale, get_translations
 from flask_babel.speaklater import LazyString
+from flask_login import current_user
 
 
 def request_translations():
@@ -59,3 +63,35 @@ def message_for(templates: dict, code: str, params: dict, fallback: str) -> str:
         return str(template) % params
     except (KeyError, TypeError, ValueError):
         return fallback or str(template)
+
+
+def choose_locale() -> str:
+    """The screen language: the user's choice, else the browser's, else the lab's default.
+
+    The JSON API always answers in English (its messages are for machines; each carries a
+    stable code).
+    """
+    config = current_app.config
+    if request.path.startswith("/api/"):
+        return config["BABEL_DEFAULT_LOCALE"]
+    languages = config["LANGUAGES"]
+    chosen = getattr(current_user, "locale", None)
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages) or config["DEFAULT_LOCALE"]
+
+
+@contextmanager
+def document_language() -> Iterator[str]:
+    """Write a document (release record, label, notice) in the lab's document language
+    (``DOCUMENT_LOCALE``), whatever the reader's screen language; yields the locale."""
+    locale = current_app.config["DOCUMENT_LOCALE"]
+    cached = g.pop("_translations", None) if has_app_context() else None
+    try:
+        with force_locale(locale):
+            yield locale
+    finally:
+        if has_app_context():
+            g.pop("_translations", None)
+            if cached is not None:
+                g._translations = cached

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, request, url_for
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
@@ -47,21 +49,64 @@ def lab_zone() -> ZoneInfo:
     return clock.zone_of(current_app.config)
 
 
+# Locales whose dates are written with month names (CLDR patterns, Babel's format
+# functions); a locale not listed keeps ISO 8601 (2026-03-02 10:15), as English does.
+DATE_PATTERNS = {"es": "d MMM y"}  # 2 mar 2026
+# The strftime formats the templates ask for, as CLDR patterns after the date's.
+TIME_PATTERNS = {"%Y-%m-%d %H:%M": " HH:mm", "%Y-%m-%d %H:%M:%S": " HH:mm:ss",
+                 "%Y-%m-%d": "", "%H:%M": None}
+
+
+def _locale_date_pattern() -> str | None:
+    locale = get_locale()
+    return DATE_PATTERNS.get(locale.language) if locale is not None else None
+
+
 def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """A stored UTC time shown in the lab's zone, always with the zone named."""
+    """A stored UTC time shown in the lab's zone, always with the zone named; in the
+    screen language's date format (``2 mar 2026 10:15 CET`` in Spanish)."""
     if value is None:
         return "—"
     local = value.astimezone(lab_zone())
-    return f"{local.strftime(fmt)} {local.tzname()}"
+    date_pattern = _locale_date_pattern()
+    if date_pattern is None or fmt not in TIME_PATTERNS:
+        return f"{local.strftime(fmt)} {local.tzname()}"
+    time_pattern = TIME_PATTERNS[fmt]
+    pattern = "HH:mm" if time_pattern is None else date_pattern + time_pattern
+    return f"{format_datetime(local.replace(tzinfo=None), pattern, rebase=False)} {local.tzname()}"
 
 
 def local_date(value: datetime | date | None) -> str:
-    """The date of a stored UTC time in the lab's zone (dates are shown as they are)."""
+    """The date of a stored UTC time in the lab's zone (dates are shown as they are), in
+    the screen language's format (ISO 8601 in English, ``2 mar 2026`` in Spanish)."""
     if value is None:
         return "—"
     if isinstance(value, datetime):
         value = value.astimezone(lab_zone()).date()
-    return value.isoformat()
+    pattern = _locale_date_pattern()
+    return value.isoformat() if pattern is None else format_date(value, pattern)
+
+
+def page_language() -> str:
+    """The screen language as ``<html lang>`` writes it (BCP 47: ``es``, ``es-ES``)."""
+    locale = get_locale()
+    if locale is None:
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    return "-".join(part for part in (locale.language, locale.territory) if part)
+
+
+def number(value, places: int | None = None) -> str:
+    """A number in the screen language's format (``72,5`` in Spanish), to ``places``
+    decimals when given, else as many as it has (up to three)."""
+    if value is None:
+        return "—"
+    pattern = "#,##0." + "0" * places if places else ("#,##0" if places == 0 else "#,##0.###")
+    return format_decimal(Decimal(str(value)), pattern)
+
+
+def percent(value, places: int = 1) -> str:
+    """A percentage as the lab writes it, number then a space and %: ``72,5 %``."""
+    return "—" if value is None else f"{number(value, places)} %"
 
 
 def lab_now() -> datetime:
@@ -75,10 +120,11 @@ def lab_today() -> date:
 
 
 def cells_in_millions(value: int | None) -> str:
-    """A cell count in millions without needless decimals: 20000000 → '20', 20500000 → '20.5'."""
+    """A cell count in millions without needless decimals, in the screen language's format:
+    20000000 → '20', 20500000 → '20.5' (Spanish '20,5')."""
     if value is None:
         return "—"
-    return f"{value / 1_000_000:,.2f}".rstrip("0").rstrip(".")
+    return format_decimal(Decimal(value) / 1_000_000, "#,##0.##")
 
 
 def struck_through(value, struck: bool) -> Markup | str:
@@ -140,6 +186,9 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(cells_in_millions, "millions")
     app.add_template_filter(struck_through, "struck_through")
     app.add_template_filter(local_date, "local_date")
+    app.add_template_filter(number, "number")
+    app.add_template_global(page_language, "get_locale")  # base.html's <html lang>
+    app.add_template_filter(percent, "percent")
     app.add_template_global(batch_url, "batch_url")
     app.add_template_global(navigation_for_current_user, "navigation")
     app.add_template_global(user_may_use, "may_use")

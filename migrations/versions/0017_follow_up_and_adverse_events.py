@@ -1,7 +1,7 @@
 """record follow-up visits (scores, MRI per treated disc) and adverse events
 
 Revision ID: 0017
-Revises: 0014
+Revises: 0016
 Create Date: 2026-12-07 16:59:03
 
 A correction of either is a new row superseding the wrong one (supersedes_id).
@@ -12,7 +12,7 @@ from alembic import op
 import labtrack.database
 
 revision = '0017'
-down_revision = '0014'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 

@@ -5,35 +5,19 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
-import reportlab
 from reportlab.lib import colors
-from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus.flowables import Flowable
 
 from labtrack.culture.growth_chart import PASSAGE_COLOURS, TARGET_COLOUR, cells_label
 from labtrack.culture.rules.chart_scale import ChartScale, decades, plotted
+from labtrack.pdf import SANS, register_fonts
 
-FONT, FONT_SIZE = "Vera", 7
+__all__ = ["ChartData", "growth_drawing", "register_fonts"]
+
+FONT, FONT_SIZE = SANS, 7
 LEFT, RIGHT, TOP, BOTTOM = 44, 12, 14, 28
-# Bitstream Vera ships with ReportLab: embedded, it prints ≥, ≤, ×, µ, ° and accented names.
-FONT_DIR = Path(reportlab.__file__).resolve().parent / "fonts"
-FONT_FILES = {"Vera": "Vera.ttf", "Vera-Bold": "VeraBd.ttf", "Vera-Italic": "VeraIt.ttf",
-              "Vera-BoldItalic": "VeraBI.ttf"}
-
-
-def register_fonts() -> None:
-    """Register the Vera family once (bold and italic included, for Paragraph markup)."""
-    if "Vera-BoldItalic" in pdfmetrics.getRegisteredFontNames():
-        return
-    for name, filename in FONT_FILES.items():
-        pdfmetrics.registerFont(TTFont(name, str(FONT_DIR / filename)))
-    for bold, italic, name in ((0, 0, "Vera"), (1, 0, "Vera-Bold"), (0, 1, "Vera-Italic"),
-                               (1, 1, "Vera-BoldItalic")):
-        addMapping("Vera", bold, italic, name)
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.platypus import Paragraph, Table
 from reportlab.platypus.flowables import Flowable
 
+from labtrack.pdf import SANS, SANS_BOLD
 from labtrack.quality.record_pdf.record_chart import register_fonts
 
 PADDING = 6  # ReportLab's default left and right cell padding
@@ -44,14 +45,14 @@ class Type:
     space_after: float = 0
 
 
-BASE = Type("Vera", 8.5, 11)
-SMALL = Type("Vera", 7.5, 9.5)
-CELL = Type("Vera", 7.5, 9)
-HEAD = Type("Vera-Bold", 7.5, 9)
-TITLE = Type("Vera-Bold", 15, 19, space_after=4)
-H2 = Type("Vera-Bold", 10.5, 13, space_before=8, space_after=3)
-DECISION = Type("Vera-Bold", 13, 16)
-DIN = Type("Vera-Bold", 12, 14)
+BASE = Type(SANS, 8.5, 11)
+SMALL = Type(SANS, 7.5, 9.5)
+CELL = Type(SANS, 7.5, 9)
+HEAD = Type(SANS_BOLD, 7.5, 9)
+TITLE = Type(SANS_BOLD, 15, 19, space_after=4)
+H2 = Type(SANS_BOLD, 10.5, 13, space_before=8, space_after=3)
+DECISION = Type(SANS_BOLD, 13, 16)
+DIN = Type(SANS_BOLD, 12, 14)
 
 
 @lru_cache(maxsize=8)

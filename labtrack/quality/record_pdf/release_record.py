@@ -27,6 +27,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import KeepTogether, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from labtrack.pdf import SANS, SANS_BOLD
 from labtrack.quality.record_pdf.record_chart import ChartData, growth_drawing, register_fonts
 from labtrack.quality.record_pdf.record_text import (
     BASE,
@@ -168,7 +169,7 @@ def _build(record: RecordData, pages: dict[str, int], wanted: set[str],
         keywords=record.identity_line, invariant=1,
         # each page's initial font is one the file embeds (ReportLab's default, Helvetica,
         # would be named on every page without being embedded)
-        initialFontName="Vera", wanted=wanted)
+        initialFontName=SANS, wanted=wanted)
     story = _first_page(record, pages)
     for section in record.sections:
         story.extend(_section(section))
@@ -180,12 +181,12 @@ def _build(record: RecordData, pages: dict[str, int], wanted: set[str],
 def _header(record: RecordData):
     def draw(canvas: Canvas, doc) -> None:
         canvas.saveState()
-        canvas.setFont("Vera-Bold", 8)
+        canvas.setFont(SANS_BOLD, 8)
         top = A4[1] - MARGIN
         canvas.drawString(MARGIN, top, f"{record.lab_name} · {record.title}")
-        canvas.setFont("Vera", 8)
+        canvas.setFont(SANS, 8)
         canvas.drawRightString(A4[0] - MARGIN, top, record.document_label)
-        canvas.setFont("Vera-Bold", 8)
+        canvas.setFont(SANS_BOLD, 8)
         canvas.drawString(MARGIN, top - 11, record.identity_line)
         canvas.setStrokeColor(colors.grey)
         canvas.line(MARGIN, top - 14, A4[0] - MARGIN, top - 14)
@@ -222,7 +223,7 @@ def _numbered_canvas(record: RecordData, dry: bool = False):
 
         def _footer(self, number: int, total: int) -> None:
             self.saveState()
-            self.setFont("Vera", 7.5)
+            self.setFont(SANS, 7.5)
             bottom = MARGIN
             self.drawString(MARGIN, bottom, f"{record.document_label} · "
                                             f"{record.generated_label}")

@@ -22,7 +22,7 @@ ROUTE_ROLES = {
     "admin.set_active": ADMIN, "admin.user": ADMIN, "admin.users": ADMIN,
     "audit.events": ("qa", "admin"), "audit.export": ("qa", "admin"),
     "audit.history": ("qa", "admin"),
-    "auth.change_password": EVERYONE, "auth.logout": EVERYONE,
+    "auth.account": EVERYONE, "auth.change_password": EVERYONE, "auth.logout": EVERYONE,
     "auth.end_my_session": EVERYONE, "auth.my_sessions": EVERYONE,
     "batches.change_state": STAFF, "batches.detail": ("technician", "qa", "clinician"),
     "batches.index": ("technician", "qa", "clinician"),
