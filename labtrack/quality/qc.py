@@ -41,6 +41,8 @@ from labtrack.qms.rules.specification import (
     Verdict,
     describe_limit,
     evaluate,
+    is_possible,
+    possible_range,
     validate_specification,
 )
 from labtrack.quality.models import QcResult
