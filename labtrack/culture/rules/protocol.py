@@ -9,7 +9,9 @@ The rules, each configurable (``CULTURE_*`` settings, see :meth:`CultureProtocol
   asked for until the non-adherent cells are removed: that step feeds the culture.
 - Observation: 1–2 days after the last look (an observation, the seeding or a passage).
 - Passage: due once the latest observation of the current passage shows ≥ 70 % confluence,
-  overdue from 80 % (the window is [70 %, 80 %)).
+  overdue above 80 % (the window is 70–80 %, inclusive at both ends). An observation made
+  at the very moment of a passage (the same minute on the form) is the one the passage was
+  judged on: it belongs to the passage before, so nothing is due right after a passage.
 - Harvest: days 19–23 (day 21 ± 2). Nothing else is due once the harvest is recorded.
 
 A task is *upcoming* before its window opens, *due* inside it and *overdue* once it has
@@ -107,6 +109,7 @@ class StepFact:
     kind: str
     at: datetime
     confluence: int | None = None
+    seq: int | None = None  # the order the steps were recorded in (the step's id), if known
 
     def __post_init__(self) -> None:
         if self.at.tzinfo is None or self.at.utcoffset() is None:
@@ -166,10 +169,9 @@ def culture_state(steps: Iterable[StepFact]) -> CultureState:
     ordered = sorted(steps, key=lambda s: s.at)
     seeded_at = next((s.at for s in ordered if s.kind == StepKind.SEEDING), None)
     passages = [s for s in ordered if s.kind == StepKind.PASSAGE]
-    since = passages[-1].at if passages else seeded_at
-    current = [s for s in ordered if since is not None and s.at >= since]
-    readings = [s.confluence for s in current
-                if s.kind == StepKind.OBSERVATION and s.confluence is not None]
+    readings = [s.confluence for s in ordered
+                if s.kind == StepKind.OBSERVATION and s.confluence is not None
+                and _in_current_passage(s, passages[-1] if passages else None, seeded_at)]
     return CultureState(
         isolated=any(s.kind == StepKind.ISOLATION for s in ordered),
         seeded_at=seeded_at,
@@ -180,6 +182,25 @@ def culture_state(steps: Iterable[StepFact]) -> CultureState:
         last_look_at=max((s.at for s in ordered if s.kind in LOOKING_KINDS), default=None),
         confluence=readings[-1] if readings else None,
     )
+
+
+SAME_MINUTE = timedelta(minutes=1)  # forms take times to the minute
+
+
+def _in_current_passage(step: StepFact, passage: StepFact | None,
+                        seeded_at: datetime | None) -> bool:
+    """True when ``step`` belongs to the culture since the latest passage (or the seeding).
+
+    An observation in the passage's own minute that was recorded before the passage is the
+    one the passage was judged on (the form's time has no seconds): it belongs before.
+    """
+    if passage is None:
+        return seeded_at is not None and step.at >= seeded_at
+    if step.at < passage.at:
+        return False
+    if step.at - passage.at >= SAME_MINUTE:
+        return True
+    return step.seq is not None and passage.seq is not None and step.seq > passage.seq
 
 
 def _local_date(moment: datetime, tz: ZoneInfo) -> date:
@@ -217,7 +238,7 @@ def _passage_task(culture: CultureState, protocol: CultureProtocol) -> Task | No
     reading = culture.confluence
     if reading is None or reading < protocol.passage_due_confluence:
         return None
-    status = (TaskStatus.OVERDUE if reading >= protocol.passage_overdue_confluence
+    status = (TaskStatus.OVERDUE if reading > protocol.passage_overdue_confluence
               else TaskStatus.DUE)
     return Task(StepKind.PASSAGE, status, confluence=reading)
 
@@ -298,8 +319,8 @@ def _passage_issue(culture: CultureState, day: int, confluence: int | None,
     reading = confluence if confluence is not None else culture.confluence
     if reading is None:
         return None  # nothing to judge the timing by
-    if protocol.passage_due_confluence <= reading < protocol.passage_overdue_confluence:
-        return None
+    if protocol.passage_due_confluence <= reading <= protocol.passage_overdue_confluence:
+        return None  # inclusive at both ends: 70 % and 80 % are both inside 70–80 %
     timing = Timing.EARLY if reading < protocol.passage_due_confluence else Timing.LATE
     return WindowIssue(StepKind.PASSAGE, timing, day, confluence=reading,
                        due_confluence=protocol.passage_due_confluence,
