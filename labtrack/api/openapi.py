@@ -25,6 +25,10 @@ INT = {"type": "integer"}
 NULL_INT = {"type": ["integer", "null"]}
 NULL_NUMBER = {"type": ["number", "null"]}
 MAX_CELLS = 10**13
+# The API counts whole cells, where the pages show millions (× 10⁶).
+WHOLE_CELLS = "Whole cells, not millions: 23860000 is the 23.86 × 10⁶ a page shows."
+CELLS = {"type": "integer", "description": WHOLE_CELLS}
+NULL_CELLS = {"type": ["integer", "null"], "description": WHOLE_CELLS}
 
 
 def _ref(name: str) -> dict:
@@ -48,7 +52,7 @@ SCHEMAS = {
         "message": {"type": "string"},
         "field": NULL_STRING})}),
     "Alert": _object({"code": {"type": "string"}, "message": {"type": "string"}}),
-    "LevelProgress": _object({"disc_level": {"type": "string"}, "cells": NULL_INT,
+    "LevelProgress": _object({"disc_level": {"type": "string"}, "cells": NULL_CELLS,
                               "fraction": {"type": "number", "minimum": 0}}),
     "ReadyDate": {"oneOf": [{"type": "null"}, _object({
         "date": {"type": "string", "format": "date"},
@@ -64,8 +68,8 @@ SCHEMAS = {
         "status_label": {"type": "string"},
         "alerts": _list_of("Alert"),
         "culture_day": NULL_INT,
-        "cells_now": NULL_INT,
-        "target_cells": INT,
+        "cells_now": NULL_CELLS,
+        "target_cells": CELLS,
         "progress": NULL_NUMBER,
         "levels": _list_of("LevelProgress"),
         "projection": _ref("Projection"),
@@ -75,7 +79,7 @@ SCHEMAS = {
         "failed_after_release": {"type": "array", "items": {"type": "string"}}}),
     "DoseStatus": _object({
         "dose_code": {"type": "string"}, "batch_number": NULL_STRING,
-        "disc_level": {"type": "string"}, "viable_cells": INT, "expires_at": TIME,
+        "disc_level": {"type": "string"}, "viable_cells": CELLS, "expires_at": TIME,
         "expired": {"type": "boolean"}, "seconds_left": {"type": "integer", "minimum": 0},
         "administered_at": NULL_TIME}),
     "Order": _object({
@@ -83,7 +87,7 @@ SCHEMAS = {
         "patient": _object({"record_number": {"type": "string"}, "name": {"type": "string"}}),
         "treating_clinician": {"type": "string"},
         "disc_levels": {"type": "array", "items": {"type": "string"}, "minItems": 1},
-        "cells_per_disc": INT,
+        "cells_per_disc": CELLS,
         "planned_procedure_date": {"type": "string", "format": "date"},
         "batch_number": NULL_STRING,
         "readiness": _ref("Readiness"),
@@ -100,29 +104,32 @@ SCHEMAS = {
                          "description": "ISBT 128 product code; its last two characters "
                                         "(the division) tell a donation's doses apart."},
         "order_number": {"type": "string"}, "disc_level": {"type": "string"},
-        "viable_cells": INT, "volume_ml": {"type": "number"}, "formulated_at": TIME,
+        "viable_cells": CELLS, "volume_ml": {"type": "number"}, "formulated_at": TIME,
         "expires_at": TIME, "released": {"type": "boolean"}, "expired": {"type": "boolean"},
         "seconds_left": {"type": "integer", "minimum": 0}, "administered_at": NULL_TIME}),
     "DoseList": _object({"items": _list_of("Dose")}),
     "Count": _object({
-        "id": INT, "counted_at": TIME, "method": {"type": "string"}, "viable_cells": INT,
-        "dead_cells": INT, "viability_percent": {"type": "number"}, "passage_number": INT,
+        "id": INT, "counted_at": TIME, "method": {"type": "string"}, "viable_cells": CELLS,
+        "dead_cells": CELLS, "viability_percent": {"type": "number"}, "passage_number": INT,
         "source": {"type": "string"}}),
     "Batch": _object({
         "batch_number": {"type": "string"}, "order_number": {"type": "string"},
         "state": {"type": "string"}, "state_label": {"type": "string"},
         "started_at": TIME, "seeded_at": NULL_TIME, "harvested_at": NULL_TIME,
-        "culture_day": NULL_INT, "target_cells": INT, "progress": NULL_NUMBER,
+        "culture_day": NULL_INT, "target_cells": CELLS, "progress": NULL_NUMBER,
         "projection": _ref("Projection"), "projected_ready": _ref("ReadyDate"),
         "at_risk": {"type": "boolean"}, "counts": _list_of("Count")}),
     "CountInput": {
         "type": "object", "additionalProperties": False, "required": ["viable_cells"],
         "properties": {
             "viable_cells": {"type": "integer", "minimum": 0, "maximum": MAX_CELLS,
-                             "description": "Total viable cells in the culture."},
+                             "description": "Total viable cells in the culture. "
+                                            + WHOLE_CELLS},
             "dead_cells": {"type": "integer", "minimum": 0, "maximum": MAX_CELLS,
-                           "description": "Dead cells; give this or total_cells."},
-            "total_cells": {"type": "integer", "minimum": 0, "maximum": MAX_CELLS},
+                           "description": "Dead cells; give this or total_cells. "
+                                          + WHOLE_CELLS},
+            "total_cells": {"type": "integer", "minimum": 0, "maximum": MAX_CELLS,
+                            "description": WHOLE_CELLS},
             "viability_percent": {"type": "number", "minimum": 0, "maximum": 100,
                                   "description": "Checked against the cells (±1 %)."},
             "counted_at": {"type": "string", "format": "date-time",
@@ -151,7 +158,7 @@ SCHEMAS = {
         "line": INT, "sample_id": {"type": "string"}, "batch_number": NULL_STRING,
         "counted_at": NULL_TIME, "live_per_ml": {"type": "number"},
         "dead_per_ml": {"type": "number"}, "viability_percent": NULL_NUMBER,
-        "volume_ml": NULL_NUMBER, "viable_cells": NULL_INT, "dead_cells": NULL_INT,
+        "volume_ml": NULL_NUMBER, "viable_cells": NULL_CELLS, "dead_cells": NULL_CELLS,
         "warnings": {"type": "array", "items": {"type": "string"}},
         "problem": {**NULL_STRING, "description": "Why the row cannot be imported."},
         "importable": {"type": "boolean"}}),
@@ -245,7 +252,9 @@ def openapi_document(server_url: str = "/api/v1") -> dict:
                                 "(one at a time, or their export files). "
                                 "Authenticate with a personal API token: "
                                 "`Authorization: Bearer <token>`. Session cookies are not "
-                                "accepted. Errors are JSON with a message."},
+                                "accepted. Errors are JSON with a message. Cell numbers are "
+                                "whole cells (23860000), never millions as the pages show "
+                                "them (23.86 × 10⁶)."},
         "servers": [{"url": server_url}],
         "security": [{"bearerToken": []}],
         "paths": PATHS,

@@ -7,8 +7,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from labtrack.culture import harvest
+from labtrack.culture import counts, harvest
 from labtrack.culture.batch_pages import batch_or_404, batch_page_url
+from labtrack.culture.forms import cells
 from labtrack.culture.harvest import FormulationData, HarvestData
 from labtrack.culture.harvest_forms import FormulationForm, HarvestForm
 from labtrack.errors import ServiceError
@@ -41,7 +42,7 @@ def harvest_batch(batch_number: str):
     if form.validate_on_submit():
         data = HarvestData(
             harvested_at=form.harvested_at.utc,
-            viable_cells=form.viable_cells.data, dead_cells=form.dead_cells.data,
+            viable_cells=cells(form.viable_cells.data), dead_cells=cells(form.dead_cells.data),
             method=form.method.data, notes=form.notes.data,
             lot_ids=form.lot_ids.data or [], equipment_ids=form.equipment_ids.data or [])
         try:
@@ -53,7 +54,9 @@ def harvest_batch(batch_number: str):
                     batch=batch_number), "success")
             return redirect(_formulation_url(batch_number))
     batch = batch_or_404(batch_number)
+    in_force = counts.current_counts(batch)
     return render_template("harvest/harvest.html", batch=batch, form=form,
+                           last_count=in_force[-1] if in_force else None,
                            batch_url=batch_page_url(batch)), 400 if form.is_submitted() else 200
 
 
@@ -72,7 +75,7 @@ def formulate(batch_number: str):
     if form.validate_on_submit():
         data = FormulationData(
             formulated_at=form.formulated_at.utc, volume_ml=form.volume_ml.data,
-            container=form.container.data, cells_per_dose=form.cells_per_dose.data,
+            container=form.container.data, cells_per_dose=cells(form.cells_per_dose.data),
             notes=form.notes.data, lot_ids=form.lot_ids.data or [],
             equipment_ids=form.equipment_ids.data or [])
         try:
