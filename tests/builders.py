@@ -163,7 +163,7 @@ def harvested_batch(order_=None, technician=None, viable=50_000_000, dead=2_500_
     technician = technician or user("technician")
     batch_ = seeded_batch(order_, technician)
     count(batch_, 9_000_000, counted_at=utcnow() - timedelta(days=4), technician=technician)
-    count(batch_, 30_000_000, counted_at=utcnow() - timedelta(days=1), technician=technician)
+    count(batch_, 30_000_000, counted_at=utcnow() - timedelta(days=2), technician=technician)
     harvest.harvest(technician, batch_, HarvestData(
         harvested_at=utcnow() - timedelta(hours=1), viable_cells=viable, dead_cells=dead),
         lab_zone())

@@ -137,7 +137,18 @@ SCHEMAS = {
             "method": {"type": "string", "enum": COUNT_METHODS,
                        "default": "automated"},
             "passage_number": {"type": "integer", "minimum": 0, "maximum": 100,
-                               "description": "Default: the batch's current passage."}}},
+                               "description": "Default: the batch's current passage."},
+            "plausibility_reason": {
+                "type": "string", "maxLength": 1000,
+                "description": "Why a count past a soft plausibility limit is right (a "
+                               "doubling time shorter than the protocol's minimum, far "
+                               "above the projection or the target, below what a "
+                               "passage's split ratio explains). Without it such a count "
+                               "is refused with 422 naming the limit; with it the count is "
+                               "recorded with the warning and this reason, shown on the "
+                               "batch page and in the release record. Ignored for a "
+                               "plausible count. A count beyond what the culture's "
+                               "surface can hold is refused whatever the reason."}}},
     "CountCreated": _object({"count": _ref("Count"), "batch": _ref("Batch")}),
     "CounterFileUpload": {
         "type": "object", "required": ["file"],
@@ -221,6 +232,9 @@ PATHS = {
                                     parameters=[BATCH]),
     "/batches/{batch_number}/counts": {"post": {
         "summary": "Log a cell count from an automated counter (technicians' tokens)",
+        "description": "Cells are whole cells. A count past a soft plausibility limit is "
+                       "refused (422, field viable_cells) unless the body carries "
+                       "plausibility_reason.",
         "parameters": [BATCH],
         "requestBody": {"required": True,
                         "content": {"application/json": {"schema": _ref("CountInput")}}},

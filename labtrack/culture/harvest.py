@@ -46,6 +46,7 @@ class HarvestData:
     notes: str | None = None
     lot_ids: list[int] = field(default_factory=list)
     equipment_ids: list[int] = field(default_factory=list)
+    plausibility_reason: str | None = None  # why a harvest past a soft limit is right
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ def harvest(acting: User, batch: Batch, data: HarvestData, tz: ZoneInfo) -> Cult
     _check_time(batch, data.harvested_at, "harvested_at")
     count = counts.log_count(acting, batch, CountData(
         counted_at=data.harvested_at, method=data.method, viable_cells=data.viable_cells,
-        dead_cells=data.dead_cells))
+        dead_cells=data.dead_cells, plausibility_reason=data.plausibility_reason), harvest=True)
     step = _step(acting, batch, StepKind.HARVEST, data.harvested_at, data, tz,
                  cells=count.viable_cells)
     with audit.reason(db.session, _("Harvest recorded")):

@@ -25,7 +25,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from labtrack.culture.forms import MAX_MILLIONS, finite
+from labtrack.culture.forms import MAX_MILLIONS, PlausibilityFields, finite
 from labtrack.web.fields import lab_time_field
 
 MIN_VOLUME, MAX_VOLUME = Decimal("0.01"), Decimal("20")
@@ -47,7 +47,7 @@ class _MaterialsForm(FlaskForm):
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
 
 
-class HarvestForm(_MaterialsForm):
+class HarvestForm(PlausibilityFields, _MaterialsForm):
     harvested_at = lab_time_field(_l("Harvested (date and time)"))
     method = SelectField(_l("Counting method"), choices=[
         SelectChoice("automated", _l("Automated counter")),

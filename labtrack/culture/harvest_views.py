@@ -12,6 +12,7 @@ from labtrack.culture.batch_pages import batch_or_404, batch_page_url
 from labtrack.culture.forms import cells
 from labtrack.culture.harvest import FormulationData, HarvestData
 from labtrack.culture.harvest_forms import FormulationForm, HarvestForm
+from labtrack.culture.plausibility import Implausible, implausible
 from labtrack.errors import ServiceError
 from labtrack.inventory import inventory
 from labtrack.web.forms import show_service_error
@@ -39,14 +40,18 @@ def harvest_batch(batch_number: str):
     _materials(form)
     if not form.is_submitted():
         form.harvested_at.data = lab_now()
+    warnings: list[str] = []
     if form.validate_on_submit():
         data = HarvestData(
             harvested_at=form.harvested_at.utc,
             viable_cells=cells(form.viable_cells.data), dead_cells=cells(form.dead_cells.data),
             method=form.method.data, notes=form.notes.data,
-            lot_ids=form.lot_ids.data or [], equipment_ids=form.equipment_ids.data or [])
+            lot_ids=form.lot_ids.data or [], equipment_ids=form.equipment_ids.data or [],
+            plausibility_reason=form.confirmation_reason)
         try:
             harvest.harvest(current_user, batch, data, lab_zone())
+        except Implausible as error:
+            warnings = implausible(error)
         except ServiceError as error:
             show_service_error(form, error)
         else:
@@ -56,7 +61,7 @@ def harvest_batch(batch_number: str):
     batch = batch_or_404(batch_number)
     in_force = counts.current_counts(batch)
     return render_template("harvest/harvest.html", batch=batch, form=form,
-                           last_count=in_force[-1] if in_force else None,
+                           last_count=in_force[-1] if in_force else None, warnings=warnings,
                            batch_url=batch_page_url(batch)), 400 if form.is_submitted() else 200
 
 

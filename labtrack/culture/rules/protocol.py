@@ -58,6 +58,18 @@ class Timing(StrEnum):
     LATE = "late"
 
 
+# The protocol's count interval and plausibility limits, and the settings that give them.
+PLAUSIBILITY_SETTINGS = {
+    "count_interval_days": ("CULTURE_COUNT_INTERVAL_DAYS", int),
+    "min_doubling_time_days": ("CULTURE_MIN_DOUBLING_TIME_DAYS", float),
+    "max_above_projection": ("CULTURE_MAX_ABOVE_PROJECTION", float),
+    "max_target_multiple": ("CULTURE_MAX_TARGET_MULTIPLE", float),
+    "harvest_max_ratio": ("CULTURE_HARVEST_MAX_RATIO", float),
+    "split_tolerance_percent": ("CULTURE_SPLIT_TOLERANCE_PERCENT", int),
+    "max_cells_per_cm2": ("CULTURE_MAX_CELLS_PER_CM2", int),
+}
+
+
 @dataclass(frozen=True)
 class CultureProtocol:
     """The lab's culture schedule; day ranges are inclusive (first, last)."""
@@ -69,6 +81,17 @@ class CultureProtocol:
     passage_overdue_confluence: int = 80
     harvest_day: int = 21
     harvest_tolerance_days: int = 2
+    # How often the cells must be counted: no count (nor seeding) for longer is overdue.
+    count_interval_days: int = 7
+    # Plausibility of counts (``culture.rules.plausibility``). Soft limits: a value past
+    # them is recorded only when the technician confirms it with a reason.
+    min_doubling_time_days: float = 0.8  # MSC do not double faster than this
+    max_above_projection: float = 3.0  # a count this many times the projected cells
+    max_target_multiple: float = 10.0  # a count this many times the batch's target
+    harvest_max_ratio: float = 2.0  # a harvest this many times from the projected/last count
+    split_tolerance_percent: int = 20  # after a passage: below count ÷ split ratio by this
+    # Hard limit: cells per cm² of the culture's surface no MSC culture reaches.
+    max_cells_per_cm2: int = 100_000
 
     def __post_init__(self) -> None:
         for name in ("non_adherent_removal_days", "medium_change_days", "observation_days"):
@@ -79,6 +102,12 @@ class CultureProtocol:
             raise ValueError("need 0 < passage due confluence < overdue confluence ≤ 100")
         if self.harvest_tolerance_days < 0 or self.harvest_day - self.harvest_tolerance_days < 1:
             raise ValueError("the harvest window must start after day 0")
+        if self.count_interval_days < 1 or self.min_doubling_time_days <= 0:
+            raise ValueError("need a count interval ≥ 1 day and a minimum doubling time > 0")
+        if min(self.max_above_projection, self.max_target_multiple, self.harvest_max_ratio) <= 1:
+            raise ValueError("the plausibility multiples must be above 1")
+        if not 0 <= self.split_tolerance_percent < 100 or self.max_cells_per_cm2 <= 0:
+            raise ValueError("need a split tolerance 0–99 % and a positive cells per cm²")
 
     @property
     def harvest_days(self) -> tuple[int, int]:
@@ -99,6 +128,8 @@ class CultureProtocol:
             passage_overdue_confluence=int(config["CULTURE_PASSAGE_OVERDUE_CONFLUENCE"]),
             harvest_day=int(config["CULTURE_HARVEST_DAY"]),
             harvest_tolerance_days=int(config["CULTURE_HARVEST_TOLERANCE_DAYS"]),
+            **{name: kind(config[key]) for name, (key, kind) in PLAUSIBILITY_SETTINGS.items()
+               if key in config},
         )
 
 

@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from labtrack.culture import harvest
+from labtrack.culture import harvest, plausibility
 from labtrack.culture.models import Batch
 from labtrack.extensions import db
 from tests import builders
@@ -57,3 +57,23 @@ def test_formulation_takes_cells_per_dose_in_millions(signed_in):
         "volume_ml": "2", "container": "1 mL syringe", "cells_per_dose": "18.5"})
     assert response.status_code == 302, text(response)
     assert {dose.viable_cells for dose in harvest.batch_doses(batch)} == {18_500_000}
+
+
+def test_a_harvest_far_from_the_last_count_is_recorded_only_with_a_reason(signed_in):
+    client, technician = signed_in("technician")
+    batch = builders.seeded_batch(technician=technician)
+    builders.count(batch, 23_860_000, 500_000)
+    response = _harvest(client, batch, viable_cells="5.5", dead_cells="0.2")
+    assert response.status_code == 400
+    assert ("Viable cells harvested: 5.5 × 10⁶ is more than 2 times away from the "
+            "23.86 × 10⁶ expected from the counts.") in text(response)
+    assert db.session.get(Batch, batch.id).final_viable_cells is None
+    response = _harvest(client, batch, viable_cells="5.5", dead_cells="0.2",
+                        plausibility_confirmed="y",
+                        plausibility_reason="Two flasks lost to a cracked cap; see DEV.")
+    assert response.status_code == 302, text(response)
+    db.session.expire_all()
+    assert db.session.get(Batch, batch.id).final_viable_cells == 5_500_000
+    [exception] = plausibility.plausibility_exceptions(batch)
+    assert exception.what == "Harvest count"
+    assert exception.reason == "Two flasks lost to a cracked cap; see DEV."
