@@ -84,7 +84,9 @@ def _totals(data: CountData) -> counting.CountTotals:
 
 def _check_time(batch: Batch, counted_at: datetime) -> None:
     if counted_at > utcnow() + CLOCK_SKEW:
-        raise ServiceError(_("A count cannot be in the future."), field="counted_at")
+        raise ServiceError(_("A count cannot be in the future: counted at may be at most "
+                             "%(skew)s minutes ahead of the server's clock.",
+                             skew=int(CLOCK_SKEW.total_seconds() // 60)), field="counted_at")
     start = batch.seeded_at or batch.started_at
     if counted_at < start - CLOCK_SKEW:
         raise ServiceError(_("A count cannot be before the culture was seeded."),

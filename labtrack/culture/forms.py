@@ -98,7 +98,10 @@ class StepForm(FlaskForm):
     """One culture step; only the fields of its kind are shown and read."""
 
     performed_at = lab_time_field(_l("Performed at"))
-    confluence_percent = _integer(_l("Confluence (%)"), 1000)
+    confluence_percent = IntegerField(
+        _l("Confluence (%)"), render_kw={"inputmode": "numeric"}, validators=[
+            Optional(), NumberRange(min=0, max=100, message=_l(
+                "Confluence must be between 0 and 100 %%."))])
     morphology = StringField(_l("Morphology"), validators=[Optional(), Length(max=200)],
                              description=_l("E.g. spindle-shaped, fibroblast-like."))
     contamination_signs = RadioField(

@@ -87,7 +87,9 @@ def _check_time(batch: Batch, moment: datetime, name: str) -> None:
     if moment is None:
         raise ServiceError(_("Enter a date and time."), field=name)
     if moment > utcnow() + CLOCK_SKEW:
-        raise ServiceError(_("This time cannot be in the future."), field=name)
+        raise ServiceError(_("This time cannot be in the future: at most %(skew)s minutes "
+                             "ahead of the server's clock.",
+                             skew=int(CLOCK_SKEW.total_seconds() // 60)), field=name)
     if moment < (batch.seeded_at or batch.started_at):
         raise ServiceError(_("This time cannot be before the culture was seeded."), field=name)
 

@@ -135,7 +135,9 @@ def _check_step(batch: Batch, data: StepData) -> None:
     if data.kind not in STEP_KINDS:
         raise ServiceError(_("Unknown culture step."), field="kind")
     if data.performed_at > utcnow() + CLOCK_SKEW:
-        raise ServiceError(_("A step cannot be recorded in the future."), field="performed_at")
+        raise ServiceError(_("A step cannot be recorded in the future: performed at may be "
+                             "at most %(skew)s minutes ahead of the server's clock.",
+                             skew=int(CLOCK_SKEW.total_seconds() // 60)), field="performed_at")
     if data.performed_at < batch.started_at - CLOCK_SKEW:
         raise ServiceError(_("A step cannot be before the batch started."), field="performed_at")
     if data.kind not in (StepKind.ISOLATION, StepKind.SEEDING) and batch.seeded_at is None:

@@ -43,7 +43,7 @@ def bench(signed_in):
     ({"viable_cells": "10", "dead_cells": "10", "viability_percent": "90"},
      "viability_percent", "The viability does not match the live and dead cells."),
     ({"viable_cells": "10", "dead_cells": "1", "counted_at": "+2h"}, "counted_at",
-     "A count cannot be in the future."),
+     "A count cannot be in the future: counted at may be at most 5 minutes ahead"),
     ({"viable_cells": "10", "dead_cells": "1", "counted_at": "-10d"}, "counted_at",
      "A count cannot be before the culture was seeded."),
     ({"mode": "chamber", "live_counted": "50", "dead_counted": "5", "dilution": "0.5",
