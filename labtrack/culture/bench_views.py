@@ -20,7 +20,7 @@ from labtrack.culture.batch_views import STAFF_AREAS, readable_batch
 from labtrack.culture.forms import AmendCountForm, CountForm, StepForm, VoidCountForm, millions
 from labtrack.culture.models import Batch, CellCount, CultureStep
 from labtrack.culture.plausibility import Implausible, implausible
-from labtrack.culture.rules.protocol import StepKind
+from labtrack.culture.rules.protocol import COUNT_TASK, StepKind
 from labtrack.culture.terms import step_kind_label
 from labtrack.culture.worklist import local_day
 from labtrack.database import utcnow
@@ -208,4 +208,6 @@ def task_url(batch: Batch, kind: str) -> str:
         return url_for("culture.record_step", batch_number=batch.batch_number, kind=kind)
     if kind == StepKind.HARVEST:
         return url_for("harvest.harvest_batch", batch_number=batch.batch_number)
+    if kind == COUNT_TASK:
+        return url_for("culture.log_count", batch_number=batch.batch_number)
     return url_for("batches.detail", batch_number=batch.batch_number)

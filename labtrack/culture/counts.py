@@ -340,8 +340,9 @@ def growth_of(batch: Batch, counts: list[CellCount], now: datetime, tz: ZoneInfo
     watched = batch.state in (BatchState.IN_CULTURE, BatchState.ON_HOLD)
     return Growth(
         target=target, latest=latest, progress=progress, projection=projection,
-        at_risk=watched and growth.is_at_risk(projection, order.planned_procedure_date,
-                                              lead_days, tz),
+        at_risk=watched and (growth.is_at_risk(projection, order.planned_procedure_date,
+                                               lead_days, tz)
+                             or growth.ready_date_passed(projection, lead_days, now, tz)),
         ready_by=order.planned_procedure_date - timedelta(days=lead_days),
         origin=batch.seeded_at or batch.started_at, in_force=counts,
     )

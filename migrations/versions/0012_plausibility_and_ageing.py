@@ -11,6 +11,8 @@ overdue) and the day an order's projected ready date passes (at risk).
 import sqlalchemy as sa
 from alembic import op
 
+import labtrack.database
+
 revision = '0012'
 down_revision = '0011'
 branch_labels = None
@@ -21,9 +23,24 @@ def upgrade():
     with op.batch_alter_table('cell_count', schema=None) as batch_op:
         batch_op.add_column(sa.Column('plausibility_warning', sa.Text(), nullable=True))
         batch_op.add_column(sa.Column('plausibility_reason', sa.Text(), nullable=True))
+    with op.batch_alter_table('batch_worklist', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('at_risk_from', labtrack.database.UTCDateTime(
+            timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('last_count_at', labtrack.database.UTCDateTime(
+            timezone=True), nullable=True))
+    with op.batch_alter_table('order_status', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('at_risk_from', labtrack.database.UTCDateTime(
+            timezone=True), nullable=True))
+    # The summaries are worked out again with the new columns (clinic/summaries.py's
+    # SUMMARY_VERSION changed, so the first page that reads them does it).
 
 
 def downgrade():
+    with op.batch_alter_table('order_status', schema=None) as batch_op:
+        batch_op.drop_column('at_risk_from')
+    with op.batch_alter_table('batch_worklist', schema=None) as batch_op:
+        batch_op.drop_column('last_count_at')
+        batch_op.drop_column('at_risk_from')
     with op.batch_alter_table('cell_count', schema=None) as batch_op:
         batch_op.drop_column('plausibility_reason')
         batch_op.drop_column('plausibility_warning')

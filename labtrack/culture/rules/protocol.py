@@ -13,6 +13,9 @@ The rules, each configurable (``CULTURE_*`` settings, see :meth:`CultureProtocol
   at the very moment of a passage (the same minute on the form) is the one the passage was
   judged on: it belongs to the passage before, so nothing is due right after a passage.
 - Harvest: days 19–23 (day 21 ± 2). Nothing else is due once the harvest is recorded.
+- Cell count (a task, not a step): due ``count_interval_days`` after the last count (or
+  the seeding, before the first), overdue the day after: no count for longer than the
+  interval is "count overdue".
 
 A task is *upcoming* before its window opens, *due* inside it and *overdue* once it has
 closed. A step done before its window opens or after it closed is *outside its window*,
@@ -41,6 +44,7 @@ class StepKind(StrEnum):
     HARVEST = "harvest"
 
 
+COUNT_TASK = "count"  # a task of the protocol that no step records: a cell count
 FEEDING_KINDS = frozenset({StepKind.SEEDING, StepKind.NON_ADHERENT_REMOVAL,
                            StepKind.MEDIUM_CHANGE, StepKind.PASSAGE})
 LOOKING_KINDS = frozenset({StepKind.SEEDING, StepKind.OBSERVATION, StepKind.PASSAGE})
@@ -193,10 +197,13 @@ class CultureState:
     last_feed_at: datetime | None
     last_look_at: datetime | None
     confluence: int | None  # latest observed in the current passage
+    last_count_at: datetime | None = None  # the latest cell count in force
 
 
-def culture_state(steps: Iterable[StepFact]) -> CultureState:
-    """The state of the culture after these steps (in any order; void steps left out)."""
+def culture_state(steps: Iterable[StepFact],
+                  last_count_at: datetime | None = None) -> CultureState:
+    """The state of the culture after these steps (in any order; void steps left out) and
+    its latest cell count."""
     ordered = sorted(steps, key=lambda s: s.at)
     seeded_at = next((s.at for s in ordered if s.kind == StepKind.SEEDING), None)
     passages = [s for s in ordered if s.kind == StepKind.PASSAGE]
@@ -212,6 +219,7 @@ def culture_state(steps: Iterable[StepFact]) -> CultureState:
         last_feed_at=max((s.at for s in ordered if s.kind in FEEDING_KINDS), default=None),
         last_look_at=max((s.at for s in ordered if s.kind in LOOKING_KINDS), default=None),
         confluence=readings[-1] if readings else None,
+        last_count_at=last_count_at,
     )
 
 
@@ -256,6 +264,9 @@ def _day_windows(culture: CultureState, protocol: CultureProtocol,
     first, last = protocol.observation_days
     windows[StepKind.OBSERVATION] = (looked + first, looked + last)
     windows[StepKind.HARVEST] = protocol.harvest_days
+    counted = _day(culture, max(culture.last_count_at or culture.seeded_at, culture.seeded_at), tz)
+    windows[COUNT_TASK] = (counted + protocol.count_interval_days,
+                           counted + protocol.count_interval_days)
     return windows
 
 
@@ -276,17 +287,18 @@ def _passage_task(culture: CultureState, protocol: CultureProtocol) -> Task | No
 
 def _sort_key(task: Task) -> tuple[int, int]:
     urgency = {TaskStatus.OVERDUE: 0, TaskStatus.DUE: 1, TaskStatus.UPCOMING: 2}
-    return urgency[task.status], KIND_ORDER.index(task.kind)
+    order = KIND_ORDER.index(task.kind) if task.kind in KIND_ORDER else len(KIND_ORDER)
+    return urgency[task.status], order
 
 
 def tasks_for(steps: Sequence[StepFact], now: datetime, tz: ZoneInfo,
-              protocol: CultureProtocol) -> list[Task]:
+              protocol: CultureProtocol, last_count_at: datetime | None = None) -> list[Task]:
     """Every task the protocol asks of this culture at ``now``, most urgent first.
 
     Before seeding: the isolation or the seeding (due, without a window). After the
     harvest: nothing. Upcoming tasks are included (``Task.actionable`` filters them out).
     """
-    return tasks_at(culture_state(steps), now, tz, protocol)
+    return tasks_at(culture_state(steps, last_count_at), now, tz, protocol)
 
 
 def tasks_at(culture: CultureState, now: datetime, tz: ZoneInfo,
@@ -321,14 +333,15 @@ class WorkDates:
 ALWAYS = date.min  # a task due without a window (seeding, a passage): due whatever the day
 
 
-def work_dates(steps: Sequence[StepFact], tz: ZoneInfo, protocol: CultureProtocol) -> WorkDates:
+def work_dates(steps: Sequence[StepFact], tz: ZoneInfo, protocol: CultureProtocol,
+               last_count_at: datetime | None = None) -> WorkDates:
     """When :func:`tasks_for` starts listing an actionable task, and an overdue one.
 
     For every ``now``: some task of ``tasks_for(steps, now, …)`` is actionable exactly when
     the local date of ``now`` is on or after ``due_on``, and one is overdue exactly when
     it is on or after ``overdue_on``.
     """
-    culture = culture_state(steps)
+    culture = culture_state(steps, last_count_at)
     if culture.harvested:
         return WorkDates(None, None)
     if culture.seeded_at is None:

@@ -303,3 +303,18 @@ def test_work_dates_of_a_fresh_culture():
     assert dates.overdue_on == at(P.observation_days[1] + 1).date()
     assert work_dates([], MADRID, P).due_on == ALWAYS  # isolation is due straight away
     assert work_dates(seeded(StepFact("harvest", at(21))), MADRID, P) == WorkDates(None, None)
+
+
+def test_a_count_is_due_after_the_protocols_interval_and_overdue_after_it():
+    steps = seeded(StepFact("non_adherent_removal", at(2)))
+    counted = at(5)
+    assert "count" not in {t.kind for t in tasks_for(steps, at(11), MADRID, P, counted)
+                           if t.actionable}
+    due = by_kind(tasks_for(steps, at(12), MADRID, P, counted))["count"]
+    assert (due.status, due.opens_day) == (TaskStatus.DUE, 12)
+    assert by_kind(tasks_for(steps, at(13), MADRID, P, counted))["count"].status \
+        == TaskStatus.OVERDUE
+    never = by_kind(tasks_for(steps, at(8), MADRID, P))["count"]  # from the seeding
+    assert never.status == TaskStatus.OVERDUE
+    assert work_dates(steps, MADRID, P, counted).overdue_on <= (SEEDED + timedelta(days=13)
+                                                               ).date()
