@@ -12,7 +12,7 @@ protocol (``CultureProtocol``):
 - a doubling time, from the previous count, shorter than ``min_doubling_time_days``;
 - a count more than ``max_above_projection`` times the cells projected from the earlier
   counts (the growth rate fitted by ``growth.project_target_date``);
-- a count more than ``max_target_multiple`` times the batch's target;
+- a count (not a harvest) more than ``max_target_multiple`` times the batch's target;
 - a harvest more than ``harvest_max_ratio`` times above or below both the last count and
   the cells projected at that moment;
 - the first count after a passage below the last count before it ÷ the split ratio, by
@@ -191,8 +191,9 @@ def soft_findings(new: CountPoint, context: CountContext, protocol: CultureProto
     previous = earlier[-1] if earlier else None
     checks = [_fast_doubling(new, previous, protocol),
               _above_projection(new, earlier, protocol),
-              _above_target(new, context, protocol),
               _below_split(new, earlier, context, protocol)]
-    if harvest:
-        checks.append(_harvest_far(new, earlier, protocol))
+    # A harvest is judged against the counts, not the target: a culture grown to its
+    # harvest day may well end far above it.
+    checks.append(_harvest_far(new, earlier, protocol) if harvest
+                  else _above_target(new, context, protocol))
     return [finding for finding in checks if finding is not None]

@@ -97,3 +97,9 @@ def test_the_surface_holds_at_most_the_protocols_cells_per_cm2():
     (None, None), ("0:3", None)])
 def test_split_ratios_as_technicians_write_them(typed, factor):
     assert split_factor(typed) == factor
+
+
+def test_a_harvest_is_judged_against_the_counts_not_the_target():
+    context = CountContext([point(17, 60), point(19, 110)], target_cells=20 * M)
+    assert soft_findings(point(21, 250), context, P, harvest=True) == []
+    assert codes(soft_findings(point(21, 250), context, P)) == {Soft.ABOVE_TARGET}
