@@ -98,7 +98,7 @@ def _new_count(acting: User, batch: Batch, data: CountData, *, harvest: bool = F
     require_area(acting.role, Area.BENCH, _("Only a lab technician may log cell counts."))
     audit.attribute_to(db.session, acting)
     batches.ensure_editable(batch)
-    if batch.state not in COUNTING_STATES:
+    if batch.state not in COUNTING_STATES + ((BatchState.AWAITING_RELEASE,) if harvest else ()):
         raise ServiceError(_("Counts can only be logged while the batch is in culture."))
     if data.method not in METHODS:
         raise ServiceError(_("Choose the counting method."), field="method")
@@ -192,12 +192,14 @@ def refusal(acting: User, batch: Batch, data: CountData) -> str | None:
     return None
 
 
-def amend_count(acting: User, original: CellCount, data: CountData, why: str) -> CellCount:
-    """Correct a count: a new count supersedes the original, which stays in the record."""
+def amend_count(acting: User, original: CellCount, data: CountData, why: str,
+                harvest: bool = False) -> CellCount:
+    """Correct a count: a new count supersedes the original, which stays in the record
+    (``harvest``: the harvest count, which may be corrected until release)."""
     _check_amendable(original, why)
     batch = db.session.get(Batch, original.batch_id)
     with audit.reason(db.session, why):
-        count = _new_count(acting, batch, data, replacing=original.id)
+        count = _new_count(acting, batch, data, replacing=original.id, harvest=harvest)
         count.supersedes_id = original.id
         count.amendment_reason = why.strip()
         db.session.add(count)
