@@ -57,6 +57,14 @@ class HarvestForm(PlausibilityFields, _MaterialsForm):
     dead_cells = _millions(_l("Dead cells (× 10⁶)"), minimum=0)
 
 
+class HarvestCorrectionForm(HarvestForm):
+    """A corrected harvest, with the reason (kept with the amendment and audited)."""
+
+    reason = TextAreaField(_l("Reason for the correction"),
+                           validators=[InputRequired(), Length(max=1000)],
+                           description=_l("The original harvest stays in the record."))
+
+
 class FormulationForm(_MaterialsForm):
     formulated_at = lab_time_field(_l("Formulated (date and time)"))
     volume_ml = DecimalField(_l("Volume per dose (mL)"), places=2, validators=[InputRequired()])

@@ -8,11 +8,12 @@ from sqlalchemy import select
 from labtrack.audit.models import AuditEvent
 from labtrack.culture import counts, harvest
 from labtrack.culture.harvest import HarvestData
-from labtrack.culture.models import CellCount, CultureStep
+from labtrack.culture.models import Batch, CellCount, CultureStep
 from labtrack.database import utcnow
 from labtrack.errors import ServiceError
 from labtrack.extensions import db
 from tests import builders
+from tests.integration.bench_forms import local, post
 
 
 def _corrected(viable, **fields):
@@ -61,3 +62,21 @@ def test_a_corrected_harvest_must_still_hold_the_formulated_doses(app):
                               ).all() == []
     harvest.correct_harvest(technician, batch, _corrected(48_000_000), "Recounted")
     assert batch.final_viable_cells == 48_000_000 and batch.state == "awaiting_release"
+
+
+def test_the_harvest_is_corrected_through_its_page_with_a_reason(signed_in):
+    client, technician = signed_in("technician")
+    batch = builders.harvested_batch(technician=technician, viable=50_000_000)
+    url = f"/harvest/{batch.batch_number}/correct"
+    page = client.get(url)
+    assert "Recorded: 50 × 10⁶ viable cells harvested" in page.get_data(as_text=True)
+    refused = post(client, url, {"harvested_at": local(timedelta(hours=-1)),
+                                 "method": "automated", "viable_cells": "45.5",
+                                 "dead_cells": "2", "reason": ""})
+    assert refused.status_code == 400 and batch.final_viable_cells == 50_000_000
+    response = post(client, url, {"harvested_at": local(timedelta(hours=-1)),
+                                  "method": "automated", "viable_cells": "45.5",
+                                  "dead_cells": "2", "reason": "Dilution typed as 1, not 2"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Batch, batch.id).final_viable_cells == 45_500_000
