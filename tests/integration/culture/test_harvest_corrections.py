@@ -80,3 +80,5 @@ def test_the_harvest_is_corrected_through_its_page_with_a_reason(signed_in):
     assert response.status_code == 302, response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Batch, batch.id).final_viable_cells == 45_500_000
+    page = client.get(f"/batches/{batch.batch_number}").get_data(as_text=True)
+    assert "Corrects the entry above</strong>: Dilution typed as 1, not 2" in page
