@@ -77,3 +77,10 @@ def test_a_harvest_far_from_the_last_count_is_recorded_only_with_a_reason(signed
     [exception] = plausibility.plausibility_exceptions(batch)
     assert exception.what == "Harvest count"
     assert exception.reason == "Two flasks lost to a cracked cap; see DEV."
+
+
+def test_the_formulation_page_links_to_the_harvest_correction(signed_in):
+    client, technician = signed_in("technician")
+    batch = builders.harvested_batch(technician=technician)
+    page = text(client.get(f"/harvest/{batch.batch_number}/formulation"))
+    assert f'href="/harvest/{batch.batch_number}/correct"' in page
