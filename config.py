@@ -117,6 +117,14 @@ class BaseConfig:
     # Steps a second person must verify before release (quality/rules/verification.py).
     CULTURE_CRITICAL_STEPS = _env("CULTURE_CRITICAL_STEPS",
                                   "isolation,seeding,passage,harvest,formulation")
+    CULTURE_COUNT_INTERVAL_DAYS = _env_int("CULTURE_COUNT_INTERVAL_DAYS", 7)
+    # Plausibility of cell counts (culture/rules/plausibility.py); see the README.
+    CULTURE_MIN_DOUBLING_TIME_DAYS = float(_env("CULTURE_MIN_DOUBLING_TIME_DAYS", "0.8"))
+    CULTURE_MAX_ABOVE_PROJECTION = float(_env("CULTURE_MAX_ABOVE_PROJECTION", "3"))
+    CULTURE_MAX_TARGET_MULTIPLE = float(_env("CULTURE_MAX_TARGET_MULTIPLE", "10"))
+    CULTURE_HARVEST_MAX_RATIO = float(_env("CULTURE_HARVEST_MAX_RATIO", "2"))
+    CULTURE_SPLIT_TOLERANCE_PERCENT = _env_int("CULTURE_SPLIT_TOLERANCE_PERCENT", 20)
+    CULTURE_MAX_CELLS_PER_CM2 = _env_int("CULTURE_MAX_CELLS_PER_CM2", 100_000)
     # Bone-marrow sample acceptance rules.
     SAMPLE_MAX_HOURS_TO_RECEIPT = _env_int("SAMPLE_MAX_HOURS_TO_RECEIPT", 24)
     SAMPLE_MIN_VOLUME_ML = _env_int("SAMPLE_MIN_VOLUME_ML", 30)

@@ -110,8 +110,9 @@ def step(batch_, kind, technician=None, performed_at=None, **fields):
     return result
 
 
-def seeded_batch(order_=None, technician=None, seeded_days_ago=7):
-    """A batch in culture, isolated and seeded ``seeded_days_ago`` days ago."""
+def seeded_batch(order_=None, technician=None, seeded_days_ago=7, surface_cm2=Decimal("700")):
+    """A batch in culture, isolated and seeded ``seeded_days_ago`` days ago (on four T175
+    flasks, 700 cm², unless told: the surface bounds the cells it can hold)."""
     technician = technician or user("technician")
     batch_ = batch(order_, technician)
     seeded_at = utcnow() - timedelta(days=seeded_days_ago)
@@ -121,7 +122,7 @@ def seeded_batch(order_=None, technician=None, seeded_days_ago=7):
     step(batch_, "isolation", technician, performed_at=seeded_at - timedelta(hours=1),
          cells=150_000_000)
     step(batch_, "seeding", technician, performed_at=seeded_at, flasks=4, cells=4_000_000,
-         surface_cm2=Decimal("700"))
+         surface_cm2=surface_cm2)
     return batch_
 
 
@@ -158,12 +159,13 @@ def verify(step_, verifier):
     return culture.verify_step(verifier, step_, sign_as(verifier, Meaning.VERIFIED))
 
 
-def harvested_batch(order_=None, technician=None, viable=50_000_000, dead=2_500_000):
+def harvested_batch(order_=None, technician=None, viable=50_000_000, dead=2_500_000,
+                    surface_cm2=Decimal("700")):
     """A batch seeded a week ago, counted twice and harvested an hour ago."""
     technician = technician or user("technician")
-    batch_ = seeded_batch(order_, technician)
+    batch_ = seeded_batch(order_, technician, surface_cm2=surface_cm2)
     count(batch_, 9_000_000, counted_at=utcnow() - timedelta(days=4), technician=technician)
-    count(batch_, 30_000_000, counted_at=utcnow() - timedelta(days=1), technician=technician)
+    count(batch_, 30_000_000, counted_at=utcnow() - timedelta(days=2), technician=technician)
     harvest.harvest(technician, batch_, HarvestData(
         harvested_at=utcnow() - timedelta(hours=1), viable_cells=viable, dead_cells=dead),
         lab_zone())
@@ -171,10 +173,10 @@ def harvested_batch(order_=None, technician=None, viable=50_000_000, dead=2_500_
 
 
 def formulated_batch(order_=None, technician=None, cells_per_dose=None, viable=50_000_000,
-                     formulated_at=None):
+                     formulated_at=None, surface_cm2=Decimal("700")):
     """A harvested batch formulated into one dose per disc level (awaiting release)."""
     technician = technician or user("technician")
-    batch_ = harvested_batch(order_, technician, viable=viable)
+    batch_ = harvested_batch(order_, technician, viable=viable, surface_cm2=surface_cm2)
     harvest.formulate(technician, batch_, FormulationData(
         formulated_at=formulated_at or utcnow() - timedelta(minutes=30),
         volume_ml=Decimal("2.00"), container="1 mL syringe, Luer lock",
@@ -202,12 +204,13 @@ def qc_results(batch_, analyst_user=None, skip=(), **overrides):
 
 
 def releasable_batch(order_=None, technician=None, skip=(), cells_per_dose=None,
-                     viable=50_000_000, verified=True, **overrides):
+                     viable=50_000_000, verified=True, surface_cm2=Decimal("700"), **overrides):
     """A batch awaiting release that meets every checklist item for a QA user who took no part:
     counts, every critical step verified, doses, every QC result passing (entered by a lab
     analyst). ``verified=False`` leaves the verification to the test."""
     technician = technician or user("technician")
-    batch_ = formulated_batch(order_, technician, cells_per_dose=cells_per_dose, viable=viable)
+    batch_ = formulated_batch(order_, technician, cells_per_dose=cells_per_dose, viable=viable,
+                              surface_cm2=surface_cm2)
     if verified:
         verify_critical_steps(batch_)
     return qc_results(batch_, skip=skip, **overrides)

@@ -36,6 +36,10 @@ SEVERITIES = [value.value for value in Severity]
 CAUSALITY = [value.value for value in Causality]
 ACTIONS = [value.value for value in Action]
 OUTCOMES = [value.value for value in Outcome]
+# The API counts whole cells, where the pages show millions (× 10⁶).
+WHOLE_CELLS = "Whole cells, not millions: 23860000 is the 23.86 × 10⁶ a page shows."
+CELLS = {"type": "integer", "description": WHOLE_CELLS}
+NULL_CELLS = {"type": ["integer", "null"], "description": WHOLE_CELLS}
 
 
 def _ref(name: str) -> dict:
@@ -59,7 +63,7 @@ SCHEMAS = {
         "message": {"type": "string"},
         "field": NULL_STRING})}),
     "Alert": _object({"code": {"type": "string"}, "message": {"type": "string"}}),
-    "LevelProgress": _object({"disc_level": {"type": "string"}, "cells": NULL_INT,
+    "LevelProgress": _object({"disc_level": {"type": "string"}, "cells": NULL_CELLS,
                               "fraction": {"type": "number", "minimum": 0}}),
     "ReadyDate": {"oneOf": [{"type": "null"}, _object({
         "date": {"type": "string", "format": "date"},
@@ -75,8 +79,8 @@ SCHEMAS = {
         "status_label": {"type": "string"},
         "alerts": _list_of("Alert"),
         "culture_day": NULL_INT,
-        "cells_now": NULL_INT,
-        "target_cells": INT,
+        "cells_now": NULL_CELLS,
+        "target_cells": CELLS,
         "progress": NULL_NUMBER,
         "levels": _list_of("LevelProgress"),
         "projection": _ref("Projection"),
@@ -86,7 +90,7 @@ SCHEMAS = {
         "failed_after_release": {"type": "array", "items": {"type": "string"}}}),
     "DoseStatus": _object({
         "dose_code": {"type": "string"}, "batch_number": NULL_STRING,
-        "disc_level": {"type": "string"}, "viable_cells": INT, "expires_at": TIME,
+        "disc_level": {"type": "string"}, "viable_cells": CELLS, "expires_at": TIME,
         "expired": {"type": "boolean"}, "seconds_left": {"type": "integer", "minimum": 0},
         "administered_at": NULL_TIME}),
     "Order": _object({
@@ -94,7 +98,7 @@ SCHEMAS = {
         "patient": _object({"record_number": {"type": "string"}, "name": {"type": "string"}}),
         "treating_clinician": {"type": "string"},
         "disc_levels": {"type": "array", "items": {"type": "string"}, "minItems": 1},
-        "cells_per_disc": INT,
+        "cells_per_disc": CELLS,
         "planned_procedure_date": {"type": "string", "format": "date"},
         "batch_number": NULL_STRING,
         "readiness": _ref("Readiness"),
@@ -111,19 +115,19 @@ SCHEMAS = {
                          "description": "ISBT 128 product code; its last two characters "
                                         "(the division) tell a donation's doses apart."},
         "order_number": {"type": "string"}, "disc_level": {"type": "string"},
-        "viable_cells": INT, "volume_ml": {"type": "number"}, "formulated_at": TIME,
+        "viable_cells": CELLS, "volume_ml": {"type": "number"}, "formulated_at": TIME,
         "expires_at": TIME, "released": {"type": "boolean"}, "expired": {"type": "boolean"},
         "seconds_left": {"type": "integer", "minimum": 0}, "administered_at": NULL_TIME}),
     "DoseList": _object({"items": _list_of("Dose")}),
     "Count": _object({
-        "id": INT, "counted_at": TIME, "method": {"type": "string"}, "viable_cells": INT,
-        "dead_cells": INT, "viability_percent": {"type": "number"}, "passage_number": INT,
+        "id": INT, "counted_at": TIME, "method": {"type": "string"}, "viable_cells": CELLS,
+        "dead_cells": CELLS, "viability_percent": {"type": "number"}, "passage_number": INT,
         "source": {"type": "string"}}),
     "Batch": _object({
         "batch_number": {"type": "string"}, "order_number": {"type": "string"},
         "state": {"type": "string"}, "state_label": {"type": "string"},
         "started_at": TIME, "seeded_at": NULL_TIME, "harvested_at": NULL_TIME,
-        "culture_day": NULL_INT, "target_cells": INT, "progress": NULL_NUMBER,
+        "culture_day": NULL_INT, "target_cells": CELLS, "progress": NULL_NUMBER,
         "projection": _ref("Projection"), "projected_ready": _ref("ReadyDate"),
         "at_risk": {"type": "boolean"}, "counts": _list_of("Count")}),
     "CountInput": {
@@ -132,10 +136,13 @@ SCHEMAS = {
         "description": "Give dead_cells or total_cells (or both) with the viable cells.",
         "properties": {
             "viable_cells": {"type": "integer", "minimum": 0, "maximum": MAX_CELLS,
-                             "description": "Total viable cells in the culture."},
+                             "description": "Total viable cells in the culture. "
+                                            + WHOLE_CELLS},
             "dead_cells": {"type": "integer", "minimum": 0, "maximum": MAX_CELLS,
-                           "description": "Dead cells; give this or total_cells."},
-            "total_cells": {"type": "integer", "minimum": 0, "maximum": MAX_CELLS},
+                           "description": "Dead cells; give this or total_cells. "
+                                          + WHOLE_CELLS},
+            "total_cells": {"type": "integer", "minimum": 0, "maximum": MAX_CELLS,
+                            "description": WHOLE_CELLS},
             "viability_percent": {"type": "number", "minimum": 0, "maximum": 100,
                                   "description": "Checked against the cells (±1 %)."},
             "counted_at": {"type": "string", "format": "date-time",
@@ -143,7 +150,18 @@ SCHEMAS = {
             "method": {"type": "string", "enum": COUNT_METHODS,
                        "default": "automated"},
             "passage_number": {"type": "integer", "minimum": 0, "maximum": 100,
-                               "description": "Default: the batch's current passage."}}},
+                               "description": "Default: the batch's current passage."},
+            "plausibility_reason": {
+                "type": "string", "maxLength": 1000,
+                "description": "Why a count past a soft plausibility limit is right (a "
+                               "doubling time shorter than the protocol's minimum, far "
+                               "above the projection or the target, below what a "
+                               "passage's split ratio explains). Without it such a count "
+                               "is refused with 422 naming the limit; with it the count is "
+                               "recorded with the warning and this reason, shown on the "
+                               "batch page and in the release record. Ignored for a "
+                               "plausible count. A count beyond what the culture's "
+                               "surface can hold is refused whatever the reason."}}},
     "CountCreated": _object({"count": _ref("Count"), "batch": _ref("Batch")}),
     "CounterFileUpload": {
         "type": "object", "required": ["file"],
@@ -164,7 +182,7 @@ SCHEMAS = {
         "line": INT, "sample_id": {"type": "string"}, "batch_number": NULL_STRING,
         "counted_at": NULL_TIME, "live_per_ml": {"type": "number"},
         "dead_per_ml": {"type": "number"}, "viability_percent": NULL_NUMBER,
-        "volume_ml": NULL_NUMBER, "viable_cells": NULL_INT, "dead_cells": NULL_INT,
+        "volume_ml": NULL_NUMBER, "viable_cells": NULL_CELLS, "dead_cells": NULL_CELLS,
         "warnings": {"type": "array", "items": {"type": "string"}},
         "problem": {**NULL_STRING, "description": "Why the row cannot be imported."},
         "importable": {"type": "boolean"}}),
@@ -228,6 +246,9 @@ PATHS = {
                                     parameters=[BATCH]),
     "/batches/{batch_number}/counts": {"post": {
         "summary": "Log a cell count from an automated counter (technicians' tokens)",
+        "description": "Cells are whole cells. A count past a soft plausibility limit is "
+                       "refused (422, field viable_cells) unless the body carries "
+                       "plausibility_reason.",
         "parameters": [BATCH],
         "requestBody": {"required": True,
                         "content": {"application/json": {"schema": _ref("CountInput")}}},
@@ -303,7 +324,9 @@ def openapi_document(server_url: str = "/api/v1") -> dict:
                                 "(one at a time, or their export files). "
                                 "Authenticate with a personal API token: "
                                 "`Authorization: Bearer <token>`. Session cookies are not "
-                                "accepted. Errors are JSON with a message."},
+                                "accepted. Errors are JSON with a message. Cell numbers are "
+                                "whole cells (23860000), never millions as the pages show "
+                                "them (23.86 × 10⁶)."},
         "servers": [{"url": server_url}],
         "security": [{"bearerToken": []}],
         "paths": PATHS,

@@ -30,6 +30,7 @@ from labtrack.culture import batches, counts
 from labtrack.culture.counts import CountData
 from labtrack.culture.dose_models import Administration, Dose
 from labtrack.culture.models import Batch
+from labtrack.culture.plausibility import Implausible
 from labtrack.database import utcnow
 from labtrack.errors import PermissionDenied, ServiceError
 from labtrack.extensions import db
@@ -45,7 +46,8 @@ CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_fo
          405: "method_not_allowed", 409: "conflict", 413: "too_large", 422: "validation_error",
          500: "internal_error"}
 COUNT_FIELDS = ("viable_cells", "dead_cells", "total_cells", "viability_percent", "counted_at",
-                "method", "passage_number")
+                "method", "passage_number", "plausibility_reason")
+MAX_REASON = 1000
 MAX_PASSAGE = 100
 MAX_INT = MAX_QUERY_INT  # ids and page numbers fit an INTEGER column on every database
 MAX_INT_DIGITS = 12
@@ -232,6 +234,10 @@ def log_count(batch_number: str):
         raise ApiError(403, error.message) from None
     except batches.BatchLocked as error:
         raise ApiError(409, error.message) from None
+    except Implausible as error:
+        raise ApiError(422, error.message + " " + _(
+            "Check the value; to record it as it is, send it again with "
+            "plausibility_reason saying why it is right."), error.field) from None
     except ServiceError as error:
         raise ApiError(422 if error.field else 409, error.message, error.field) from None
     growth = readiness_service.batch_growth(batch, _settings())
@@ -314,4 +320,13 @@ def count_data(body: dict) -> CountData:
         dead_cells=_whole(body, "dead_cells", MAX_CELLS),
         total_cells=_whole(body, "total_cells", MAX_CELLS),
         viability_percent=_viability(body),
-        passage_number=_whole(body, "passage_number", MAX_PASSAGE), source="api")
+        passage_number=_whole(body, "passage_number", MAX_PASSAGE), source="api",
+        plausibility_reason=_reason(body))
+
+
+def _reason(body: dict) -> str | None:
+    reason = body.get("plausibility_reason")
+    if reason is not None and (not isinstance(reason, str) or len(reason) > MAX_REASON):
+        raise ApiError(422, _("plausibility_reason must be text of at most %(maximum)s "
+                              "characters.", maximum=MAX_REASON), "plausibility_reason")
+    return reason

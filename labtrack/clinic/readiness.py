@@ -29,6 +29,7 @@ from labtrack.culture.rules.growth import (
     is_at_risk,
     progress,
     project_target_date,
+    ready_date_passed,
 )
 from labtrack.culture.rules.states import BatchState
 from labtrack.culture.summary_models import OrderStatus
@@ -53,10 +54,12 @@ class ReadinessSettings:
 
     tz: ZoneInfo
     lead_days: int
+    count_interval_days: int | None = None  # None: a count is never overdue
 
     @classmethod
     def from_config(cls, config: Mapping) -> ReadinessSettings:
-        return cls(ZoneInfo(config["LAB_TIMEZONE"]), int(config["RELEASE_LEAD_DAYS"]))
+        return cls(ZoneInfo(config["LAB_TIMEZONE"]), int(config["RELEASE_LEAD_DAYS"]),
+                   int(config["CULTURE_COUNT_INTERVAL_DAYS"]))
 
 
 @dataclass(frozen=True)
@@ -107,7 +110,9 @@ def stored_status_column(now: datetime):
     """The status of each order at ``now``, from its stored summary (``OrderStatus``)."""
     expired = and_(OrderStatus.stage == Status.RELEASED.value,
                    OrderStatus.released_until <= now)
-    return case((expired, Status.EXPIRED.value), else_=OrderStatus.stage)
+    aged = and_(OrderStatus.stage == Status.IN_CULTURE.value, OrderStatus.at_risk_from <= now)
+    return case((expired, Status.EXPIRED.value), (aged, Status.AT_RISK.value),
+                else_=OrderStatus.stage)
 
 
 # Built once (with its loader options, the costly part to build); each view adds its
@@ -167,7 +172,7 @@ def _assess_stored(orders: list[TreatmentOrder], settings: ReadinessSettings,
         row = readable[order.id]
         facts = facts_from_record(row.facts, _order_facts(order))
         rows.append(OrderReadiness(order, batches.get(row.batch_id), rules.assess(
-            facts, now, settings.tz, settings.lead_days)))
+            facts, now, settings.tz, settings.lead_days, settings.count_interval_days)))
     return rows
 
 
@@ -208,7 +213,8 @@ def _facts_rows(orders: list[TreatmentOrder]) -> list[OrderFactsRow]:
 def _assess(found: list[TreatmentOrder], settings: ReadinessSettings,
             now: datetime) -> list[OrderReadiness]:
     return [OrderReadiness(row.order, row.batch, rules.assess(
-        row.facts, now, settings.tz, settings.lead_days)) for row in _facts_rows(found)]
+        row.facts, now, settings.tz, settings.lead_days, settings.count_interval_days))
+        for row in _facts_rows(found)]
 
 
 def order_readiness(order: TreatmentOrder, settings: ReadinessSettings,
@@ -353,8 +359,10 @@ def batch_growth(batch: Batch, settings: ReadinessSettings,
                           qc_reserve=order.qc_reserve_cells) if latest is not None else None,
         projection=projection,
         ready=rules.ready_date(projection, settings.lead_days, settings.tz),
-        at_risk=growing and is_at_risk(projection, order.planned_procedure_date,
-                                       settings.lead_days, settings.tz),
+        at_risk=growing and (is_at_risk(projection, order.planned_procedure_date,
+                                        settings.lead_days, settings.tz)
+                             or ready_date_passed(projection, settings.lead_days, now,
+                                                  settings.tz)),
         culture_day=(culture_day(batch.seeded_at, now, settings.tz)
                      if growing and batch.seeded_at and batch.seeded_at <= now else None))
 

@@ -33,6 +33,7 @@ from labtrack.culture import counts
 from labtrack.culture import steps as culture
 from labtrack.culture.dose_models import Administration, Dose
 from labtrack.culture.models import Batch, CellCount, CultureStep
+from labtrack.culture.rules.growth import at_risk_from
 from labtrack.culture.rules.protocol import CultureProtocol, culture_state, work_dates
 from labtrack.culture.rules.states import BatchState
 from labtrack.culture.summary_models import BatchWorklist, OrderStatus, SummaryState
@@ -46,7 +47,7 @@ TOUCHED = "summaries_touched"
 CHUNK = 500
 # Raised when what the summaries hold changes (a migration adds a column): the stored
 # settings key no longer matches, so every summary is worked out again (``ensure_fresh``).
-SUMMARY_VERSION = 3
+SUMMARY_VERSION = 4
 
 # Which attribute of a flushed record names its order or its batch.
 ORDER_OF = {TreatmentOrder: "id", Sample: "order_id", Batch: "order_id"}
@@ -147,14 +148,19 @@ def refresh_batches(batch_ids: Iterable[int], settings: SummarySettings,
         steps, in_force = culture.step_facts_by_batch(growing), counts.counts_by_batch(growing)
         rows = []
         for batch in found:
+            counted = in_force.get(batch.id)
+            last_count_at = counted[-1].counted_at if counted else None
             row = {"batch_id": batch.id, "due_on": None, "overdue_on": None, "at_risk": False,
-                   **asdict(culture_state(steps.get(batch.id, ())))}
+                   "at_risk_from": None,
+                   **asdict(culture_state(steps.get(batch.id, ()), last_count_at))}
             if batch.id in steps:
-                dates = work_dates(steps[batch.id], settings.tz, settings.protocol)
+                dates = work_dates(steps[batch.id], settings.tz, settings.protocol,
+                                   last_count_at)
                 growth = counts.growth_of(batch, in_force[batch.id], now, settings.tz,
                                           settings.lead_days)
                 row.update(due_on=dates.due_on, overdue_on=dates.overdue_on,
-                           at_risk=growth.at_risk)
+                           at_risk=growth.at_risk, at_risk_from=at_risk_from(
+                               growth.projection, settings.lead_days, settings.tz))
             rows.append(row)
         _upsert(BatchWorklist, "batch_id", rows)
 
@@ -166,9 +172,11 @@ def refresh_orders(order_ids: Iterable[int], settings: SummarySettings,
     for ids in _chunks(list(order_ids)):
         rows = []
         for row in readiness.facts_of_orders(ids):
-            stored = stored_status(assess(row.facts, now, settings.tz, settings.lead_days))
+            stored = stored_status(assess(row.facts, now, settings.tz, settings.lead_days),
+                                   settings.lead_days, settings.tz)
             rows.append({"order_id": row.order.id, "stage": stored.stage.value,
                          "released_until": stored.released_until,
+                         "at_risk_from": stored.at_risk_from,
                          "batch_id": row.batch.id if row.batch else None,
                          "facts": facts_record(row.facts)})
         _upsert(OrderStatus, "order_id", rows)

@@ -29,6 +29,10 @@ READINESS_ALERTS = {  # keyed by domain.readiness.Alert values
     "out_of_specification": _l("A result that arrived after release is out of specification: "
                                "contact QA before any use."),
     "expires_before_procedure": _l("The doses expire before the planned procedure date."),
+    "count_overdue": _l("Count overdue: the culture has not been counted for longer than the "
+                        "protocol's count interval, so its projection may be out of date."),
+    "ready_date_passed": _l("The projected ready date has passed without the target being "
+                            "reached: at risk until a new count says otherwise."),
 }
 
 

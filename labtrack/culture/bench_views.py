@@ -19,7 +19,8 @@ from labtrack.culture import steps as culture
 from labtrack.culture.batch_views import STAFF_AREAS, readable_batch
 from labtrack.culture.forms import AmendCountForm, CountForm, StepForm, VoidCountForm, millions
 from labtrack.culture.models import Batch, CellCount, CultureStep
-from labtrack.culture.rules.protocol import StepKind
+from labtrack.culture.plausibility import Implausible, implausible
+from labtrack.culture.rules.protocol import COUNT_TASK, StepKind
 from labtrack.culture.terms import step_kind_label
 from labtrack.culture.worklist import local_day
 from labtrack.database import utcnow
@@ -106,16 +107,19 @@ def log_count(batch_number: str):
     form = CountForm()
     if request.method == "GET":
         form.counted_at.data = lab_now()
+    warnings: list[str] = []
     if form.validate_on_submit():
         try:
             count = counts.record_count(current_user, batch, form.count_data())
+        except Implausible as error:
+            warnings = implausible(error)
         except ServiceError as error:
             show_service_error(form, error)
         else:
             flash(_("Count recorded."), "success")
             return _to_batch(batch, f"count-{count.id}")
     return render_template("batches/count_form.html", batch=batch, form=form,
-                           original=None), _status()
+                           original=None, warnings=warnings), _status()
 
 
 def _count_or_404(batch: Batch, count_id: int) -> CellCount:
@@ -142,17 +146,20 @@ def amend_count(batch_number: str, count_id: int):
     form = AmendCountForm()
     if request.method == "GET":
         _prefill(form, original)
+    warnings: list[str] = []
     if form.validate_on_submit():
         try:
             count = counts.record_amendment(current_user, original, form.count_data(),
                                              form.reason.data)
+        except Implausible as error:
+            warnings = implausible(error)
         except ServiceError as error:
             show_service_error(form, error)
         else:
             flash(_("Count corrected; the original stays in the record."), "success")
             return _to_batch(batch, f"count-{count.id}")
     return render_template("batches/count_form.html", batch=batch, form=form,
-                           original=original), _status()
+                           original=original, warnings=warnings), _status()
 
 
 @bp.route("/counts/<int:count_id>/void", methods=["GET", "POST"])
@@ -201,4 +208,6 @@ def task_url(batch: Batch, kind: str) -> str:
         return url_for("culture.record_step", batch_number=batch.batch_number, kind=kind)
     if kind == StepKind.HARVEST:
         return url_for("harvest.harvest_batch", batch_number=batch.batch_number)
+    if kind == COUNT_TASK:
+        return url_for("culture.log_count", batch_number=batch.batch_number)
     return url_for("batches.detail", batch_number=batch.batch_number)

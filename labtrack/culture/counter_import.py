@@ -18,7 +18,8 @@ from sqlalchemy.exc import IntegrityError
 
 from labtrack import clock
 from labtrack.accounts.models import User
-from labtrack.culture import counter_uploads, counts
+from labtrack.culture import counter_uploads, counts, plausibility
+from labtrack.culture import steps as culture
 from labtrack.culture.counter_uploads import Upload
 from labtrack.culture.counts import CountData
 from labtrack.culture.models import Batch, CellCount, CounterFile
@@ -162,6 +163,12 @@ def _row(acting: User, reading: Reading, found: Batch | None, volume: Decimal | 
     return row
 
 
+def import_confirmation() -> str:
+    """The reason kept with an imported row past a soft plausibility limit: the technician
+    saw its warning on the preview and confirmed the import."""
+    return _("Confirmed on the counter file's import preview, which showed this warning.")
+
+
 def _count(acting: User, row: PreviewRow) -> None:
     row.asks_volume = True
     problem = rules.volume_problem(row.volume_ml)
@@ -184,8 +191,11 @@ def _count(acting: User, row: PreviewRow) -> None:
         viable_cells=row.totals.viable_cells, dead_cells=row.totals.dead_cells,
         viability_percent=None, dilution=reading.dilution, volume_ml=row.volume_ml,
         source=SOURCE, instrument_serial=reading.instrument_serial[:60] or None,
-        operator=reading.operator[:100] or None)
+        operator=reading.operator[:100] or None, plausibility_reason=import_confirmation())
     row.problem = counts.refusal(acting, row.batch, row.count_data)
+    if row.problem is None:  # the same soft limits as a typed count, shown on the preview
+        row.warnings += plausibility.soft_warnings(
+            row.batch, row.totals.viable_cells, counted_at, culture.current_passage(row.batch))
 
 
 def _counted_at(reading: Reading):

@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload
 from labtrack.accounts.models import User
 from labtrack.audit import capture as audit
 from labtrack.clock import CLOCK_SKEW
-from labtrack.culture import batches
+from labtrack.culture import batches, plausibility
 from labtrack.culture import steps as culture
 from labtrack.culture.models import Batch, CellCount
 from labtrack.culture.rules import counting, growth
@@ -61,6 +61,8 @@ class CountData:
     counter_file_id: int | None = None  # the export file an imported count came from
     instrument_serial: str | None = None
     operator: str | None = None
+    # Why a value past a soft plausibility limit is right (culture/plausibility.py).
+    plausibility_reason: str | None = None
 
 
 def _refuse(problem: counting.CountProblem):
@@ -82,18 +84,21 @@ def _totals(data: CountData) -> counting.CountTotals:
 
 def _check_time(batch: Batch, counted_at: datetime) -> None:
     if counted_at > utcnow() + CLOCK_SKEW:
-        raise ServiceError(_("A count cannot be in the future."), field="counted_at")
+        raise ServiceError(_("A count cannot be in the future: counted at may be at most "
+                             "%(skew)s minutes ahead of the server's clock.",
+                             skew=int(CLOCK_SKEW.total_seconds() // 60)), field="counted_at")
     start = batch.seeded_at or batch.started_at
     if counted_at < start - CLOCK_SKEW:
         raise ServiceError(_("A count cannot be before the culture was seeded."),
                            field="counted_at")
 
 
-def _new_count(acting: User, batch: Batch, data: CountData) -> CellCount:
+def _new_count(acting: User, batch: Batch, data: CountData, *, harvest: bool = False,
+               replacing: int | None = None, soft: bool = True) -> CellCount:
     require_area(acting.role, Area.BENCH, _("Only a lab technician may log cell counts."))
     audit.attribute_to(db.session, acting)
     batches.ensure_editable(batch)
-    if batch.state not in COUNTING_STATES:
+    if batch.state not in COUNTING_STATES + ((BatchState.AWAITING_RELEASE,) if harvest else ()):
         raise ServiceError(_("Counts can only be logged while the batch is in culture."))
     if data.method not in METHODS:
         raise ServiceError(_("Choose the counting method."), field="method")
@@ -103,10 +108,14 @@ def _new_count(acting: User, batch: Batch, data: CountData) -> CellCount:
             Decimal(data.viability_percent) - totals.viability_percent) > 1:
         raise ServiceError(_("The viability does not match the live and dead cells."),
                            field="viability_percent")
-    passage = data.passage_number
+    passage = culture.current_passage(batch) if data.passage_number is None \
+        else data.passage_number
+    warning, reason = plausibility.judge(
+        batch, totals.viable_cells, data.counted_at, passage, data.plausibility_reason,
+        harvest=harvest, replacing=replacing, soft=soft)
     return CellCount(
         batch_id=batch.id, counted_at=data.counted_at, method=data.method,
-        passage_number=culture.current_passage(batch) if passage is None else passage,
+        passage_number=passage, plausibility_warning=warning, plausibility_reason=reason,
         viable_cells=totals.viable_cells, dead_cells=totals.dead_cells,
         viability_percent=totals.viability_percent, live_counted=data.live_counted,
         dead_counted=data.dead_counted, dilution=data.dilution, volume_ml=data.volume_ml,
@@ -166,9 +175,9 @@ def record_void(acting: User, original: CellCount, why: str) -> CellCount:
     return count
 
 
-def log_count(acting: User, batch: Batch, data: CountData) -> CellCount:
-    """Log a count; flushes, the caller commits."""
-    count = _new_count(acting, batch, data)
+def log_count(acting: User, batch: Batch, data: CountData, harvest: bool = False) -> CellCount:
+    """Log a count (``harvest``: the final count at harvest); flushes, the caller commits."""
+    count = _new_count(acting, batch, data, harvest=harvest)
     db.session.add(count)
     db.session.flush()
     return count
@@ -183,12 +192,14 @@ def refusal(acting: User, batch: Batch, data: CountData) -> str | None:
     return None
 
 
-def amend_count(acting: User, original: CellCount, data: CountData, why: str) -> CellCount:
-    """Correct a count: a new count supersedes the original, which stays in the record."""
+def amend_count(acting: User, original: CellCount, data: CountData, why: str,
+                harvest: bool = False) -> CellCount:
+    """Correct a count: a new count supersedes the original, which stays in the record
+    (``harvest``: the harvest count, which may be corrected until release)."""
     _check_amendable(original, why)
     batch = db.session.get(Batch, original.batch_id)
     with audit.reason(db.session, why):
-        count = _new_count(acting, batch, data)
+        count = _new_count(acting, batch, data, replacing=original.id, harvest=harvest)
         count.supersedes_id = original.id
         count.amendment_reason = why.strip()
         db.session.add(count)
@@ -204,7 +215,7 @@ def void_count(acting: User, original: CellCount, why: str) -> CellCount:
                      viable_cells=original.viable_cells, dead_cells=original.dead_cells,
                      passage_number=original.passage_number)
     with audit.reason(db.session, why):
-        count = _new_count(acting, batch, data)
+        count = _new_count(acting, batch, data, replacing=original.id, soft=False)
         count.supersedes_id, count.amendment_reason, count.is_void = original.id, why, True
         db.session.add(count)
         db.session.flush()
@@ -331,8 +342,9 @@ def growth_of(batch: Batch, counts: list[CellCount], now: datetime, tz: ZoneInfo
     watched = batch.state in (BatchState.IN_CULTURE, BatchState.ON_HOLD)
     return Growth(
         target=target, latest=latest, progress=progress, projection=projection,
-        at_risk=watched and growth.is_at_risk(projection, order.planned_procedure_date,
-                                              lead_days, tz),
+        at_risk=watched and (growth.is_at_risk(projection, order.planned_procedure_date,
+                                               lead_days, tz)
+                             or growth.ready_date_passed(projection, lead_days, now, tz)),
         ready_by=order.planned_procedure_date - timedelta(days=lead_days),
         origin=batch.seeded_at or batch.started_at, in_force=counts,
     )

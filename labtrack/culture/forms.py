@@ -97,7 +97,10 @@ class StepForm(FlaskForm):
     """One culture step; only the fields of its kind are shown and read."""
 
     performed_at = lab_time_field(_l("Performed at"))
-    confluence_percent = _integer(_l("Confluence (%)"), 1000)
+    confluence_percent = IntegerField(
+        _l("Confluence (%)"), render_kw={"inputmode": "numeric"}, validators=[
+            Optional(), NumberRange(min=0, max=100, message=_l(
+                "Confluence must be between 0 and 100 %%."))])
     morphology = StringField(_l("Morphology"), validators=[Optional(), Length(max=200)],
                              description=_l("E.g. spindle-shaped, fibroblast-like."))
     contamination_signs = RadioField(
@@ -165,7 +168,26 @@ class StepForm(FlaskForm):
         return _text(self.deviation.data) if self.deviation_acknowledged.data else None
 
 
-class CountForm(FlaskForm):
+class PlausibilityFields:
+    """The confirmation of a value past a soft plausibility limit, shown with the warning."""
+
+    plausibility_confirmed = BooleanField(
+        _l("I have checked this value: it is right, record it as entered"))
+    plausibility_reason = TextAreaField(
+        _l("Why the value is right"), validators=[Length(max=1000)],
+        description=_l("Kept with the value, in the audit trail and the release record."))
+
+    def validate_plausibility_reason(self, field):
+        if self.plausibility_confirmed.data and not (field.data or "").strip():
+            raise StopValidation(_l("Give the reason the value is right."))
+
+    @property
+    def confirmation_reason(self) -> str | None:
+        """The reason, only when the box is ticked."""
+        return _text(self.plausibility_reason.data) if self.plausibility_confirmed.data else None
+
+
+class CountForm(PlausibilityFields, FlaskForm):
     """A cell count: totals, or chamber counts with dilution and volume."""
 
     counted_at = lab_time_field(_l("Counted at"))
@@ -195,7 +217,8 @@ class CountForm(FlaskForm):
         """The count as the service takes it, in the chosen entry mode."""
         common = {"counted_at": self.counted_at.utc,
                   "method": self.method.data, "passage_number": self.passage_number.data,
-                  "viability_percent": self.viability_percent.data}
+                  "viability_percent": self.viability_percent.data,
+                  "plausibility_reason": self.confirmation_reason}
         if self.mode.data == "chamber":
             return CountData(**common, **{name: self[name].data for name in self.CHAMBER})
         return CountData(**common, **{name: cells(self[name].data) for name in self.TOTALS})

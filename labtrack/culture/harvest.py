@@ -18,11 +18,17 @@ from labtrack.culture import batches, counts
 from labtrack.culture import steps as culture
 from labtrack.culture.counts import CountData
 from labtrack.culture.dose_models import Dose
-from labtrack.culture.models import Batch, CultureStep, CultureStepEquipment, CultureStepLot
+from labtrack.culture.models import (
+    Batch,
+    CellCount,
+    CultureStep,
+    CultureStepEquipment,
+    CultureStepLot,
+)
 from labtrack.culture.rules.counting import millions
 from labtrack.culture.rules.protocol import StepKind
 from labtrack.culture.rules.states import BatchState
-from labtrack.database import utcnow
+from labtrack.database import not_superseded, utcnow
 from labtrack.errors import ServiceError
 from labtrack.extensions import db
 from labtrack.identity.label_layout import DoseLabelData, Stock
@@ -47,6 +53,7 @@ class HarvestData:
     notes: str | None = None
     lot_ids: list[int] = field(default_factory=list)
     equipment_ids: list[int] = field(default_factory=list)
+    plausibility_reason: str | None = None  # why a harvest past a soft limit is right
 
 
 @dataclass(frozen=True)
@@ -87,7 +94,9 @@ def _check_time(batch: Batch, moment: datetime, name: str) -> None:
     if moment is None:
         raise ServiceError(_("Enter a date and time."), field=name)
     if moment > utcnow() + CLOCK_SKEW:
-        raise ServiceError(_("This time cannot be in the future."), field=name)
+        raise ServiceError(_("This time cannot be in the future: at most %(skew)s minutes "
+                             "ahead of the server's clock.",
+                             skew=int(CLOCK_SKEW.total_seconds() // 60)), field=name)
     if moment < (batch.seeded_at or batch.started_at):
         raise ServiceError(_("This time cannot be before the culture was seeded."), field=name)
 
@@ -103,7 +112,7 @@ def harvest(acting: User, batch: Batch, data: HarvestData, tz: ZoneInfo) -> Cult
     _check_time(batch, data.harvested_at, "harvested_at")
     count = counts.log_count(acting, batch, CountData(
         counted_at=data.harvested_at, method=data.method, viable_cells=data.viable_cells,
-        dead_cells=data.dead_cells))
+        dead_cells=data.dead_cells, plausibility_reason=data.plausibility_reason), harvest=True)
     step = _step(acting, batch, StepKind.HARVEST, data.harvested_at, data, tz,
                  cells=count.viable_cells)
     with audit.reason(db.session, _("Harvest recorded")):
@@ -114,6 +123,73 @@ def harvest(acting: User, batch: Batch, data: HarvestData, tz: ZoneInfo) -> Cult
     batches.change_state(acting, batch, BatchState.HARVESTED, _("Harvest recorded"))
     db.session.commit()
     return step
+
+
+def correct_harvest(acting: User, batch: Batch, data: HarvestData, why: str) -> CultureStep:
+    """Correct the harvest before release (technicians); commits.
+
+    A new harvest count and a new harvest step supersede the old ones, which stay in the
+    record; the batch's harvest totals follow, audited with ``why``. The doses already
+    formulated must still fit in the corrected harvest, and come after it.
+    """
+    _require_technician(acting)
+    batches.ensure_editable(batch)
+    if batch.state not in (BatchState.HARVESTED, BatchState.AWAITING_RELEASE):
+        raise ServiceError(_("Only a harvest not yet released can be corrected."))
+    if not (why or "").strip():
+        raise audit.ReasonRequired(_("A reason is required to correct the harvest."),
+                                   field="reason")
+    _check_time(batch, data.harvested_at, "harvested_at")
+    doses = batch_doses(batch)
+    if doses and data.harvested_at > min(dose.formulated_at for dose in doses):
+        raise ServiceError(_("The harvest cannot be after the formulation."),
+                           field="harvested_at")
+    original_count = _harvest_count(batch)
+    if original_count is None:
+        raise ServiceError(_("This batch has no harvest count to correct."))
+    count = counts.amend_count(acting, original_count, CountData(
+        counted_at=data.harvested_at, method=data.method, viable_cells=data.viable_cells,
+        dead_cells=data.dead_cells, plausibility_reason=data.plausibility_reason), why,
+        harvest=True)
+    in_doses = sum(dose.viable_cells for dose in doses)
+    if in_doses > count.viable_cells:
+        raise ServiceError(_("The doses hold %(doses)s cells, more than the corrected harvest "
+                             "of %(cells)s.", doses=millions(in_doses),
+                             cells=millions(count.viable_cells)), field="viable_cells")
+    original = _harvest_step(batch)
+    with audit.reason(db.session, why.strip()):
+        step = CultureStep(
+            batch_id=batch.id, kind=StepKind.HARVEST, performed_at=data.harvested_at,
+            performed_by_id=acting.id, passage_number=original.passage_number,
+            cells=count.viable_cells, notes=(data.notes or "").strip() or original.notes,
+            supersedes_id=original.id, amendment_reason=why.strip())
+        step.lots = [CultureStepLot(reagent_lot_id=lot.reagent_lot_id, quantity=lot.quantity)
+                     for lot in original.lots]
+        step.equipment = [CultureStepEquipment(equipment_id=item.equipment_id)
+                          for item in original.equipment]
+        db.session.add(step)
+        batch.harvested_at = data.harvested_at
+        batch.final_viable_cells = count.viable_cells
+        batch.final_viability_percent = count.viability_percent
+        db.session.flush()
+    db.session.commit()
+    return step
+
+
+def _harvest_count(batch: Batch) -> CellCount:
+    return db.session.scalars(
+        select(CellCount).where(CellCount.batch_id == batch.id,
+                                CellCount.counted_at == batch.harvested_at,
+                                not_superseded(CellCount), CellCount.is_void.is_(False))
+        .order_by(CellCount.id.desc())).first()
+
+
+def _harvest_step(batch: Batch) -> CultureStep:
+    return db.session.scalars(
+        select(CultureStep).where(CultureStep.batch_id == batch.id,
+                                  CultureStep.kind == StepKind.HARVEST,
+                                  not_superseded(CultureStep), CultureStep.is_void.is_(False))
+        .order_by(CultureStep.id.desc())).first()
 
 
 def _step(acting: User, batch: Batch, kind: str, at: datetime, data, tz: ZoneInfo,

@@ -1,11 +1,14 @@
-"""Harvest and formulation forms (technicians)."""
+"""Harvest and formulation forms (technicians).
+
+Cells are entered in millions (× 10⁶) with decimals, as on every other form; the
+services take whole cells (``culture.forms.cells``).
+"""
 
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    IntegerField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
@@ -21,10 +24,18 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from labtrack.culture.forms import MAX_MILLIONS, PlausibilityFields, finite
 from labtrack.web.fields import DecimalField, lab_time_field
 
-MAX_CELLS = 10**12
 MIN_VOLUME, MAX_VOLUME = Decimal("0.01"), Decimal("20")
+
+
+def _millions(label, minimum, required=True, description=None):
+    first = InputRequired() if required else Optional()
+    return DecimalField(label, places=None, description=description, validators=[
+        first, finite, NumberRange(min=minimum, max=MAX_MILLIONS, message=_l(
+            "Enter cells in millions, from %(min)s to %(max)s (× 10⁶)."))],
+        render_kw={"step": "any", "inputmode": "decimal"})
 
 
 class _MaterialsForm(FlaskForm):
@@ -35,15 +46,22 @@ class _MaterialsForm(FlaskForm):
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
 
 
-class HarvestForm(_MaterialsForm):
+class HarvestForm(PlausibilityFields, _MaterialsForm):
     harvested_at = lab_time_field(_l("Harvested (date and time)"))
     method = SelectField(_l("Counting method"), choices=[
         SelectChoice("automated", _l("Automated counter")),
         SelectChoice("haemocytometer", _l("Haemocytometer (trypan blue)"))])
-    viable_cells = IntegerField(_l("Viable cells (total)"),
-                                validators=[InputRequired(), NumberRange(min=1, max=MAX_CELLS)])
-    dead_cells = IntegerField(_l("Dead cells (total)"),
-                              validators=[InputRequired(), NumberRange(min=0, max=MAX_CELLS)])
+    viable_cells = _millions(_l("Viable cells harvested (× 10⁶)"), minimum=0,
+                             description=_l("In millions: 55.4 means 55,400,000 cells."))
+    dead_cells = _millions(_l("Dead cells (× 10⁶)"), minimum=0)
+
+
+class HarvestCorrectionForm(HarvestForm):
+    """A corrected harvest, with the reason (kept with the amendment and audited)."""
+
+    reason = TextAreaField(_l("Reason for the correction"),
+                           validators=[InputRequired(), Length(max=1000)],
+                           description=_l("The original harvest stays in the record."))
 
 
 class FormulationForm(_MaterialsForm):
@@ -51,8 +69,8 @@ class FormulationForm(_MaterialsForm):
     volume_ml = DecimalField(_l("Volume per dose (mL)"), places=2, validators=[InputRequired()])
     container = StringField(_l("Container"), default="1 mL syringe, Luer lock",
                             validators=[DataRequired(), Length(max=100)])
-    cells_per_dose = IntegerField(
-        _l("Viable cells per dose"), validators=[Optional(), NumberRange(min=1, max=MAX_CELLS)],
+    cells_per_dose = _millions(
+        _l("Viable cells per dose (× 10⁶)"), minimum=0, required=False,
         description=_l("Leave empty for the ordered cells per disc (or an equal share of the "
                        "harvest if it is short)."))
 

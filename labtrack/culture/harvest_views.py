@@ -7,16 +7,23 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from labtrack.culture import harvest
+from labtrack.culture import counts, harvest
 from labtrack.culture.batch_pages import batch_or_404, batch_page_url
+from labtrack.culture.forms import cells, millions
 from labtrack.culture.harvest import FormulationData, HarvestData
-from labtrack.culture.harvest_forms import FormulationForm, HarvestForm
+from labtrack.culture.harvest_forms import FormulationForm, HarvestCorrectionForm, HarvestForm
+from labtrack.culture.plausibility import Implausible, implausible
 from labtrack.errors import ServiceError
 from labtrack.inventory import inventory
 from labtrack.web.forms import show_service_error
 from labtrack.web.policy import Area
 from labtrack.web.security import requires_area
 from labtrack.web.templating import lab_now, lab_today, lab_zone
+
+
+def lab_time_of(moment):
+    """A stored time as the lab-time field shows it (local, to the minute)."""
+    return moment.astimezone(lab_zone()).replace(tzinfo=None, second=0, microsecond=0)
 
 bp = Blueprint("harvest", __name__, url_prefix="/harvest")
 
@@ -38,14 +45,18 @@ def harvest_batch(batch_number: str):
     _materials(form)
     if not form.is_submitted():
         form.harvested_at.data = lab_now()
+    warnings: list[str] = []
     if form.validate_on_submit():
         data = HarvestData(
             harvested_at=form.harvested_at.utc,
-            viable_cells=form.viable_cells.data, dead_cells=form.dead_cells.data,
+            viable_cells=cells(form.viable_cells.data), dead_cells=cells(form.dead_cells.data),
             method=form.method.data, notes=form.notes.data,
-            lot_ids=form.lot_ids.data or [], equipment_ids=form.equipment_ids.data or [])
+            lot_ids=form.lot_ids.data or [], equipment_ids=form.equipment_ids.data or [],
+            plausibility_reason=form.confirmation_reason)
         try:
             harvest.harvest(current_user, batch, data, lab_zone())
+        except Implausible as error:
+            warnings = implausible(error)
         except ServiceError as error:
             show_service_error(form, error)
         else:
@@ -53,7 +64,40 @@ def harvest_batch(batch_number: str):
                     batch=batch_number), "success")
             return redirect(_formulation_url(batch_number))
     batch = batch_or_404(batch_number)
+    in_force = counts.current_counts(batch)
     return render_template("harvest/harvest.html", batch=batch, form=form,
+                           last_count=in_force[-1] if in_force else None, warnings=warnings,
+                           batch_url=batch_page_url(batch)), 400 if form.is_submitted() else 200
+
+
+@bp.route("/<batch_number>/correct", methods=["GET", "POST"])
+@requires_area(Area.BENCH)
+def correct_harvest(batch_number: str):
+    """Correct the harvest before release: an amendment with a reason."""
+    batch = batch_or_404(batch_number)
+    form = HarvestCorrectionForm()
+    _materials(form)
+    if not form.is_submitted() and batch.harvested_at:
+        form.harvested_at.data = lab_time_of(batch.harvested_at)
+        form.viable_cells.data = millions(batch.final_viable_cells or 0)
+    warnings: list[str] = []
+    if form.validate_on_submit():
+        data = HarvestData(
+            harvested_at=form.harvested_at.utc, viable_cells=cells(form.viable_cells.data),
+            dead_cells=cells(form.dead_cells.data), method=form.method.data,
+            notes=form.notes.data, plausibility_reason=form.confirmation_reason)
+        try:
+            harvest.correct_harvest(current_user, batch, data, form.reason.data)
+        except Implausible as error:
+            warnings = implausible(error)
+        except ServiceError as error:
+            show_service_error(form, error)
+        else:
+            flash(_("Harvest of %(batch)s corrected; the original stays in the record.",
+                    batch=batch_number), "success")
+            return redirect(batch_page_url(batch))
+    batch = batch_or_404(batch_number)
+    return render_template("harvest/correct.html", batch=batch, form=form, warnings=warnings,
                            batch_url=batch_page_url(batch)), 400 if form.is_submitted() else 200
 
 
@@ -72,7 +116,7 @@ def formulate(batch_number: str):
     if form.validate_on_submit():
         data = FormulationData(
             formulated_at=form.formulated_at.utc, volume_ml=form.volume_ml.data,
-            container=form.container.data, cells_per_dose=form.cells_per_dose.data,
+            container=form.container.data, cells_per_dose=cells(form.cells_per_dose.data),
             notes=form.notes.data, lot_ids=form.lot_ids.data or [],
             equipment_ids=form.equipment_ids.data or [])
         try:

@@ -164,6 +164,10 @@ class CellCount(PkMixin, TimestampMixin, db.Model):
                                                         index=True)
     instrument_serial: Mapped[str | None] = mapped_column(String(60))
     operator: Mapped[str | None] = mapped_column(String(100))  # as the counter names them
+    # A value past a soft plausibility limit (culture/plausibility.py): what the technician
+    # was warned of, and the reason given when confirming it.
+    plausibility_warning: Mapped[str | None] = mapped_column(Text)
+    plausibility_reason: Mapped[str | None] = mapped_column(Text)
 
     entered_by: Mapped[User] = relationship()
     counter_file: Mapped[CounterFile | None] = relationship()

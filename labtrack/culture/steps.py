@@ -135,7 +135,9 @@ def _check_step(batch: Batch, data: StepData) -> None:
     if data.kind not in STEP_KINDS:
         raise ServiceError(_("Unknown culture step."), field="kind")
     if data.performed_at > utcnow() + CLOCK_SKEW:
-        raise ServiceError(_("A step cannot be recorded in the future."), field="performed_at")
+        raise ServiceError(_("A step cannot be recorded in the future: performed at may be "
+                             "at most %(skew)s minutes ahead of the server's clock.",
+                             skew=int(CLOCK_SKEW.total_seconds() // 60)), field="performed_at")
     if data.performed_at < batch.started_at - CLOCK_SKEW:
         raise ServiceError(_("A step cannot be before the batch started."), field="performed_at")
     if data.kind not in (StepKind.ISOLATION, StepKind.SEEDING) and batch.seeded_at is None:
@@ -235,17 +237,17 @@ def step_facts_by_batch(batch_ids: list[int]) -> dict[int, list[StepFact]]:
     if batch_ids:
         rows = db.session.execute(
             select(CultureStep.batch_id, CultureStep.kind, CultureStep.performed_at,
-                   CultureStep.confluence_percent)
+                   CultureStep.confluence_percent, CultureStep.id)
             .where(CultureStep.batch_id.in_(batch_ids), CultureStep.is_void.is_(False))
             .order_by(CultureStep.performed_at, CultureStep.id))
-        for batch_id, kind, performed_at, confluence in rows:
-            grouped[batch_id].append(StepFact(kind, performed_at, confluence))
+        for batch_id, kind, performed_at, confluence, step_id in rows:
+            grouped[batch_id].append(StepFact(kind, performed_at, confluence, step_id))
     return grouped
 
 
 def step_facts(steps: list[CultureStep]) -> list[StepFact]:
     """The steps as the protocol sees them (void steps left out)."""
-    return [StepFact(step.kind, step.performed_at, step.confluence_percent)
+    return [StepFact(step.kind, step.performed_at, step.confluence_percent, step.id)
             for step in steps if not step.is_void]
 
 

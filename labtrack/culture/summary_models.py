@@ -33,6 +33,9 @@ class BatchWorklist(db.Model):
     due_on: Mapped[date | None] = mapped_column(Date)  # None: not in culture, or nothing due
     overdue_on: Mapped[date | None] = mapped_column(Date)
     at_risk: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # When the projected ready day passes without the target (compared with now when read:
+    # the batch is at risk from then on, until a count says otherwise).
+    at_risk_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The culture's state after its steps (``domain.protocol.CultureState``), from which
     # its tasks at any moment are worked out without reading the steps (in culture only).
     isolated: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
@@ -43,6 +46,7 @@ class BatchWorklist(db.Model):
     last_feed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_look_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     confluence: Mapped[int | None] = mapped_column(Integer)
+    last_count_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # a count due after
 
     @property
     def culture(self) -> CultureState:
@@ -62,6 +66,7 @@ class OrderStatus(db.Model):
                                           autoincrement=False)
     stage: Mapped[str] = mapped_column(String(30), nullable=False)
     released_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    at_risk_from: Mapped[datetime | None] = mapped_column(UTCDateTime)  # in culture: see above
     # The order's batch in progress (else its latest sample's), and the facts its readiness
     # is worked out from, but for the order's own fields (``domain.readiness_record``).
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("batch.id"))

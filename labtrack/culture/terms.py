@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from labtrack.culture.rules.counting import CountMethod
-from labtrack.culture.rules.protocol import StepKind
+from labtrack.culture.rules.protocol import COUNT_TASK, StepKind
 from labtrack.culture.rules.states import BatchState
 from labtrack.web.i18n import label_for
 from labtrack.web.i18n import lazy_gettext as _l
@@ -55,6 +55,7 @@ STEP_KIND_LABELS = {
     StepKind.PASSAGE: _l("Passage"),
     StepKind.HARVEST: _l("Harvest"),
     "formulation": _l("Formulation"),
+    COUNT_TASK: _l("Cell count"),
 }
 
 

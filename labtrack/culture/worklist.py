@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, Row, Select, bindparam, case, func, select
+from sqlalchemy import Date, Row, Select, bindparam, case, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from labtrack import clock
@@ -15,6 +15,7 @@ from labtrack.culture.models import Batch, CultureStep, CultureStepEquipment, Cu
 from labtrack.culture.rules.protocol import CultureProtocol, Task, TaskStatus, tasks_at
 from labtrack.culture.rules.states import BatchState
 from labtrack.culture.summary_models import BatchWorklist
+from labtrack.database import UTCDateTime
 from labtrack.extensions import db
 from labtrack.inventory.models import Equipment, ReagentLot
 from labtrack.orders.models import TreatmentOrder
@@ -64,9 +65,11 @@ DUE_FIRST_MOST_URGENT = (
     select(BatchWorklist.batch_id).where(BatchWorklist.due_on <= _ON)
     .order_by(case((BatchWorklist.overdue_on <= _ON, 0), else_=1),
               case((BatchWorklist.at_risk, 0), else_=1), BatchWorklist.batch_id))
+_NOW = bindparam("now", type_=UTCDateTime)
 AT_RISK_BY_NUMBER = (
     select(Batch).join(BatchWorklist, BatchWorklist.batch_id == Batch.id)
-    .where(BatchWorklist.at_risk.is_(True)).order_by(BatchWorklist.batch_id)
+    .where(or_(BatchWorklist.at_risk.is_(True), BatchWorklist.at_risk_from <= _NOW))
+    .order_by(BatchWorklist.batch_id)
     .options(joinedload(Batch.order).joinedload(TreatmentOrder.patient)))
 WORK_OF_BATCHES = (
     select(Batch, BatchWorklist).join(BatchWorklist, BatchWorklist.batch_id == Batch.id)
@@ -86,7 +89,7 @@ def today(now: datetime, tz: ZoneInfo, protocol: CultureProtocol, lead_days: int
     due = paginate(DUE_FIRST_MOST_URGENT, page, per_page,
                    params={"on": now.astimezone(tz).date()})
     due = replace(due, items=_work(due.items, now, tz, protocol))
-    at_risk = paginate(AT_RISK_BY_NUMBER, 1, AT_RISK_SHOWN)
+    at_risk = paginate(AT_RISK_BY_NUMBER, 1, AT_RISK_SHOWN, params={"now": now})
     return Worklist(
         page=due,
         at_risk=[AtRisk(batch, batch.order.planned_procedure_date - timedelta(days=lead_days))
@@ -107,7 +110,8 @@ def _work(ids: list[int], now: datetime, tz: ZoneInfo,
         day=local_day(batch, now, tz),
         passage=summary.passages,
         tasks=[task for task in tasks_at(summary.culture, now, tz, protocol) if task.actionable],
-        at_risk=summary.at_risk,
+        at_risk=summary.at_risk or (summary.at_risk_from is not None
+                                    and summary.at_risk_from <= now),
     ) for batch, summary in (found[batch_id] for batch_id in ids)]
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 
 from labtrack.accounts.terms import meaning_label
+from labtrack.culture.plausibility import plausibility_exceptions
 from labtrack.culture.steps import WINDOW_DEVIATION_KIND
 from labtrack.culture.terms import step_kind_label
 from labtrack.qms import specifications as versions
@@ -114,14 +115,14 @@ def deviations(ctx: Context) -> list[Flagged]:
 
 
 def soft_limit_confirmations(ctx: Context) -> list[Flagged]:
-    """Values outside a soft limit that the user confirmed with a reason.
-
-    SOFT-LIMIT CONFIRMATIONS: not recorded by culture yet (being added in parallel); the
-    coordinator wires them here: one Flagged per confirmed value, saying the value, the
-    limit, who confirmed it and why, flag "amended", target the row of its record (e.g.
-    "count:<id>"). Until then there is nothing to list.
-    """
-    return []
+    """Values recorded past a soft limit of the biology or the batch's history, each with
+    the warning shown, who confirmed it and why (culture's plausibility rules)."""
+    return [Flagged(_("Value past a soft limit: %(what)s of %(value)s, %(when)s (%(warning)s) "
+                      "Confirmed by %(who)s: %(reason)s",
+                      what=item.what, value=item.value, when=local(item.when, ctx.zone),
+                      warning=item.warning.rstrip("."), who=item.who, reason=item.reason),
+                    "amended", f"count:{item.count.id}")
+            for item in plausibility_exceptions(ctx.rev.batch)]
 
 
 def amended_and_voided_entries(ctx: Context) -> list[Flagged]:

@@ -1,7 +1,7 @@
 """one-time form tokens: a repeated submit records once
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-07 17:30:00
 
 Each form submit claims its token (unique); the row remembers where the first submit
@@ -13,7 +13,7 @@ from alembic import op
 import labtrack.database
 
 revision = '0013'
-down_revision = '0011'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 

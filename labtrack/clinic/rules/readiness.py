@@ -30,10 +30,13 @@ from labtrack.culture.rules.growth import (
     NoProjectionReason,
     Progress,
     Projection,
+    at_risk_from,
+    count_overdue,
     culture_day,
     is_at_risk,
     progress,
     project_target_date,
+    ready_date_passed,
 )
 from labtrack.culture.rules.states import BatchState
 
@@ -64,6 +67,8 @@ class Alert(StrEnum):
     EXCEPTIONAL_RELEASE = "exceptional_release"
     OUT_OF_SPECIFICATION = "out_of_specification"  # a result that arrived after release failed
     EXPIRES_BEFORE_PROCEDURE = "expires_before_procedure"
+    COUNT_OVERDUE = "count_overdue"  # no count for longer than the protocol's interval
+    READY_DATE_PASSED = "ready_date_passed"  # the projected ready day passed, target not met
 
 
 @dataclass(frozen=True)
@@ -184,17 +189,27 @@ class Readiness:
         return None
 
 
-def assess(facts: OrderFacts, now: datetime, tz: ZoneInfo, lead_days: int) -> Readiness:
-    """The readiness of an order at ``now`` (aware); ``tz`` is the lab's time zone."""
+def assess(facts: OrderFacts, now: datetime, tz: ZoneInfo, lead_days: int,
+           count_interval_days: int | None = None) -> Readiness:
+    """The readiness of an order at ``now`` (aware); ``tz`` is the lab's time zone.
+
+    It ages: a projected ready day before today's date puts the order at risk, and a
+    culture not counted for longer than ``count_interval_days`` has its count overdue.
+    """
     state = _effective_state(facts)
     projection = _projection(facts, state, now)
-    at_risk = projection is not None and is_at_risk(
-        projection, facts.planned_procedure_date, lead_days, tz)
+    passed = ready_date_passed(projection, lead_days, now, tz)
+    at_risk = projection is not None and (passed or is_at_risk(
+        projection, facts.planned_procedure_date, lead_days, tz))
     doses = tuple(_dose_state(dose, now) for dose in facts.doses)
     status = _status(facts, state, at_risk, doses)
+    aged = ((Alert.READY_DATE_PASSED, passed),
+            (Alert.COUNT_OVERDUE, state is BatchState.IN_CULTURE and count_overdue(
+                _latest_count(facts), facts.seeded_at, now, tz, count_interval_days)))
     return Readiness(
         status=status,
-        alerts=_alerts(facts, status, at_risk, doses, tz),
+        alerts=_alerts(facts, status, at_risk, doses, tz)
+        + tuple(alert for alert, raised in aged if raised),
         culture_day=_culture_day(facts, state, now, tz),
         cells_now=_cells_now(facts),
         target_cells=facts.target_cells,
@@ -220,16 +235,25 @@ class StoredStatus:
 
     stage: Status
     released_until: datetime | None = None
+    at_risk_from: datetime | None = None  # in culture: when the projected ready day passes
 
     def status_at(self, now: datetime) -> Status:
         if (self.stage is Status.RELEASED and self.released_until is not None
                 and self.released_until <= now):
             return Status.EXPIRED
+        if (self.stage is Status.IN_CULTURE and self.at_risk_from is not None
+                and self.at_risk_from <= now):
+            return Status.AT_RISK
         return self.stage
 
 
-def stored_status(readiness: Readiness) -> StoredStatus:
-    """What to store of ``readiness`` so that ``status_at`` gives its status at any moment."""
+def stored_status(readiness: Readiness, lead_days: int = 0,
+                  tz: ZoneInfo | None = None) -> StoredStatus:
+    """What to store of ``readiness`` so that ``status_at`` gives its status at any moment
+    (``lead_days`` and ``tz``: those it was assessed with, for the at-risk date)."""
+    if readiness.status is Status.IN_CULTURE and tz is not None:
+        return StoredStatus(readiness.status,
+                            at_risk_from=at_risk_from(readiness.projection, lead_days, tz))
     if readiness.status not in (Status.RELEASED, Status.EXPIRED):
         return StoredStatus(readiness.status)
     remaining = [dose.expires_at for dose in readiness.doses if not dose.administered]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -309,6 +309,37 @@ def project_target_date(
         anchor_at=anchor.at,
         anchor_cells=anchor.viable_cells,
     )
+
+
+def count_overdue(latest: CountPoint | None, seeded_at: datetime | None, now: datetime,
+                  tz: ZoneInfo, interval_days: int | None) -> bool:
+    """True when a culture has had no count (before the first: since its seeding) for
+    longer than ``interval_days`` local days; never when there is no interval or seeding."""
+    if interval_days is None or seeded_at is None:
+        return False
+    since = max(latest.at, seeded_at) if latest else seeded_at
+    return (now.astimezone(tz).date() - since.astimezone(tz).date()).days > interval_days
+
+
+def ready_date_passed(projection: Projection | NoProjection | None, lead_time_days: int,
+                      now: datetime, tz: ZoneInfo) -> bool:
+    """True when the projected ready day (target day + lead days) is before today's date.
+
+    The counts said the target would be reached by then and no count since says it was:
+    the projection has aged, and the batch is at risk until it is counted again.
+    """
+    start = at_risk_from(projection, lead_time_days, tz)
+    return start is not None and _utc(now) >= _utc(start)
+
+
+def at_risk_from(projection: Projection | NoProjection | None, lead_time_days: int,
+                 tz: ZoneInfo) -> datetime | None:
+    """The moment :func:`ready_date_passed` becomes true: the start of the local day after
+    the projected ready day (stored with the summaries, compared with now when read)."""
+    if not isinstance(projection, Projection):
+        return None
+    ready = projection.projected_at.astimezone(tz).date() + timedelta(days=lead_time_days)
+    return datetime.combine(ready + timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC)
 
 
 def is_at_risk(

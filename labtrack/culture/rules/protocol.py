@@ -9,8 +9,13 @@ The rules, each configurable (``CULTURE_*`` settings, see :meth:`CultureProtocol
   asked for until the non-adherent cells are removed: that step feeds the culture.
 - Observation: 1–2 days after the last look (an observation, the seeding or a passage).
 - Passage: due once the latest observation of the current passage shows ≥ 70 % confluence,
-  overdue from 80 % (the window is [70 %, 80 %)).
+  overdue above 80 % (the window is 70–80 %, inclusive at both ends). An observation made
+  at the very moment of a passage (the same minute on the form) is the one the passage was
+  judged on: it belongs to the passage before, so nothing is due right after a passage.
 - Harvest: days 19–23 (day 21 ± 2). Nothing else is due once the harvest is recorded.
+- Cell count (a task, not a step): due ``count_interval_days`` after the last count (or
+  the seeding, before the first), overdue the day after: no count for longer than the
+  interval is "count overdue".
 
 A task is *upcoming* before its window opens, *due* inside it and *overdue* once it has
 closed. A step done before its window opens or after it closed is *outside its window*,
@@ -39,6 +44,7 @@ class StepKind(StrEnum):
     HARVEST = "harvest"
 
 
+COUNT_TASK = "count"  # a task of the protocol that no step records: a cell count
 FEEDING_KINDS = frozenset({StepKind.SEEDING, StepKind.NON_ADHERENT_REMOVAL,
                            StepKind.MEDIUM_CHANGE, StepKind.PASSAGE})
 LOOKING_KINDS = frozenset({StepKind.SEEDING, StepKind.OBSERVATION, StepKind.PASSAGE})
@@ -56,6 +62,18 @@ class Timing(StrEnum):
     LATE = "late"
 
 
+# The protocol's count interval and plausibility limits, and the settings that give them.
+PLAUSIBILITY_SETTINGS = {
+    "count_interval_days": ("CULTURE_COUNT_INTERVAL_DAYS", int),
+    "min_doubling_time_days": ("CULTURE_MIN_DOUBLING_TIME_DAYS", float),
+    "max_above_projection": ("CULTURE_MAX_ABOVE_PROJECTION", float),
+    "max_target_multiple": ("CULTURE_MAX_TARGET_MULTIPLE", float),
+    "harvest_max_ratio": ("CULTURE_HARVEST_MAX_RATIO", float),
+    "split_tolerance_percent": ("CULTURE_SPLIT_TOLERANCE_PERCENT", int),
+    "max_cells_per_cm2": ("CULTURE_MAX_CELLS_PER_CM2", int),
+}
+
+
 @dataclass(frozen=True)
 class CultureProtocol:
     """The lab's culture schedule; day ranges are inclusive (first, last)."""
@@ -67,6 +85,17 @@ class CultureProtocol:
     passage_overdue_confluence: int = 80
     harvest_day: int = 21
     harvest_tolerance_days: int = 2
+    # How often the cells must be counted: no count (nor seeding) for longer is overdue.
+    count_interval_days: int = 7
+    # Plausibility of counts (``culture.rules.plausibility``). Soft limits: a value past
+    # them is recorded only when the technician confirms it with a reason.
+    min_doubling_time_days: float = 0.8  # MSC do not double faster than this
+    max_above_projection: float = 3.0  # a count this many times the projected cells
+    max_target_multiple: float = 10.0  # a count this many times the batch's target
+    harvest_max_ratio: float = 2.0  # a harvest this many times from the projected/last count
+    split_tolerance_percent: int = 20  # after a passage: below count ÷ split ratio by this
+    # Hard limit: cells per cm² of the culture's surface no MSC culture reaches.
+    max_cells_per_cm2: int = 100_000
 
     def __post_init__(self) -> None:
         for name in ("non_adherent_removal_days", "medium_change_days", "observation_days"):
@@ -77,6 +106,12 @@ class CultureProtocol:
             raise ValueError("need 0 < passage due confluence < overdue confluence ≤ 100")
         if self.harvest_tolerance_days < 0 or self.harvest_day - self.harvest_tolerance_days < 1:
             raise ValueError("the harvest window must start after day 0")
+        if self.count_interval_days < 1 or self.min_doubling_time_days <= 0:
+            raise ValueError("need a count interval ≥ 1 day and a minimum doubling time > 0")
+        if min(self.max_above_projection, self.max_target_multiple, self.harvest_max_ratio) <= 1:
+            raise ValueError("the plausibility multiples must be above 1")
+        if not 0 <= self.split_tolerance_percent < 100 or self.max_cells_per_cm2 <= 0:
+            raise ValueError("need a split tolerance 0–99 % and a positive cells per cm²")
 
     @property
     def harvest_days(self) -> tuple[int, int]:
@@ -97,6 +132,8 @@ class CultureProtocol:
             passage_overdue_confluence=int(config["CULTURE_PASSAGE_OVERDUE_CONFLUENCE"]),
             harvest_day=int(config["CULTURE_HARVEST_DAY"]),
             harvest_tolerance_days=int(config["CULTURE_HARVEST_TOLERANCE_DAYS"]),
+            **{name: kind(config[key]) for name, (key, kind) in PLAUSIBILITY_SETTINGS.items()
+               if key in config},
         )
 
 
@@ -107,6 +144,7 @@ class StepFact:
     kind: str
     at: datetime
     confluence: int | None = None
+    seq: int | None = None  # the order the steps were recorded in (the step's id), if known
 
     def __post_init__(self) -> None:
         if self.at.tzinfo is None or self.at.utcoffset() is None:
@@ -159,17 +197,19 @@ class CultureState:
     last_feed_at: datetime | None
     last_look_at: datetime | None
     confluence: int | None  # latest observed in the current passage
+    last_count_at: datetime | None = None  # the latest cell count in force
 
 
-def culture_state(steps: Iterable[StepFact]) -> CultureState:
-    """The state of the culture after these steps (in any order; void steps left out)."""
+def culture_state(steps: Iterable[StepFact],
+                  last_count_at: datetime | None = None) -> CultureState:
+    """The state of the culture after these steps (in any order; void steps left out) and
+    its latest cell count."""
     ordered = sorted(steps, key=lambda s: s.at)
     seeded_at = next((s.at for s in ordered if s.kind == StepKind.SEEDING), None)
     passages = [s for s in ordered if s.kind == StepKind.PASSAGE]
-    since = passages[-1].at if passages else seeded_at
-    current = [s for s in ordered if since is not None and s.at >= since]
-    readings = [s.confluence for s in current
-                if s.kind == StepKind.OBSERVATION and s.confluence is not None]
+    readings = [s.confluence for s in ordered
+                if s.kind == StepKind.OBSERVATION and s.confluence is not None
+                and _in_current_passage(s, passages[-1] if passages else None, seeded_at)]
     return CultureState(
         isolated=any(s.kind == StepKind.ISOLATION for s in ordered),
         seeded_at=seeded_at,
@@ -179,7 +219,27 @@ def culture_state(steps: Iterable[StepFact]) -> CultureState:
         last_feed_at=max((s.at for s in ordered if s.kind in FEEDING_KINDS), default=None),
         last_look_at=max((s.at for s in ordered if s.kind in LOOKING_KINDS), default=None),
         confluence=readings[-1] if readings else None,
+        last_count_at=last_count_at,
     )
+
+
+SAME_MINUTE = timedelta(minutes=1)  # forms take times to the minute
+
+
+def _in_current_passage(step: StepFact, passage: StepFact | None,
+                        seeded_at: datetime | None) -> bool:
+    """True when ``step`` belongs to the culture since the latest passage (or the seeding).
+
+    An observation in the passage's own minute that was recorded before the passage is the
+    one the passage was judged on (the form's time has no seconds): it belongs before.
+    """
+    if passage is None:
+        return seeded_at is not None and step.at >= seeded_at
+    if step.at < passage.at:
+        return False
+    if step.at - passage.at >= SAME_MINUTE:
+        return True
+    return step.seq is not None and passage.seq is not None and step.seq > passage.seq
 
 
 def _local_date(moment: datetime, tz: ZoneInfo) -> date:
@@ -204,6 +264,9 @@ def _day_windows(culture: CultureState, protocol: CultureProtocol,
     first, last = protocol.observation_days
     windows[StepKind.OBSERVATION] = (looked + first, looked + last)
     windows[StepKind.HARVEST] = protocol.harvest_days
+    counted = _day(culture, max(culture.last_count_at or culture.seeded_at, culture.seeded_at), tz)
+    windows[COUNT_TASK] = (counted + protocol.count_interval_days,
+                           counted + protocol.count_interval_days)
     return windows
 
 
@@ -217,24 +280,25 @@ def _passage_task(culture: CultureState, protocol: CultureProtocol) -> Task | No
     reading = culture.confluence
     if reading is None or reading < protocol.passage_due_confluence:
         return None
-    status = (TaskStatus.OVERDUE if reading >= protocol.passage_overdue_confluence
+    status = (TaskStatus.OVERDUE if reading > protocol.passage_overdue_confluence
               else TaskStatus.DUE)
     return Task(StepKind.PASSAGE, status, confluence=reading)
 
 
 def _sort_key(task: Task) -> tuple[int, int]:
     urgency = {TaskStatus.OVERDUE: 0, TaskStatus.DUE: 1, TaskStatus.UPCOMING: 2}
-    return urgency[task.status], KIND_ORDER.index(task.kind)
+    order = KIND_ORDER.index(task.kind) if task.kind in KIND_ORDER else len(KIND_ORDER)
+    return urgency[task.status], order
 
 
 def tasks_for(steps: Sequence[StepFact], now: datetime, tz: ZoneInfo,
-              protocol: CultureProtocol) -> list[Task]:
+              protocol: CultureProtocol, last_count_at: datetime | None = None) -> list[Task]:
     """Every task the protocol asks of this culture at ``now``, most urgent first.
 
     Before seeding: the isolation or the seeding (due, without a window). After the
     harvest: nothing. Upcoming tasks are included (``Task.actionable`` filters them out).
     """
-    return tasks_at(culture_state(steps), now, tz, protocol)
+    return tasks_at(culture_state(steps, last_count_at), now, tz, protocol)
 
 
 def tasks_at(culture: CultureState, now: datetime, tz: ZoneInfo,
@@ -269,14 +333,15 @@ class WorkDates:
 ALWAYS = date.min  # a task due without a window (seeding, a passage): due whatever the day
 
 
-def work_dates(steps: Sequence[StepFact], tz: ZoneInfo, protocol: CultureProtocol) -> WorkDates:
+def work_dates(steps: Sequence[StepFact], tz: ZoneInfo, protocol: CultureProtocol,
+               last_count_at: datetime | None = None) -> WorkDates:
     """When :func:`tasks_for` starts listing an actionable task, and an overdue one.
 
     For every ``now``: some task of ``tasks_for(steps, now, …)`` is actionable exactly when
     the local date of ``now`` is on or after ``due_on``, and one is overdue exactly when
     it is on or after ``overdue_on``.
     """
-    culture = culture_state(steps)
+    culture = culture_state(steps, last_count_at)
     if culture.harvested:
         return WorkDates(None, None)
     if culture.seeded_at is None:
@@ -298,8 +363,8 @@ def _passage_issue(culture: CultureState, day: int, confluence: int | None,
     reading = confluence if confluence is not None else culture.confluence
     if reading is None:
         return None  # nothing to judge the timing by
-    if protocol.passage_due_confluence <= reading < protocol.passage_overdue_confluence:
-        return None
+    if protocol.passage_due_confluence <= reading <= protocol.passage_overdue_confluence:
+        return None  # inclusive at both ends: 70 % and 80 % are both inside 70–80 %
     timing = Timing.EARLY if reading < protocol.passage_due_confluence else Timing.LATE
     return WindowIssue(StepKind.PASSAGE, timing, day, confluence=reading,
                        due_confluence=protocol.passage_due_confluence,

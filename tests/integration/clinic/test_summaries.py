@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from labtrack.clinic import readiness, summaries
 from labtrack.clinic.readiness import ReadinessFilter, ReadinessSettings
 from labtrack.clinic.rules.readiness import Status
+from labtrack.culture import counts
 from labtrack.culture import steps as culture
 from labtrack.culture.models import Batch
 from labtrack.culture.rules.protocol import culture_state, tasks_at, tasks_for
@@ -78,12 +79,15 @@ def test_the_stored_culture_state_gives_the_tasks_the_steps_give_at_any_moment(a
     assert len(growing) >= 3
     for batch in growing:
         steps = culture.step_facts(culture.steps_of(batch))
+        in_force = counts.current_counts(batch)
+        last_count_at = in_force[-1].counted_at if in_force else None
         state = db.session.get(BatchWorklist, batch.id).culture
-        assert state == culture_state(steps) and state.seeded_at is not None
+        assert state == culture_state(steps, last_count_at) and state.seeded_at is not None
         for days in range(-1, 25):
             moment = utcnow() + timedelta(days=days, hours=days % 5)
             assert (tasks_at(state, moment, settings.tz, settings.protocol)
-                    == tasks_for(steps, moment, settings.tz, settings.protocol))
+                    == tasks_for(steps, moment, settings.tz, settings.protocol,
+                                 last_count_at))
 
 
 def test_the_list_filters_and_pages_on_the_stored_status(app):

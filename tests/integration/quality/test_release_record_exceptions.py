@@ -6,19 +6,22 @@ import subprocess
 from datetime import timedelta
 from decimal import Decimal
 
+import pytest
 from flask import current_app
 from sqlalchemy import select, update
 
+from labtrack.accounts.rules.signatures import Meaning
 from labtrack.audit import capture as audit
 from labtrack.clock import utcnow
 from labtrack.culture import counts, harvest
 from labtrack.culture.harvest import FormulationData, HarvestData
 from labtrack.culture.models import CultureStep
 from labtrack.culture.steps import WINDOW_DEVIATION_KIND
+from labtrack.errors import ServiceError
 from labtrack.extensions import db
 from labtrack.qms import deviations
 from labtrack.quality import qc as quality
-from labtrack.quality import record_exceptions
+from labtrack.quality import release as releasing
 from labtrack.quality.models import QcResult
 from labtrack.quality.qc import ResultData
 from labtrack.web.templating import lab_zone
@@ -60,14 +63,12 @@ def _batch_with_one_exception_of_each_kind():
     builders.verify(db.session.scalars(select(CultureStep).where(
         CultureStep.batch_id == batch.id, CultureStep.kind == "harvest")).one(),
         builders.user("technician"))
-    builders.qc_results(batch, skip=("sterility",), viability="60", cd105="9.8", cd90="90")
+    builders.verify_critical_steps(batch)
+    builders.qc_results(batch, skip=("sterility",), viability="60", cd105="9.8")
     cd105 = next(r for r in quality.current_results(batch) if r.test_code == "cd105")
     quality.amend_result(technician, cd105, ResultData(
         "cd105", "98", cd105.method, cd105.analyst, cd105.tested_at), "Decimal point misplaced")
-    # A verdict stored wrongly (as by a faulty earlier version): CD90 90 % stored as a pass.
-    db.session.execute(update(QcResult).where(QcResult.batch_id == batch.id,
-                                              QcResult.test_code == "cd90")
-                       .values(verdict="pass"))
+    # (A stored verdict that disagrees blocks even an exceptional release: see below.)
     door = deviations.report_deviation(technician, batch, "equipment", "minor",
                                        "Incubator door left ajar", "Closed within 2 minutes.")
     return batch, window, door
@@ -101,8 +102,6 @@ def test_page_one_lists_every_exception_once_with_the_page_of_its_detail(app, re
         "Exceptional release of an out-of-specification product": None,
         "Viability is out of specification: 60": "Viability",
         "Sterility is pending": "Sterility",
-        "CD90 (identity): the stored verdict PASS disagrees with the specification, which "
-        "gives FAIL for 90": "STORED VERDICT DISAGREES",
         "Step outside its protocol window: Medium change at ": window.number,
         f"Minor deviation {door.number} is still open: Incubator door left ajar": door.number,
         "Amended entry: QC result cd105, result from 9.8 to 98":
@@ -132,21 +131,52 @@ def test_the_record_evaluates_each_result_again_and_flags_a_stored_verdict_that_
     db.session.execute(update(QcResult).where(QcResult.batch_id == batch.id,
                                               QcResult.test_code == "cd90")
                        .values(verdict="fail"))  # stored wrongly: 99.5 % meets ≥ 95 %
-    decision = builders.release(batch, exceptional=EXCEPTIONAL)
-    whole = " ".join("\n".join(pages_text(decision.record_pdf)).split())
-    assert re.search(r"CD90 \(identity\) ≥ 95 % 99\.5 FAIL · STORED VERDICT DISAGREES: the "
-                     r"specification gives PASS", whole)
+    with pytest.raises(ServiceError, match="CD90 .* was recorded as fail"):
+        builders.release(batch, exceptional=EXCEPTIONAL)  # not even by exception
+    db.session.rollback()
+    qa = builders.user("qa")
+    decision = releasing.reject(qa, batch, builders.sign_as(qa, Meaning.REJECTED),
+                                builders.release_settings(), "CD90's record changed after entry",
+                                batch.version)
     first = _exceptions_block(" ".join(pages_text(decision.record_pdf)[0].split()))
-    assert ("CD90 (identity): the stored verdict FAIL disagrees with the specification, "
-            "which gives PASS") in first
+    line = first[first.index("CD90 (identity) was recorded as fail, but its result 99.5"):]
+    assert "is pass against the specification: the record changed after entry" in line
+    page = int(re.search(r"\(see page (\d+)\)", line).group(1))
+    assert "CD90 (identity)" in pages_text(decision.record_pdf)[page - 1]
 
 
-def test_an_ordinary_batch_points_to_its_one_change_and_soft_limits_have_a_source(app):
+def test_an_ordinary_batch_points_to_its_one_change(app):
     batch = builders.releasable_batch()
     decision = builders.release(batch)
     block = _exceptions_block(pages_text(decision.record_pdf)[0])
     assert "Changed after first entry: batch" in block  # the builder's backdated start
     assert "(see page" in block
-    # Soft-limit values confirmed with a reason: the source is wired but culture does not
-    # record them yet, so it lists nothing.
-    assert record_exceptions.soft_limit_confirmations in record_exceptions.SOURCES
+    assert "soft limit" not in block
+
+
+def test_a_value_confirmed_past_a_soft_limit_is_listed_with_its_reason(app):
+    technician = builders.user("technician", full_name="Ana Contadora")
+    batch = builders.seeded_batch(technician=technician)
+    builders.count(batch, 9_000_000, counted_at=utcnow() - timedelta(days=2),
+                   technician=technician)
+    # 9 → 60 × 10⁶ in a day: a doubling time far shorter than the protocol's minimum
+    builders.count(batch, 60_000_000, counted_at=utcnow() - timedelta(days=1),
+                   technician=technician,
+                   plausibility_reason="Counted twice on two counters: same result")
+    harvest.harvest(technician, batch, HarvestData(
+        harvested_at=utcnow() - timedelta(hours=1), viable_cells=55_000_000,
+        dead_cells=2_500_000), lab_zone())
+    harvest.formulate(technician, batch, FormulationData(
+        formulated_at=utcnow() - timedelta(minutes=30), volume_ml=Decimal("2.00"),
+        container="1 mL syringe, Luer lock", cells_per_dose=None), lab_zone(),
+        current_app.config["DOSE_SHELF_LIFE_HOURS"])
+    builders.verify_critical_steps(batch)
+    builders.qc_results(batch)
+    decision = builders.release(batch)
+    pages = [" ".join(page.split()) for page in pages_text(decision.record_pdf)]
+    block = _exceptions_block(pages[0])
+    start = block.index("Value past a soft limit: Cell count of 60")
+    line = block[start:]
+    assert "Confirmed by Ana Contadora: Counted twice on two counters: same result" in line
+    page = int(re.search(r"\(see page (\d+)\)", line).group(1))
+    assert "Cell counts" in pages[page - 1]

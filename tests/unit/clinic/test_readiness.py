@@ -236,7 +236,7 @@ ORDERS = [
 
 @pytest.mark.parametrize("order_facts", ORDERS)
 def test_stored_status_gives_the_status_at_every_later_moment(order_facts):
-    stored = stored_status(assess(order_facts, NOW, TZ, LEAD))
+    stored = stored_status(assess(order_facts, NOW, TZ, LEAD), LEAD, TZ)
     for hours in (0, 1, 4, 6, 29, 31, 24 * 40):
         later = NOW + timedelta(hours=hours)
         assert stored.status_at(later) is assess(order_facts, later, TZ, LEAD).status
@@ -244,6 +244,6 @@ def test_stored_status_gives_the_status_at_every_later_moment(order_facts):
 
 def test_released_doses_expire_when_the_last_one_still_to_give_does():
     order_facts = released(dose("L4-L5", timedelta(hours=3)), dose("L5-S1", timedelta(hours=30)))
-    stored = stored_status(assess(order_facts, NOW, TZ, LEAD))
+    stored = stored_status(assess(order_facts, NOW, TZ, LEAD), LEAD, TZ)
     assert stored == StoredStatus(Status.RELEASED, NOW + timedelta(hours=30))
     assert stored.status_at(NOW + timedelta(hours=30)) is Status.EXPIRED

@@ -143,7 +143,7 @@ def test_observation_daily_overdue_after_two_days():
 
 @pytest.mark.parametrize(("confluence", "status"), [
     (50, None), (69, None), (70, TaskStatus.DUE), (79, TaskStatus.DUE),
-    (80, TaskStatus.OVERDUE), (95, TaskStatus.OVERDUE),
+    (80, TaskStatus.DUE), (81, TaskStatus.OVERDUE), (95, TaskStatus.OVERDUE),
 ])
 def test_passage_is_driven_by_the_latest_confluence(confluence, status):
     steps = seeded(StepFact("non_adherent_removal", at(2)),
@@ -160,6 +160,25 @@ def test_a_passage_starts_a_new_culture_whose_confluence_is_unknown():
                    StepFact("observation", at(9), confluence=85),
                    StepFact("passage", at(9, 14), confluence=85))
     assert "passage" not in by_kind(tasks_for(steps, at(10), MADRID, P))
+
+
+def test_a_passage_at_80_percent_confluence_is_inside_the_70_to_80_window():
+    steps = seeded(StepFact("non_adherent_removal", at(2)),
+                   StepFact("observation", at(9), confluence=80))
+    assert outside_window("passage", at(9, 11), steps, MADRID, P, confluence=80) is None
+    assert outside_window("passage", at(9, 11), steps, MADRID, P, confluence=70) is None
+
+
+def test_nothing_says_passage_due_right_after_a_passage_in_the_same_minute():
+    # The observation was recorded 20 s into the minute; the passage form took the minute.
+    steps = seeded(StepFact("non_adherent_removal", at(2)),
+                   StepFact("observation", at(9) + timedelta(seconds=20), confluence=78, seq=7),
+                   StepFact("passage", at(9), confluence=78, seq=8))
+    assert "passage" not in by_kind(tasks_for(steps, at(9, 11), MADRID, P))
+    assert work_dates(steps, MADRID, P).due_on != ALWAYS
+    later = [*steps, StepFact("observation", at(9, 10) + timedelta(seconds=40),
+                              confluence=72, seq=9)]
+    assert by_kind(tasks_for(later, at(9, 11), MADRID, P))["passage"].confluence == 72
 
 
 def test_harvest_around_day_21_and_nothing_after_it():
@@ -219,7 +238,8 @@ def test_an_observation_is_never_early_but_can_be_late():
 
 @pytest.mark.parametrize(("given", "observed", "timing"), [
     (None, 60, Timing.EARLY), (None, 75, None), (None, 85, Timing.LATE),
-    (72, 60, None), (65, 75, Timing.EARLY), (80, 75, Timing.LATE), (None, None, None),
+    (72, 60, None), (65, 75, Timing.EARLY), (80, 75, None), (81, 75, Timing.LATE),
+    (70, 90, None), (None, 80, None), (None, None, None),
 ])
 def test_passage_window_by_confluence(given, observed, timing):
     extra = [StepFact("observation", at(8), confluence=observed)] if observed else []
@@ -283,3 +303,18 @@ def test_work_dates_of_a_fresh_culture():
     assert dates.overdue_on == at(P.observation_days[1] + 1).date()
     assert work_dates([], MADRID, P).due_on == ALWAYS  # isolation is due straight away
     assert work_dates(seeded(StepFact("harvest", at(21))), MADRID, P) == WorkDates(None, None)
+
+
+def test_a_count_is_due_after_the_protocols_interval_and_overdue_after_it():
+    steps = seeded(StepFact("non_adherent_removal", at(2)))
+    counted = at(5)
+    assert "count" not in {t.kind for t in tasks_for(steps, at(11), MADRID, P, counted)
+                           if t.actionable}
+    due = by_kind(tasks_for(steps, at(12), MADRID, P, counted))["count"]
+    assert (due.status, due.opens_day) == (TaskStatus.DUE, 12)
+    assert by_kind(tasks_for(steps, at(13), MADRID, P, counted))["count"].status \
+        == TaskStatus.OVERDUE
+    never = by_kind(tasks_for(steps, at(8), MADRID, P))["count"]  # from the seeding
+    assert never.status == TaskStatus.OVERDUE
+    assert work_dates(steps, MADRID, P, counted).overdue_on <= (SEEDED + timedelta(days=13)
+                                                               ).date()
