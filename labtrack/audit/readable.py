@@ -58,6 +58,10 @@ FIELD_LABELS = {
     "meaning": _l("Meaning"), "decision": _l("Decision"), "tested_at": _l("Tested at"),
     "password_hash": _l("Password"), "is_active_account": _l("Active account"),
     "role": _l("Role"), "username": _l("User name"), "created_at": _l("Created at"),
+    "dead_cells": _l("Dead cells"), "final_viable_cells": _l("Final viable cells"),
+    "passage_number": _l("Passage number"), "qc_reserve_cells": _l("QC reserve cells"),
+    "record_pdf": _l("Release record (PDF)"), "record_sha256": _l("Release record SHA-256"),
+    "record_type": _l("Record type"),
 }
 
 

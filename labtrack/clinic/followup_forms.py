@@ -23,7 +23,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from labtrack.clinic.rules.adverse_events import Action, Causality, Outcome, Seriousness, Severity
 from labtrack.clinic.rules.followup import PFIRRMANN_GRADES, ROMAN, Analgesics, Pgic
 from labtrack.clinic.rules.odi import SECTION_MAX, SECTIONS
-from labtrack.clinic.terms import ae_label, followup_label
+from labtrack.clinic.terms import AE_LABELS, FOLLOWUP_LABELS
 
 ODI_SECTIONS = (_l("Pain intensity"), _l("Personal care"), _l("Lifting"), _l("Walking"),
                 _l("Sitting"), _l("Standing"), _l("Sleeping"), _l("Sex life"),
@@ -31,9 +31,12 @@ ODI_SECTIONS = (_l("Pain intensity"), _l("Personal care"), _l("Lifting"), _l("Wa
 SKIPPED = ""
 
 
-def _choices(kind, label, blank: str | None = None) -> list[SelectChoice]:
+def _choices(kind, labels: dict, blank: str | None = None) -> list[SelectChoice]:
+    """The enum's members with their lazy labels (translated when the form is shown, in
+    the reader's language, not once at import)."""
     head = [SelectChoice("", blank)] if blank is not None else []
-    return head + [SelectChoice(member.value, label(member.value)) for member in kind]
+    return head + [SelectChoice(member.value, labels.get(member.value, member.value))
+                   for member in kind]
 
 
 class DiscForm(Form):
@@ -58,9 +61,9 @@ class VisitForm(FlaskForm):
         SelectChoice(str(score), str(score)) for score in range(SECTION_MAX + 1)], default=SKIPPED),
         min_entries=SECTIONS, max_entries=SECTIONS)
     pgic = SelectField(_l("Patient's global impression of change"), default="",
-                       choices=_choices(Pgic, followup_label, "—"))
+                       choices=_choices(Pgic, FOLLOWUP_LABELS, "—"))
     analgesics = SelectField(_l("Analgesic use"), default="",
-                             choices=_choices(Analgesics, followup_label, "—"))
+                             choices=_choices(Analgesics, FOLLOWUP_LABELS, "—"))
     discs = FieldList(FormField(DiscForm), min_entries=0, max_entries=5)
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
 
@@ -78,15 +81,15 @@ class EventForm(FlaskForm):
                                                                Length(max=4000)])
     criteria = SelectMultipleField(
         _l("Seriousness criteria (none: not serious)"),
-        choices=_choices(Seriousness, ae_label), widget=ListWidget(prefix_label=False),
+        choices=_choices(Seriousness, AE_LABELS), widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(), validators=[Optional()])
-    severity = SelectField(_l("Severity"), choices=_choices(Severity, ae_label))
+    severity = SelectField(_l("Severity"), choices=_choices(Severity, AE_LABELS))
     causality_product = SelectField(_l("Causality to the cell product (WHO-UMC)"),
-                                    choices=_choices(Causality, ae_label))
+                                    choices=_choices(Causality, AE_LABELS))
     causality_procedure = SelectField(_l("Causality to the procedure (WHO-UMC)"),
-                                      choices=_choices(Causality, ae_label))
-    action_taken = SelectField(_l("Action taken"), choices=_choices(Action, ae_label))
-    outcome = SelectField(_l("Outcome"), choices=_choices(Outcome, ae_label))
+                                      choices=_choices(Causality, AE_LABELS))
+    action_taken = SelectField(_l("Action taken"), choices=_choices(Action, AE_LABELS))
+    outcome = SelectField(_l("Outcome"), choices=_choices(Outcome, AE_LABELS))
     disc_level = SelectField(_l("Disc level (when one dose is suspected)"), choices=[],
                              default="")
 

@@ -116,9 +116,9 @@ def _key_the_chain(legacy: tuple[int, str, int]) -> None:
     changes = {"legacy_events": checked, "legacy_last_link": last_hash,
                "key_id": ring.current_id}
     pending = [{"user_id": None, "username": "migration", "client_addr": None,
-                "action": "chain_keyed", "record_type": "audit_trail", "record_id": None,
+                "api_token_id": None, "action": "chain_keyed", "record_type": "audit_trail", "record_id": None,
                 "changes": json.dumps(changes, sort_keys=True, separators=(",", ":")),
-                "reason": "The audit chain is keyed from here (migration 0015)"}]
+                "reason": "The audit chain is keyed from here (migration 0018)"}]
     rows = link_events(pending, head_seq, last_hash, utcnow(), ring)
     bind.execute(AuditEvent.__table__.insert(), rows)
     bind.execute(sa.text("UPDATE audit_chain_head SET seq = :seq, last_hash = :link "

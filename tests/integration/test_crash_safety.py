@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
@@ -24,6 +25,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from config import TestConfig
 from labtrack.accounts.models import User
 from labtrack.audit import trail as audit_trail
 from labtrack.audit.models import AuditEvent
@@ -77,7 +79,10 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 def _start_server(database_url: str, listener: socket.socket) -> subprocess.Popen:
     env = {**os.environ, "LABTRACK_DATABASE_URL": database_url,
-           "LABTRACK_SECRET_KEY": "crash-test-secret", "LABTRACK_ENV": "development"}
+           "LABTRACK_SECRET_KEY": "crash-test-secret", "LABTRACK_ENV": "development",
+           # the suite's audit key, so the test can verify the chain the server wrote
+           "LABTRACK_AUDIT_KEYS": TestConfig.AUDIT_KEYS,
+           "LABTRACK_AUDIT_CHECKPOINT_DIR": tempfile.mkdtemp(prefix="crash-checkpoints-")}
     server = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "2",
          "--bind", f"fd://{listener.fileno()}", "wsgi:app"],

@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from labtrack import pdf
 from labtrack.culture.models import Batch
+from labtrack.demo.seed import DEMO_ACCOUNTS
 from labtrack.extensions import db
 from labtrack.identity.printing import PrintRequest
 from labtrack.quality.models import Release
@@ -38,6 +39,8 @@ def demo_lab(app, runner):
     assert result.exit_code == 0, result.output
     return app
 
+DEMO_PASSWORDS = {account.username: account.password for account in DEMO_ACCOUNTS}
+
 
 def downloaded_record(client) -> bytes:
     """The stored release record of the demo's released batch, as QA downloads it with an
@@ -45,7 +48,7 @@ def downloaded_record(client) -> bytes:
     released = db.session.scalars(select(Release).where(Release.decision == "released")
                                   .order_by(Release.id)).first()
     assert released is not None and released.record_pdf
-    assert login(client, "qa", "demo-qa-password").status_code == 302
+    assert login(client, "qa", DEMO_PASSWORDS["qa"]).status_code == 302
     batch = db.session.get(Batch, released.batch_id)
     response = client.get(f"/quality/batches/{batch.batch_number}/record.pdf",
                           headers=ENGLISH_BROWSER)

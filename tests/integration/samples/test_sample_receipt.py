@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from labtrack.audit import capture as audit
 from labtrack.culture.models import Batch
 from labtrack.database import utcnow
 from labtrack.errors import ServiceError
@@ -125,7 +126,13 @@ def test_a_tube_for_another_patient_is_refused_and_recorded(app):
     {"authorisation_expires_on": lab_today() - timedelta(days=1)},
 ])
 def test_the_authorisation_check_blocks_a_batch_start(app, auth):
+    auth = dict(auth)
+    expires_on = auth.pop("authorisation_expires_on", None)
     order = builders.order(**auth)
+    if expires_on:  # it lapsed after the order was made (an order must plan within it)
+        with audit.reason(db.session, "The authorisation lapsed"):
+            order.authorisation_expires_on = expires_on
+            db.session.commit()
     with pytest.raises(ServiceError, match="No batch can start"):
         builders.receive(order)
     db.session.rollback()
