@@ -22,6 +22,7 @@ from labtrack.audit.request_actor import register_request_actor
 from labtrack.cli import register_cli
 from labtrack.clinic import (
     adverse_event_views,
+    at_risk,  # noqa: F401  (registers the at-risk check with every count use case)
     correction_views,  # noqa: F401  (its routes join the orders pages)
     followup_views,
     outcome_views,

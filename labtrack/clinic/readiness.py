@@ -1,4 +1,4 @@
-"""Dose readiness for many orders at once (a fixed number of queries), and the at-risk notice."""
+"""Dose readiness for many orders at once (a fixed number of queries), and one batch's growth."""
 
 from __future__ import annotations
 
@@ -7,13 +7,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import Row, Select, and_, bindparam, case, select
 from sqlalchemy.orm import joinedload
 
-from labtrack.accounts import notices
-from labtrack.accounts.models import Notice
 from labtrack.clinic.rules import readiness as rules
 from labtrack.clinic.rules.readiness import DoseFacts, OrderFacts, Readiness, ReadyDate, Status
 from labtrack.clinic.rules.readiness_record import facts_from_record, is_current
@@ -39,7 +35,6 @@ from labtrack.identity.models import Sample
 from labtrack.orders.models import TreatmentOrder
 from labtrack.qms.models import SpecificationTest
 from labtrack.quality.models import QcResult, Release
-from labtrack.web.i18n import document_language
 from labtrack.web.pagination import Page, paginate
 
 FINISHED = (BatchState.REJECTED.value, BatchState.TERMINATED.value)
@@ -365,48 +360,3 @@ def batch_growth(batch: Batch, settings: ReadinessSettings,
                                                   settings.tz)),
         culture_day=(culture_day(batch.seeded_at, now, settings.tz)
                      if growing and batch.seeded_at and batch.seeded_at <= now else None))
-
-
-def check_at_risk(batch: Batch, settings: ReadinessSettings | None = None,
-                  now: datetime | None = None) -> Notice | None:
-    """After a count: tell the treating clinician when the batch becomes at risk, or recovers.
-
-    Call it after ``counts.log_count`` (and amendments) in the same transaction; it only
-    flushes. One notice per change: nothing is sent while the batch stays as it was.
-    """
-    if batch.state != BatchState.IN_CULTURE.value:
-        return None
-    settings = settings or ReadinessSettings.from_config(current_app.config)
-    growth = batch_growth(batch, settings, now)
-    last = db.session.scalar(
-        select(Notice.kind).where(Notice.batch_id == batch.id,
-                                  Notice.kind.in_((AT_RISK_NOTICE, BACK_ON_TRACK_NOTICE)))
-        .order_by(Notice.created_at.desc(), Notice.id.desc()).limit(1))
-    if growth.at_risk == (last == AT_RISK_NOTICE):
-        return None
-    with document_language():  # a notice is written in the lab's document language
-        return _at_risk_notice(batch, growth)
-
-
-def _at_risk_notice(batch, growth) -> Notice:
-    order = batch.order
-    params = {"batch": batch.batch_number, "patient": order.patient.display_name,
-              "planned": order.planned_procedure_date.isoformat()}
-    if not growth.at_risk:
-        return notices.notify(order.treating_clinician_id, BACK_ON_TRACK_NOTICE, _(
-            "Batch %(batch)s for your patient %(patient)s is back on track for the procedure "
-            "planned on %(planned)s.", **params), "info", batch_id=batch.id, order_id=order.id)
-    if growth.ready is None:
-        message = _("Batch %(batch)s for your patient %(patient)s is at risk: the culture is "
-                    "not growing, so the doses may not be ready for the procedure planned on "
-                    "%(planned)s.", **params)
-    else:
-        message = _("Batch %(batch)s for your patient %(patient)s is at risk: the doses are "
-                    "projected to be ready on %(ready)s, after the procedure planned on "
-                    "%(planned)s.", ready=growth.ready.projected.isoformat(), **params)
-    return notices.notify(order.treating_clinician_id, AT_RISK_NOTICE, message, "warning",
-                          batch_id=batch.id, order_id=order.id)
-
-
-# Every count use case, whatever door it came in by, ends with this check (culture/counts.py).
-counts.watch_counts(check_at_risk)

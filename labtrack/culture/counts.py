@@ -125,7 +125,7 @@ def _new_count(acting: User, batch: Batch, data: CountData, *, harvest: bool = F
 
 
 # Who must hear of a change to a batch's counts, whatever door it came in by (bench form,
-# API, counter file): the clinic registers its at-risk check (clinic/readiness.py), which
+# API, counter file): the clinic registers its at-risk check (clinic/at_risk.py), which
 # culture may not import. Each watcher flushes only; the use case commits once.
 _count_watchers: list[Callable[[Batch], object]] = []
 

@@ -64,7 +64,7 @@ def test_reading_a_notice_needs_no_reason_and_leaves_no_audit_change(app):
 
 
 def test_the_at_risk_notice_reaches_the_treating_clinician(app, client, make_user):
-    from labtrack.clinic import readiness
+    from labtrack.clinic import at_risk
     from labtrack.database import utcnow
 
     clinician = make_user("clinician")
@@ -72,7 +72,7 @@ def test_the_at_risk_notice_reaches_the_treating_clinician(app, client, make_use
     batch = builders.seeded_batch(order)
     builders.count(batch, 3_000_000, counted_at=utcnow() - timedelta(days=4))
     builders.count(batch, 4_000_000, counted_at=utcnow() - timedelta(days=1))
-    readiness.check_at_risk(batch)
+    at_risk.check_at_risk(batch)
     db.session.commit()
     login(client, clinician.username)
     listing = client.get("/notices").get_data(as_text=True)

@@ -8,7 +8,7 @@ from flask import current_app
 from sqlalchemy import event, select
 
 from labtrack.accounts.models import Notice
-from labtrack.clinic import administration, readiness
+from labtrack.clinic import administration, at_risk, readiness
 from labtrack.clinic.readiness import ReadinessFilter, ReadinessSettings
 from labtrack.clinic.rules.readiness import Alert, Status
 from labtrack.database import utcnow
@@ -183,14 +183,14 @@ def test_a_count_that_puts_a_batch_at_risk_notifies_the_clinician_once(app):
     clinician = builders.user("clinician")
     order = builders.order(clinician, planned_procedure_date=lab_today() + timedelta(days=3))
     batch = growing_batch(order, cells=(3_000_000, 4_000_000))
-    notice = readiness.check_at_risk(batch)
+    notice = at_risk.check_at_risk(batch)
     db.session.commit()
     assert notice.user_id == clinician.id and notice.kind == "at_risk"
     assert batch.batch_number in notice.message and notice.severity == "warning"
-    assert readiness.check_at_risk(batch) is None  # still at risk: no second notice
+    assert at_risk.check_at_risk(batch) is None  # still at risk: no second notice
     builders.count(batch, 60_000_000,  # target reached: back on track
                    plausibility_reason="Recounted after pooling the flasks.")
-    back = readiness.check_at_risk(batch)
+    back = at_risk.check_at_risk(batch)
     db.session.commit()
     assert back.kind == "back_on_track"
     kinds = db.session.scalars(select(Notice.kind).where(Notice.batch_id == batch.id)).all()
@@ -199,7 +199,7 @@ def test_a_count_that_puts_a_batch_at_risk_notifies_the_clinician_once(app):
 
 def test_a_batch_on_track_sends_no_notice(app):
     batch = growing_batch(builders.order())
-    assert readiness.check_at_risk(batch) is None
+    assert at_risk.check_at_risk(batch) is None
 
 
 def test_the_home_page_shows_each_order_with_its_status(app, client, make_user):
