@@ -36,11 +36,10 @@ from labtrack.orders import orders
 from labtrack.orders.models import TreatmentOrder
 from labtrack.web.forms import show_service_error
 from labtrack.web.policy import Area
-from labtrack.web.security import require_order_access, requires_area
+from labtrack.web.security import MAX_ID, require_order_access, requires_area
 from labtrack.web.templating import lab_today, lab_zone
 
 bp = Blueprint("adverse_events", __name__)
-MAX_ID = 2**31 - 1
 READERS = (Area.CLINIC, Area.BENCH, Area.QUALITY)
 
 

@@ -40,11 +40,10 @@ from labtrack.orders.rules.disc_levels import DISC_LEVELS
 from labtrack.web.forms import show_service_error
 from labtrack.web.pagination import page_number
 from labtrack.web.policy import Area
-from labtrack.web.security import require_patient_access, requires_area
+from labtrack.web.security import MAX_ID, require_patient_access, requires_area
 from labtrack.web.templating import lab_zone
 
 bp = Blueprint("clinic", __name__)
-MAX_ID = 2**31 - 1  # larger ids exist in no table (and overflow SQLite's integer)
 bp.add_app_template_global(Status, "ReadinessStatus")
 
 STATUS_TONES = {
