@@ -42,8 +42,11 @@ test: $(STAMP) system-packages translations
 
 ## Benchmark at BATCHES batches (default 10000; SQLite, or PostgreSQL via LABTRACK_BENCH_DATABASE_URL).
 BATCHES ?= 10000
+## Audit verification is timed apart, at AUDIT_EVENTS events (issue 18: >= 200,000 events/s at 1.25 million).
+AUDIT_EVENTS ?= 1250000
 bench: $(STAMP)
 	$(BIN)/python -m bench.run --batches $(BATCHES)
+	$(BIN)/python -m bench.verify_speed --events $(AUDIT_EVENTS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

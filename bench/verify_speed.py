@@ -52,7 +52,8 @@ def build(events: int) -> None:
         size = min(CHUNK, events - seq)
         pending = [{"user_id": 4, "username": "tech", "client_addr": "10.0.0.7",
                     "action": "create", "record_type": "cell_count",
-                    "record_id": str(seq + n + 1), "changes": CHANGES, "reason": None}
+                    "record_id": str(seq + n + 1), "changes": CHANGES, "reason": None,
+                    "api_token_id": None}
                    for n in range(size)]
         rows = link_events(pending, seq, link, moment, ring)
         db.session.execute(AuditEvent.__table__.insert(), rows)
