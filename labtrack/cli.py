@@ -19,6 +19,7 @@ from labtrack.clinic import summaries
 from labtrack.demo import seed as demo
 from labtrack.errors import ServiceError
 from labtrack.extensions import db
+from labtrack.privacy.commands import patient_export_command
 from labtrack.web.policy import Role
 
 CLI_ACTOR = Actor(None, "cli")
@@ -26,7 +27,8 @@ CLI_ACTOR = Actor(None, "cli")
 
 def register_cli(app: Flask) -> None:
     for command in (create_user_command, seed_demo_command,
-                    backup_command, restore_command, refresh_summaries_command):
+                    backup_command, restore_command, refresh_summaries_command,
+                    patient_export_command):
         app.cli.add_command(command)
     for command in audit_commands.COMMANDS:
         app.cli.add_command(command)

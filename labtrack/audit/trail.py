@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -248,6 +248,11 @@ def _spreadsheet_safe(value: object) -> object:
 
 def export_csv(filters: AuditFilter) -> Iterator[str]:
     """The filtered events as CSV lines, one line per changed field."""
+    return events_csv(all_events(filters))
+
+
+def events_csv(events: Iterable[AuditEvent]) -> Iterator[str]:
+    """Events as CSV lines (a header, then one line per changed field)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
 
@@ -259,7 +264,7 @@ def export_csv(filters: AuditFilter) -> Iterator[str]:
 
     writer.writerow(CSV_COLUMNS)
     yield flush()
-    for event in all_events(filters):
+    for event in events:
         for field, old, new in changed_fields(event) or [("", None, None)]:
             row = (event.seq, event.occurred_at.isoformat(), event.username, event.user_id,
                    event.action, event.record_type, event.record_id, field,
@@ -282,6 +287,19 @@ def all_events(filters: AuditFilter) -> Iterator[AuditEvent]:
         if len(chunk) < EXPORT_CHUNK:
             return
         before = chunk[-1].seq
+
+
+def record_events(records: dict[str, set]) -> list[AuditEvent]:
+    """Every event about the given records (record type → ids), oldest first."""
+    events: dict[int, AuditEvent] = {}
+    for record_type, ids in records.items():
+        ordered = sorted(str(record_id) for record_id in ids)
+        for start in range(0, len(ordered), EXPORT_CHUNK):
+            chunk = ordered[start:start + EXPORT_CHUNK]
+            for event in db.session.scalars(select(AuditEvent).where(
+                    AuditEvent.record_type == record_type, AuditEvent.record_id.in_(chunk))):
+                events[event.seq] = event
+    return [events[seq] for seq in sorted(events)]
 
 
 VERIFY_ACTION, TRAIL = "verify", "audit_trail"

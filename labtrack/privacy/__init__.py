@@ -1,0 +1,1 @@
+"""Data protection: serving a patient's access request (docs/PRIVACY.md)."""
