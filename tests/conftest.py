@@ -23,7 +23,8 @@ from config import TestConfig
 from labtrack.accounts import users as accounts
 from labtrack.accounts.users import AccountPolicy
 from labtrack.app import create_app
-from labtrack.audit.capture import SYSTEM, set_actor
+from labtrack.audit.capture import SYSTEM, Actor, set_actor
+from labtrack.demo.seed import seed_demo
 from labtrack.extensions import db
 from tests.helpers import PASSWORD, login
 from tests.i18n import compile_catalogues
@@ -31,6 +32,7 @@ from tests.i18n import compile_catalogues
 PG_URL = os.environ.get("LABTRACK_TEST_DATABASE_URL")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 _counter = itertools.count()
+DEMO_ACTOR = Actor(None, "cli")  # as ``labtrack seed-demo`` records it
 
 
 SUITE_NOW = os.environ.get("LABTRACK_TEST_NOW")  # e.g. 2026-03-29T00:30:00Z: the suite's "now"
@@ -71,6 +73,34 @@ def _migrate(database_url: str) -> None:
         db.engine.dispose()
 
 
+def _seed_demo(database_url: str, document_locale: str) -> None:
+    """The demo lab as ``labtrack seed-demo`` makes it, notices in ``document_locale``."""
+    app = build_app(database_url, DOCUMENT_LOCALE=document_locale)
+    with app.app_context():
+        set_actor(db.session, DEMO_ACTOR)
+        seed_demo(AccountPolicy.from_config(app.config))
+        db.session.remove()
+        db.engine.dispose()
+
+
+class DemoTemplates:
+    """Databases holding the demo lab, seeded once per process and document language, then
+    cloned like the empty template: seeding takes seconds, a clone milliseconds. The demo
+    is made as of the moment it is seeded; tests that need it made at another instant
+    (tests/integration/test_calendar.py) seed their own."""
+
+    def __init__(self, databases) -> None:
+        self.databases = databases
+        self.seeded: dict[str, str] = {}
+
+    def template_for(self, document_locale: str) -> str:
+        if document_locale not in self.seeded:
+            url = self.databases.new_template(f"demo_{document_locale}")
+            _seed_demo(url, document_locale)
+            self.seeded[document_locale] = url
+        return self.seeded[document_locale]
+
+
 class SqliteDatabases:
     """A migrated template file, copied for each test."""
 
@@ -78,10 +108,19 @@ class SqliteDatabases:
         self.directory = directory
         self.template = directory / "template.sqlite3"
         _migrate(f"sqlite:///{self.template}")
+        self.demo = DemoTemplates(self)
 
-    def create(self) -> str:
-        path = self.directory / f"test-{next(_counter)}.sqlite3"
+    def new_template(self, name: str) -> str:
+        """A copy of the migrated template, to be filled and then cloned."""
+        path = self.directory / f"{name}.sqlite3"
         shutil.copyfile(self.template, path)
+        return f"sqlite:///{path}"
+
+    def create(self, demo: str | None = None) -> str:
+        """A fresh database: migrated, and with ``demo`` the demo lab in that language."""
+        source = make_url(self.demo.template_for(demo)).database if demo else self.template
+        path = self.directory / f"test-{next(_counter)}.sqlite3"
+        shutil.copyfile(source, path)
         return f"sqlite:///{path}"
 
     def drop(self, url: str) -> None:
@@ -98,6 +137,8 @@ class PostgresDatabases:
         self.template = f"{self.prefix}_tpl"
         self._execute(f'CREATE DATABASE "{self.template}"')
         _migrate(self._url_for(self.template))
+        self.demo = DemoTemplates(self)
+        self.templates = [self.template]
 
     def _execute(self, sql: str) -> None:
         with self.admin.connect() as connection:
@@ -106,16 +147,26 @@ class PostgresDatabases:
     def _url_for(self, name: str) -> str:
         return self.url.set(database=name).render_as_string(hide_password=False)
 
-    def create(self) -> str:
-        name = f"{self.prefix}_{next(_counter)}"
+    def new_template(self, name: str) -> str:
+        """A clone of the migrated template, to be filled and then cloned."""
+        name = f"{self.prefix}_{name}"
         self._execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
+        self.templates.append(name)
+        return self._url_for(name)
+
+    def create(self, demo: str | None = None) -> str:
+        """A fresh database: migrated, and with ``demo`` the demo lab in that language."""
+        source = make_url(self.demo.template_for(demo)).database if demo else self.template
+        name = f"{self.prefix}_{next(_counter)}"
+        self._execute(f'CREATE DATABASE "{name}" TEMPLATE "{source}"')
         return self._url_for(name)
 
     def drop(self, url: str) -> None:
         self._execute(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
 
     def close(self) -> None:
-        self._execute(f'DROP DATABASE IF EXISTS "{self.template}" WITH (FORCE)')
+        for template in self.templates:
+            self._execute(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
         self.admin.dispose()
 
 
@@ -147,8 +198,10 @@ def backend(request):
 
 @pytest.fixture
 def database_url(request, backend):
+    """A fresh database; a test marked ``demo_lab(locale)`` gets the demo lab in it."""
     databases = request.getfixturevalue(f"{backend}_databases")
-    url = databases.create()
+    marker = request.node.get_closest_marker("demo_lab")
+    url = databases.create(demo=(marker.args[0] if marker.args else "en") if marker else None)
     yield url
     databases.drop(url)
 

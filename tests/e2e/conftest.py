@@ -1,9 +1,9 @@
 """Browser fixtures: a live LabTrack on SQLite and headless Chromium driven by Playwright.
 
-One server per test module (fresh migrated database, demo accounts seeded through the
-services), one browser per session, and a fresh browser context per test so tests never
-share cookies. Every test under ``tests/e2e`` is marked ``e2e``. When a test fails, a
-screenshot of its page is saved under ``test-artifacts/``.
+One server per test module (a fresh SQLite database holding the demo lab, cloned from one
+seeded once per process through the services), one browser per session, and a fresh
+browser context per test so tests never share cookies. Every test under ``tests/e2e`` is
+marked ``e2e``. When a test fails, a screenshot of its page is saved under ``test-artifacts/``.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from labtrack.accounts import users as accounts
 from labtrack.accounts.users import AccountPolicy
 from labtrack.audit.capture import SYSTEM, set_actor
-from labtrack.demo.seed import seed_demo
 from labtrack.extensions import db
 from tests.conftest import IN_CI, build_app
 from tests.helpers import PASSWORD
@@ -107,13 +106,10 @@ class LiveServer:
 
 @pytest.fixture(scope="module")
 def live_server(sqlite_databases):
-    """LabTrack on a fresh migrated SQLite database with the demo accounts, per module."""
-    database_url = sqlite_databases.create()
+    """LabTrack on a fresh SQLite database holding the demo lab, per module (seeded once
+    per process and cloned: tests/conftest.py, DemoTemplates)."""
+    database_url = sqlite_databases.create(demo="en")
     app = build_app(database_url)
-    with app.app_context():
-        set_actor(db.session, SYSTEM)
-        seed_demo(AccountPolicy.from_config(app.config))
-        db.session.remove()
     server = LiveServer(app, make_server("127.0.0.1", 0, app, threaded=True,
                                          request_handler=_QuietHandler))
     server.start()

@@ -15,9 +15,10 @@ from html.parser import HTMLParser
 from urllib.parse import urldefrag, urlsplit
 
 import pytest
-from sqlalchemy import String, Text, select
+from sqlalchemy import String, Text, func, select
 from werkzeug.exceptions import HTTPException
 
+from labtrack.culture.models import Batch
 from labtrack.demo.seed import DEMO_ACCOUNTS
 from labtrack.extensions import db
 from tests.helpers import csrf_token_from, login
@@ -181,13 +182,15 @@ def crawl(app, client, entries) -> dict[str, set[str]]:
 
 
 @pytest.fixture
-def demo_lab(app, runner):
+def demo_lab(app):
+    """The demo lab, seeded as ``labtrack seed-demo`` does with Spanish documents (the
+    test is marked ``demo_lab("es")``: the seeded database is cloned for it)."""
     app.config["DOCUMENT_LOCALE"] = "es"  # the lab's documents and notices, as in Spain
-    result = runner.invoke(args=["seed-demo"])
-    assert result.exit_code == 0, result.output
+    assert db.session.scalar(select(func.count()).select_from(Batch)), "mark demo_lab(\"es\")"
     return app
 
 
+@pytest.mark.demo_lab("es")
 @pytest.mark.parametrize("role", ["technician", "qa", "clinician", "admin"])
 def test_every_page_a_role_opens_in_spanish_has_no_english_left(demo_lab, client, role):
     entries = untranslated_entries()
