@@ -23,11 +23,12 @@ from labtrack.accounts import sessions
 from labtrack.accounts import users as accounts
 from labtrack.accounts.forms import ChangePasswordForm, EndSessionForm, LanguageForm, LoginForm
 from labtrack.accounts.models import User
-from labtrack.accounts.sessions import EndReason, SessionSettings
+from labtrack.accounts.sessions import EndReason, SessionSettings, SignInForm
 from labtrack.accounts.users import AccountPolicy, SignInFailed
 from labtrack.audit.capture import Actor
 from labtrack.errors import ServiceError
 from labtrack.extensions import db, limiter
+from labtrack.web import once
 from labtrack.web.forms import show_service_error
 from labtrack.web.kept_forms import KEPT_FORM, keep_for_user
 from labtrack.web.security import SESSION_ENDED, SESSION_ENDED_USER, client_addr
@@ -108,13 +109,23 @@ def login():
     if form.validate_on_submit():
         try:
             user, secret = accounts.sign_in(form.username.data, form.password.data, _policy(),
-                                            client_addr(), request.user_agent.string)
+                                            client_addr(), request.user_agent.string,
+                                            _sign_in_form())
         except SignInFailed as error:
             flash(error.message, "error")
             return render_template("auth/login.html", form=form), 200
         _open_session(user, secret)
         return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)
+
+
+def _sign_in_form() -> SignInForm | None:
+    """The sign-in form, by its one-time token (web/once.py), if it carries one of ours: a
+    repeated submit of it (double click, retry) gets the session the first opened."""
+    token = request.form.get(once.FIELD) or ""
+    if not once.TOKEN.fullmatch(token):
+        return None
+    return SignInForm(token, current_app.config["SECRET_KEY"], _settings())
 
 
 def _open_session(user: User, secret: str) -> None:

@@ -105,8 +105,8 @@ class Signature(PkMixin, db.Model):
 class UserSession(PkMixin, db.Model):
     """A signed-in browser session, held on the server so that it can be ended.
 
-    The browser's cookie carries only a random secret; its SHA-256 is stored here. Sign-in,
-    sign-out and each ending are audit events; the row itself is bookkeeping.
+    The browser's cookie carries only a secret (sessions.py); its SHA-256 is stored here.
+    Sign-in, sign-out and each ending are audit events; the row itself is bookkeeping.
     """
 
     __tablename__ = "user_session"

@@ -1,15 +1,19 @@
 """Server-side sessions: each sign-in is a row that sign-out, a password change or reset,
 a role change or deactivation ends, so a copied cookie stops working at once.
 
-The browser keeps a random secret in its (signed) session cookie; only its SHA-256 is
-stored. A session ends after ``idle_minutes`` without a request (counted from the sign-in
-response on) and, whatever the activity, ``absolute_hours`` after sign-in. An ended
-session is never revived: reactivating an account brings none back.
+The browser keeps a secret in its (signed) session cookie; only its SHA-256 is stored.
+The secret is random, or, for a sign-in form, worked out from the form's one-time token
+under the application's secret key, so the same form sent twice (a double click) opens
+one session. A session ends after ``idle_minutes`` without a request (counted from the
+sign-in response on) and, whatever the activity, ``absolute_hours`` after sign-in. An
+ended session is never revived: reactivating an account brings none back.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -57,9 +61,46 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
-def start_session(user: User, client_addr: str | None, user_agent: str | None) -> str:
-    """A new session for ``user`` (flushed, the caller commits); returns the cookie's secret."""
-    secret = secrets.token_urlsafe(32)
+def form_secret(user: User, form_token: str, key: str) -> str:
+    """The session secret one sign-in form (its one-time token) opens for ``user``.
+
+    The same for a repeated submit of that form (a double click, a browser retry), so the
+    repeat gets the session the first opened instead of a second one. Nobody can work it
+    out without the application's secret key and the account's password hash.
+    """
+    message = "\0".join(("sign-in", str(user.id), user.password_hash, form_token))
+    digest = hmac.new(key.encode("utf-8"), message.encode("utf-8"), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+@dataclass(frozen=True)
+class SignInForm:
+    """What a sign-in needs to know a repeated submit of its form: the form's one-time
+    token (web/once.py), the application's secret key and the session limits."""
+
+    token: str
+    secret_key: str
+    settings: SessionSettings
+
+
+def form_session(user: User, form: SignInForm) -> tuple[str | None, bool]:
+    """The secret this sign-in form opens ``user``'s session with, and whether that session
+    is open already (the form was submitted before). (None, False) once the form's session
+    has ended: signing in again with it opens a new, random one."""
+    secret = form_secret(user, form.token, form.secret_key)
+    found = db.session.scalar(select(UserSession).where(UserSession.token_hash == _hash(secret)))
+    if found is None:
+        return secret, False
+    if found.ended_at is None and _expiry(found, form.settings, utcnow()) is None:
+        return secret, True
+    return None, False
+
+
+def start_session(user: User, client_addr: str | None, user_agent: str | None,
+                  secret: str | None = None) -> str:
+    """A new session for ``user`` (flushed, the caller commits); returns the cookie's secret,
+    a random one unless given."""
+    secret = secret or secrets.token_urlsafe(32)
     now = utcnow()
     db.session.add(UserSession(user_id=user.id, token_hash=_hash(secret), created_at=now,
                                last_seen_at=now, client_addr=(client_addr or "")[:64] or None,

@@ -9,6 +9,7 @@ from functools import cache
 
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, func, select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from labtrack.accounts import api_tokens, sessions
@@ -147,10 +148,13 @@ def count_failed_attempt(user: User, policy: AccountPolicy, actor: Actor, now=No
 
 
 def sign_in(username: str, password: str, policy: AccountPolicy, client_addr: str | None,
-            user_agent: str | None = None) -> tuple[User, str]:
+            user_agent: str | None = None,
+            form: sessions.SignInForm | None = None) -> tuple[User, str]:
     """Authenticate a sign-in attempt; every attempt is audited and committed.
 
-    Returns the user and the secret of the server-side session it opens.
+    Returns the user and the secret of the server-side session it opens. Given its form,
+    a repeated submit of the same form (a double click, a browser retry) gets the session
+    the first submit opened: one session and one sign-in recorded.
     """
     user = find_user(username)
     actor = Actor(user.id if user else None, user.username if user else username[:64],
@@ -160,8 +164,18 @@ def sign_in(username: str, password: str, policy: AccountPolicy, client_addr: st
     except SignInFailed:
         db.session.commit()
         raise
+    secret, already_open = sessions.form_session(user, form) if form else (None, False)
+    if already_open:
+        db.session.commit()
+        return user, secret
     user.last_login_at = utcnow()
-    secret = sessions.start_session(user, client_addr, user_agent)
+    try:
+        secret = sessions.start_session(user, client_addr, user_agent, secret)
+    except IntegrityError:
+        if secret is None:
+            raise
+        db.session.rollback()  # the same form at the same moment: the other submit opened it
+        return user, secret
     audit.record_event(db.session, "login_success", "user_account", user.id, actor=actor)
     db.session.commit()
     return user, secret
