@@ -36,7 +36,7 @@ system-packages:
 
 ## Run the whole suite (PostgreSQL too when LABTRACK_TEST_DATABASE_URL is set).
 ## LABTRACK_TEST_NOW=2026-10-25T00:30:00Z runs it as on that date and hour.
-PYTEST_ARGS ?= -n auto --dist loadfile
+PYTEST_ARGS ?= -n auto --dist loadfile --durations=15
 test: $(STAMP) system-packages translations
 	$(BIN)/pytest $(PYTEST_ARGS)
 

@@ -4,7 +4,7 @@ Owning a table is enough to ``ALTER TABLE … DISABLE TRIGGER`` or ``TRUNCATE`` 
 application connects as a role that owns nothing and holds only what it needs: read
 every table, insert, update the tables whose rows change, and no UPDATE on the rows
 that never change (audit events, signatures, release decisions, stored files), no
-DELETE, no TRUNCATE anywhere. ``labtrack db upgrade`` grants this after migrating when
+TRUNCATE anywhere, and DELETE only on two bookkeeping tables (``RELEASABLE``). ``labtrack db upgrade`` grants this after migrating when
 ``LABTRACK_DB_APP_ROLE`` names the role (docs/AUDIT_TRAIL.md, README).
 """
 
@@ -18,6 +18,9 @@ from sqlalchemy import text
 INSERT_ONLY = ("audit_event", "signature", "batch_release", "counter_file")
 # Tables the application only reads.
 READ_ONLY = ("alembic_version",)
+# Bookkeeping, not GMP records, whose rows the application releases (deletes): a refused
+# form's one-time token, an API idempotency key whose request failed on the server.
+RELEASABLE = ("form_submission", "api_idempotent_request")
 _NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
@@ -53,6 +56,8 @@ def grant_app_privileges(connection, role: str) -> None:
             privileges = "SELECT"
         elif table in INSERT_ONLY:
             privileges = "SELECT, INSERT"
+        elif table in RELEASABLE:
+            privileges = "SELECT, INSERT, UPDATE, DELETE"
         else:
             privileges = "SELECT, INSERT, UPDATE"
         connection.execute(text(f"GRANT {privileges} ON {table_name} TO {name}"))

@@ -13,9 +13,12 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
 from labtrack.audit import trail as audit_trail
+from labtrack.audit.capture import SYSTEM, set_actor
 from labtrack.extensions import db
 from tests import builders
-from tests.conftest import build_app
+from tests.conftest import IsolatedClient, build_app
+from tests.helpers import login
+from tests.integration.web.test_one_time_submit import _observation_form
 
 
 @pytest.fixture
@@ -77,5 +80,24 @@ def test_the_application_works_as_its_role(app_role_url):
         assert decision.audit_checkpoint
         result = audit_trail.verify(reconcile=True)
         assert result.ok, result.all_findings()
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_a_refused_form_may_be_sent_again_as_the_application_role(app_role_url):
+    """The one-time token of a refused submit is released (deleted: bookkeeping, not a GMP
+    record), which the application's role may do, so the corrected form records once."""
+    limited = build_app(app_role_url)
+    limited.test_client_class = IsolatedClient
+    with limited.app_context():
+        set_actor(db.session, SYSTEM)
+        technician = builders.user("technician")
+        batch = builders.seeded_batch(technician=technician, seeded_days_ago=1)
+        client = limited.test_client()
+        assert login(client, technician.username).status_code == 302
+        url, data = _observation_form(client, batch)
+        refused = client.post(url, data={**data, "confluence_percent": "140"})
+        corrected = client.post(url, data=data)
+        assert refused.status_code == 400 and corrected.status_code == 302
         db.session.remove()
         db.engine.dispose()
