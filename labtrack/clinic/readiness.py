@@ -256,7 +256,8 @@ def _load_doses(loaded: _Loaded, batch_ids: list[int]) -> None:
         select(Dose.batch_id, Dose.dose_code, Dose.disc_level, Dose.viable_cells,
                Dose.expires_at, Administration.administered_at)
         .outerjoin(Administration, Administration.dose_id == Dose.id)
-        .where(Dose.batch_id.in_(batch_ids)).order_by(Dose.id))
+        .where(Dose.batch_id.in_(batch_ids), Dose.superseded_by_id.is_(None))
+        .order_by(Dose.id))
     for batch_id, *facts in rows:
         loaded.doses.setdefault(batch_id, []).append(DoseFacts(*facts))
 
