@@ -282,6 +282,12 @@ def batch_doses(batch: Batch) -> list[Dose]:
                   if d.disc_level in levels else len(levels))
 
 
+def every_dose(batch: Batch) -> list[Dose]:
+    """Every dose of the batch, those a formulation correction replaced included."""
+    return list(db.session.scalars(select(Dose).where(Dose.batch_id == batch.id)
+                                   .order_by(Dose.id)))
+
+
 def dose_label_data(batch: Batch, dose: Dose, settings: LabelSettings) -> DoseLabelData:
     """What the dose's label shows and encodes (DIN, its product code, its expiry)."""
     patient = batch.order.patient
