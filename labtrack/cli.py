@@ -15,7 +15,8 @@ from labtrack.accounts.users import AccountPolicy
 from labtrack.audit import commands as audit_commands
 from labtrack.audit import trail as audit_trail
 from labtrack.audit.capture import Actor, set_actor
-from labtrack.clinic import summaries
+from labtrack.clinic import at_risk, summaries
+from labtrack.culture.models import Batch
 from labtrack.demo import seed as demo
 from labtrack.errors import ServiceError
 from labtrack.extensions import db
@@ -28,7 +29,7 @@ CLI_ACTOR = Actor(None, "cli")
 def register_cli(app: Flask) -> None:
     for command in (create_user_command, seed_demo_command,
                     backup_command, restore_command, refresh_summaries_command,
-                    patient_export_command):
+                    patient_export_command, notify_at_risk_command):
         app.cli.add_command(command)
     for command in audit_commands.COMMANDS:
         app.cli.add_command(command)
@@ -86,6 +87,20 @@ def refresh_summaries_command() -> None:
     summaries.refresh_all()
     db.session.commit()
     click.echo("Summaries worked out again for every batch and order.")
+
+
+@click.command("notify-at-risk")
+@with_appcontext
+def notify_at_risk_command() -> None:
+    """Tell the treating clinicians of batches time alone has put at risk (cron, hourly).
+
+    Checks every batch in culture as of now; a batch already notified gets no second notice.
+    """
+    set_actor(db.session, CLI_ACTOR)
+    sent = at_risk.notify_at_risk()
+    named = ", ".join(f"{notice.kind} for {db.session.get(Batch, notice.batch_id).batch_number}"
+                      for notice in sent)
+    click.echo(f"At-risk check: {len(sent)} notice(s) sent" + (f": {named}." if sent else "."))
 
 
 @click.command("backup")

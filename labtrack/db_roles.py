@@ -3,8 +3,9 @@
 Owning a table is enough to ``ALTER TABLE … DISABLE TRIGGER`` or ``TRUNCATE`` it, so the
 application connects as a role that owns nothing and holds only what it needs: read
 every table, insert, update the tables whose rows change, and no UPDATE on the rows
-that never change (audit events, signatures, release decisions, stored files), no
-TRUNCATE anywhere, and DELETE only on two bookkeeping tables (``RELEASABLE``). ``labtrack db upgrade`` grants this after migrating when
+that never change (audit events, signatures, release decisions, stored files,
+formulation corrections), no TRUNCATE anywhere, and DELETE only on two bookkeeping
+tables (``RELEASABLE``). ``labtrack db upgrade`` grants this after migrating when
 ``LABTRACK_DB_APP_ROLE`` names the role (docs/AUDIT_TRAIL.md, README).
 """
 
@@ -15,7 +16,8 @@ import re
 from sqlalchemy import text
 
 # Rows the application only ever inserts (and reads).
-INSERT_ONLY = ("audit_event", "signature", "batch_release", "counter_file")
+INSERT_ONLY = ("audit_event", "signature", "batch_release", "counter_file",
+               "formulation_correction")
 # Tables the application only reads.
 READ_ONLY = ("alembic_version",)
 # Bookkeeping, not GMP records, whose rows the application releases (deletes): a refused

@@ -3,7 +3,7 @@
 from labtrack.accounts.models import ApiToken, Notice, Signature, User, UserSession
 from labtrack.audit.models import AuditChainHead, AuditEvent
 from labtrack.clinic.models import AdverseEvent, DiscImaging, FollowUpVisit
-from labtrack.culture.dose_models import Administration, Dose
+from labtrack.culture.dose_models import Administration, Dose, FormulationCorrection
 from labtrack.culture.models import (
     Batch,
     CellCount,
@@ -25,7 +25,8 @@ __all__ = [
     "AdverseEvent", "DiscImaging", "FollowUpVisit",
     "Administration", "ApiToken", "AuditChainHead", "AuditEvent", "Batch", "BatchWorklist",
     "CellCount", "ChainOfIdentityEvent", "Counter", "CounterFile", "CultureStep",
-    "CultureStepEquipment", "CultureStepLot", "Deviation", "Dose", "Equipment", "LabelPrint",
+    "CultureStepEquipment", "CultureStepLot", "Deviation", "Dose", "Equipment",
+    "FormulationCorrection", "LabelPrint",
     "Notice", "OrderStatus", "Patient", "QcResult", "ReagentLot", "Release", "Sample",
     "Signature", "Specification", "SpecificationTest", "SummaryState", "TreatmentOrder", "User",
     "UserSession",

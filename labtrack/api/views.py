@@ -192,7 +192,8 @@ def order_doses(order_number: str):
     rows = db.session.execute(
         select(Dose, Batch, Administration).join(Batch, Batch.id == Dose.batch_id)
         .outerjoin(Administration, Administration.dose_id == Dose.id)
-        .where(Batch.order_id == order.id).order_by(Batch.id, Dose.id))
+        .where(Batch.order_id == order.id, Dose.superseded_by_id.is_(None))
+        .order_by(Batch.id, Dose.id))
     return jsonify(items=[dose_json(dose, batch, given, now) for dose, batch, given in rows])
 
 

@@ -1,9 +1,10 @@
 """Administration at the procedure: the wristband and each dose label are checked, then recorded.
 
 The checks, in order: the dose exists, belongs to the patient whose wristband was scanned,
-its batch is released, it has not been given already, it has not expired, and it is the
-dose for the disc level being treated. Any refusal is committed as a chain-of-identity
-event before it is raised, so a mismatch is on record even though nothing was given.
+is a current dose (not one a formulation correction replaced), its batch is released, it
+has not been given already, it has not expired, and it is the dose for the disc level
+being treated. Any refusal is committed as a chain-of-identity event before it is raised,
+so a mismatch is on record even though nothing was given.
 When the last dose of a batch is recorded, the system completes the batch.
 """
 
@@ -46,8 +47,9 @@ GIVEN_STATES = (BatchState.RELEASED.value, BatchState.COMPLETED.value)
 class AdministrationRefused(ServiceError):
     """A dose that must not be given now: refused, and recorded as a chain-of-identity event.
 
-    ``code`` is one of unknown_dose, wrong_patient, not_released, already_administered,
-    expired, wrong_level.
+    ``code`` is one of unknown_dose, wrong_patient, superseded_dose, not_released,
+    already_administered, expired, wrong_level (and the scans' misread_label,
+    label_mismatch).
     """
 
     def __init__(self, message: str, code: str) -> None:
@@ -99,13 +101,15 @@ def find_dose(text: str | None) -> Dose | None:
 
 
 def patient_doses(patient: Patient) -> list[PatientDose]:
-    """The patient's doses from released (or completed) batches, soonest procedure first."""
+    """The patient's current doses from released (or completed) batches, soonest procedure
+    first."""
     rows = db.session.execute(
         select(Dose, Batch, TreatmentOrder, Administration)
         .join(Batch, Batch.id == Dose.batch_id)
         .join(TreatmentOrder, TreatmentOrder.id == Batch.order_id)
         .outerjoin(Administration, Administration.dose_id == Dose.id)
-        .where(TreatmentOrder.patient_id == patient.id, Batch.state.in_(GIVEN_STATES))
+        .where(TreatmentOrder.patient_id == patient.id, Batch.state.in_(GIVEN_STATES),
+               Dose.superseded_by_id.is_(None))
         .order_by(TreatmentOrder.planned_procedure_date, Batch.id, Dose.id))
     found = [PatientDose(*row) for row in rows]
     return sorted(found, key=lambda row: (row.order.planned_procedure_date, row.batch.id,
@@ -188,6 +192,8 @@ def _check_dose(acting: User, patient: Patient, level: str, dose: Dose, batch: B
         refuse("wrong_patient", _("WRONG PATIENT: dose %(code)s is not for %(patient)s. "
                                   "Do not administer it.", code=dose.dose_code,
                                   patient=patient.display_name))
+    if dose.superseded_by_id is not None:
+        refuse("superseded_dose", bedside_scan.superseded_message(dose))
     if batch.state not in GIVEN_STATES or not _released(batch):
         refuse("not_released", _("NOT RELEASED: dose %(code)s has not been released by QA. "
                                  "Do not administer it.", code=dose.dose_code))
@@ -274,7 +280,8 @@ def _complete_if_all_given(batch: Batch) -> None:
     waiting = db.session.scalar(
         select(func.count()).select_from(Dose)
         .outerjoin(Administration, Administration.dose_id == Dose.id)
-        .where(Dose.batch_id == batch.id, Administration.id.is_(None)))
+        .where(Dose.batch_id == batch.id, Dose.superseded_by_id.is_(None),
+               Administration.id.is_(None)))
     if waiting == 0 and batch.state == BatchState.RELEASED.value:
         batches.change_state(None, batch, BatchState.COMPLETED,
                              _("Every dose of the batch has been administered"))

@@ -56,7 +56,8 @@ def trace(event: AdverseEvent) -> Trace:
         return Trace(order, None, [], [], None, None)
     doses = db.session.execute(
         select(Dose, Administration).outerjoin(Administration, Administration.dose_id == Dose.id)
-        .where(Dose.batch_id == batch.id).order_by(Dose.id)).all()
+        .where(Dose.batch_id == batch.id, Dose.superseded_by_id.is_(None))
+        .order_by(Dose.id)).all()
     steps = select(CultureStep.id).where(CultureStep.batch_id == batch.id).scalar_subquery()
     lots = db.session.execute(
         select(ReagentLot.material, ReagentLot.lot_number, ReagentLot.manufacturer).distinct()

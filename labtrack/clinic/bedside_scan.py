@@ -20,6 +20,7 @@ from labtrack.clinic.rules.bedside import (
     combine,
 )
 from labtrack.clock import zone_of
+from labtrack.culture import formulation_corrections
 from labtrack.culture.dose_models import Dose
 from labtrack.culture.models import Batch
 from labtrack.errors import ServiceError
@@ -103,6 +104,17 @@ def check_label_expiry(identity: DoseIdentity, dose: Dose, refuse: Refuse) -> No
             "LABEL MISMATCH: the label's expiry (%(label)s) is not dose %(code)s's "
             "(%(recorded)s). Do not administer it; have the label checked and reprinted.",
             label=identity.expiry, code=dose.dose_code, recorded=recorded))
+
+
+def superseded_message(dose: Dose) -> str:
+    """A replaced dose's label is void: say so, and which dose replaced it."""
+    correction = dose.superseded_by
+    current = formulation_corrections.superseding_dose(dose)
+    when = correction.corrected_at.astimezone(zone_of(current_app.config))
+    return _("SUPERSEDED: dose %(code)s was replaced when the formulation was corrected on "
+             "%(when)s (%(reason)s); its label is void. Do not administer it: use the dose "
+             "labelled %(current)s.", code=dose.dose_code, when=f"{when:%Y-%m-%d %H:%M}",
+             reason=correction.reason, current=current.dose_code if current else "—")
 
 
 def misread_message(found: MisreadLabel) -> str:

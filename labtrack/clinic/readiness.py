@@ -256,7 +256,8 @@ def _load_doses(loaded: _Loaded, batch_ids: list[int]) -> None:
         select(Dose.batch_id, Dose.dose_code, Dose.disc_level, Dose.viable_cells,
                Dose.expires_at, Administration.administered_at)
         .outerjoin(Administration, Administration.dose_id == Dose.id)
-        .where(Dose.batch_id.in_(batch_ids)).order_by(Dose.id))
+        .where(Dose.batch_id.in_(batch_ids), Dose.superseded_by_id.is_(None))
+        .order_by(Dose.id))
     for batch_id, *facts in rows:
         loaded.doses.setdefault(batch_id, []).append(DoseFacts(*facts))
 
@@ -336,6 +337,7 @@ class BatchGrowth:
     ready: ReadyDate | None
     at_risk: bool
     culture_day: int | None
+    ready_passed: bool = False  # at risk because the projected ready day went by
 
 
 def batch_growth(batch: Batch, settings: ReadinessSettings,
@@ -348,6 +350,7 @@ def batch_growth(batch: Batch, settings: ReadinessSettings,
     projection = project_target_date(points, order.target_cells, now)
     growing = batch.state in GROWING
     latest = rows[-1].viable_cells if rows else None
+    passed = ready_date_passed(projection, settings.lead_days, now, settings.tz)
     return BatchGrowth(
         counts=rows,
         progress=progress(latest, order.target_cells, disc_levels=len(order.levels),
@@ -355,8 +358,7 @@ def batch_growth(batch: Batch, settings: ReadinessSettings,
         projection=projection,
         ready=rules.ready_date(projection, settings.lead_days, settings.tz),
         at_risk=growing and (is_at_risk(projection, order.planned_procedure_date,
-                                        settings.lead_days, settings.tz)
-                             or ready_date_passed(projection, settings.lead_days, now,
-                                                  settings.tz)),
+                                        settings.lead_days, settings.tz) or passed),
+        ready_passed=growing and passed,
         culture_day=(culture_day(batch.seeded_at, now, settings.tz)
                      if growing and batch.seeded_at and batch.seeded_at <= now else None))

@@ -218,7 +218,9 @@ def _dose_entries(ids: list[int], numbers: dict[int, str], tz: ZoneInfo) -> list
     rows = db.session.scalars(select(Dose).where(Dose.batch_id.in_(ids)).order_by(Dose.id))
     return [TimelineEntry(dose.formulated_at, "doses",
                           _("Dose %(code)s for %(level)s", code=dose.dose_code,
-                            level=dose.disc_level),
+                            level=dose.disc_level) if dose.is_current else
+                          _("Dose %(code)s for %(level)s, replaced by a correction",
+                            code=dose.dose_code, level=dose.disc_level),
                           _("%(cells)s viable cells in %(volume)s mL, expires %(expiry)s",
                             cells=millions(dose.viable_cells), volume=dose.volume_ml,
                             expiry=_local(dose.expires_at, tz)),

@@ -85,12 +85,15 @@ class LabelSettings:
                    config["DOSE_STORAGE"], Stock.parse(config["DOSE_LABEL_STOCK"]))
 
 
-def _require_technician(acting: User) -> None:
+def require_technician(acting: User) -> None:
+    """Only who may work at the bench harvests and formulates (web.policy); the actor is
+    recorded for the audit trail."""
     require_area(acting.role, Area.BENCH, _("Only a lab technician may harvest and formulate."))
     audit.attribute_to(db.session, acting)
 
 
-def _check_time(batch: Batch, moment: datetime, name: str) -> None:
+def check_time(batch: Batch, moment: datetime, name: str) -> None:
+    """A time of the batch's: given, not in the future, not before the culture began."""
     if moment is None:
         raise ServiceError(_("Enter a date and time."), field=name)
     if moment > utcnow() + CLOCK_SKEW:
@@ -103,13 +106,13 @@ def _check_time(batch: Batch, moment: datetime, name: str) -> None:
 
 def harvest(acting: User, batch: Batch, data: HarvestData, tz: ZoneInfo) -> CultureStep:
     """Record the harvest: final count, harvest step, batch totals, state harvested. Commits."""
-    _require_technician(acting)
+    require_technician(acting)
     batches.ensure_editable(batch)
     if batch.state != BatchState.IN_CULTURE:
         raise ServiceError(_("Only a batch in culture can be harvested."))
     if batch.seeded_at is None:
         raise ServiceError(_("Record the seeding (day 0) first."))
-    _check_time(batch, data.harvested_at, "harvested_at")
+    check_time(batch, data.harvested_at, "harvested_at")
     count = counts.log_count(acting, batch, CountData(
         counted_at=data.harvested_at, method=data.method, viable_cells=data.viable_cells,
         dead_cells=data.dead_cells, plausibility_reason=data.plausibility_reason), harvest=True)
@@ -132,14 +135,14 @@ def correct_harvest(acting: User, batch: Batch, data: HarvestData, why: str) -> 
     record; the batch's harvest totals follow, audited with ``why``. The doses already
     formulated must still fit in the corrected harvest, and come after it.
     """
-    _require_technician(acting)
+    require_technician(acting)
     batches.ensure_editable(batch)
     if batch.state not in (BatchState.HARVESTED, BatchState.AWAITING_RELEASE):
         raise ServiceError(_("Only a harvest not yet released can be corrected."))
     if not (why or "").strip():
         raise audit.ReasonRequired(_("A reason is required to correct the harvest."),
                                    field="reason")
-    _check_time(batch, data.harvested_at, "harvested_at")
+    check_time(batch, data.harvested_at, "harvested_at")
     doses = batch_doses(batch)
     if doses and data.harvested_at > min(dose.formulated_at for dose in doses):
         raise ServiceError(_("The harvest cannot be after the formulation."),
@@ -227,11 +230,24 @@ def dose_cells(batch: Batch, requested: int | None) -> int:
 def formulate(acting: User, batch: Batch, data: FormulationData, tz: ZoneInfo,
               shelf_life_hours: int) -> list[Dose]:
     """Formulate one dose per ordered disc level; state awaiting release. Commits."""
-    _require_technician(acting)
+    require_technician(acting)
     batches.ensure_editable(batch)
     if batch.state != BatchState.HARVESTED:
         raise ServiceError(_("Only a harvested batch can be formulated."))
-    _check_time(batch, data.formulated_at, "formulated_at")
+    container = checked_formulation(batch, data)
+    cells = dose_cells(batch, data.cells_per_dose)
+    _step(acting, batch, "formulation", data.formulated_at, data, tz, cells=cells)
+    doses = new_doses(batch, data, container, cells, shelf_life_hours)
+    db.session.add_all(doses)
+    db.session.flush()
+    batches.change_state(acting, batch, BatchState.AWAITING_RELEASE, _("Doses formulated"))
+    db.session.commit()
+    return doses
+
+
+def checked_formulation(batch: Batch, data: FormulationData) -> str:
+    """The formulation's time, volume and container checked; the container as stored."""
+    check_time(batch, data.formulated_at, "formulated_at")
     if batch.harvested_at and data.formulated_at < batch.harvested_at:
         raise ServiceError(_("Formulation cannot be before the harvest."), field="formulated_at")
     volume = data.volume_ml
@@ -240,28 +256,36 @@ def formulate(acting: User, batch: Batch, data: FormulationData, tz: ZoneInfo,
     container = (data.container or "").strip()
     if not container or len(container) > 100:
         raise ServiceError(_("Name the container (e.g. 1 mL syringe)."), field="container")
-    cells = dose_cells(batch, data.cells_per_dose)
-    _step(acting, batch, "formulation", data.formulated_at, data, tz, cells=cells)
+    return container
+
+
+def new_doses(batch: Batch, data: FormulationData, container: str, cells: int,
+              shelf_life_hours: int, first_division: int = 0, suffix: str = "") -> list[Dose]:
+    """One dose per ordered disc level, divisions from ``first_division`` (A0, B0, …)."""
     expires_at = data.formulated_at + timedelta(hours=shelf_life_hours)
     base = current_app.config["PRODUCT_CODE"]
-    doses = [Dose(dose_code=f"{batch.batch_number}-{level_code(level)}", batch_id=batch.id,
-                  product_code=isbt128.dose_product_code(base, index), disc_level=level,
-                  viable_cells=cells, volume_ml=data.volume_ml, container=container,
-                  formulated_at=data.formulated_at, expires_at=expires_at)
-             for index, level in enumerate(batch.order.levels)]
-    db.session.add_all(doses)
-    db.session.flush()
-    batches.change_state(acting, batch, BatchState.AWAITING_RELEASE, _("Doses formulated"))
-    db.session.commit()
-    return doses
+    return [Dose(dose_code=f"{batch.batch_number}-{level_code(level)}{suffix}",
+                 batch_id=batch.id, disc_level=level,
+                 product_code=isbt128.dose_product_code(base, first_division + index),
+                 viable_cells=cells, volume_ml=data.volume_ml, container=container,
+                 formulated_at=data.formulated_at, expires_at=expires_at)
+            for index, level in enumerate(batch.order.levels)]
 
 
 def batch_doses(batch: Batch) -> list[Dose]:
-    """The batch's doses in anatomical order of their disc levels."""
-    doses = db.session.scalars(select(Dose).where(Dose.batch_id == batch.id)).all()
+    """The batch's current doses (none a correction replaced), in anatomical order of their
+    disc levels."""
+    doses = db.session.scalars(select(Dose).where(Dose.batch_id == batch.id,
+                                                  Dose.superseded_by_id.is_(None))).all()
     levels = batch.order.levels
     return sorted(doses, key=lambda d: levels.index(d.disc_level)
                   if d.disc_level in levels else len(levels))
+
+
+def every_dose(batch: Batch) -> list[Dose]:
+    """Every dose of the batch, those a formulation correction replaced included."""
+    return list(db.session.scalars(select(Dose).where(Dose.batch_id == batch.id)
+                                   .order_by(Dose.id)))
 
 
 def dose_label_data(batch: Batch, dose: Dose, settings: LabelSettings) -> DoseLabelData:

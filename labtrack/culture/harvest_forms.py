@@ -79,3 +79,12 @@ class FormulationForm(_MaterialsForm):
         volume = field.data
         if volume is None or not volume.is_finite() or not MIN_VOLUME <= volume <= MAX_VOLUME:
             raise ValidationError(_l("Enter a volume from 0.01 to 20 mL."))
+
+
+class FormulationCorrectionForm(FormulationForm):
+    """A corrected formulation, with the reason (kept with the correction and audited)."""
+
+    reason = TextAreaField(_l("Reason for the correction"),
+                           validators=[InputRequired(), Length(max=1000)],
+                           description=_l("The doses formulated first stay in the record, "
+                                          "marked replaced; their labels are void."))

@@ -7,11 +7,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from labtrack.culture import counts, harvest
+from labtrack.culture import counts, formulation_corrections, harvest
 from labtrack.culture.batch_pages import batch_or_404, batch_page_url
 from labtrack.culture.forms import cells, millions
 from labtrack.culture.harvest import FormulationData, HarvestData
-from labtrack.culture.harvest_forms import FormulationForm, HarvestCorrectionForm, HarvestForm
+from labtrack.culture.harvest_forms import (
+    FormulationCorrectionForm,
+    FormulationForm,
+    HarvestCorrectionForm,
+    HarvestForm,
+)
 from labtrack.culture.plausibility import Implausible, implausible
 from labtrack.errors import ServiceError
 from labtrack.inventory import inventory
@@ -114,13 +119,8 @@ def formulate(batch_number: str):
     if not form.is_submitted():
         form.formulated_at.data = lab_now()
     if form.validate_on_submit():
-        data = FormulationData(
-            formulated_at=form.formulated_at.utc, volume_ml=form.volume_ml.data,
-            container=form.container.data, cells_per_dose=cells(form.cells_per_dose.data),
-            notes=form.notes.data, lot_ids=form.lot_ids.data or [],
-            equipment_ids=form.equipment_ids.data or [])
         try:
-            doses = harvest.formulate(current_user, batch, data, lab_zone(),
+            doses = harvest.formulate(current_user, batch, _formulation_data(form), lab_zone(),
                                       current_app.config["DOSE_SHELF_LIFE_HOURS"])
         except ServiceError as error:
             show_service_error(form, error)
@@ -131,5 +131,43 @@ def formulate(batch_number: str):
     batch = batch_or_404(batch_number)
     return render_template("harvest/formulation.html", batch=batch, form=form,
                            doses=harvest.batch_doses(batch),
+                           corrections=formulation_corrections.corrections(batch),
                            shelf_life=current_app.config["DOSE_SHELF_LIFE_HOURS"],
                            batch_url=batch_page_url(batch)), 400 if form.is_submitted() else 200
+
+
+def _formulation_data(form) -> FormulationData:
+    return FormulationData(
+        formulated_at=form.formulated_at.utc, volume_ml=form.volume_ml.data,
+        container=form.container.data, cells_per_dose=cells(form.cells_per_dose.data),
+        notes=form.notes.data, lot_ids=form.lot_ids.data or [],
+        equipment_ids=form.equipment_ids.data or [])
+
+
+@bp.route("/<batch_number>/formulation/correct", methods=["GET", "POST"])
+@requires_area(Area.BENCH)
+def correct_formulation(batch_number: str):
+    """Correct the formulation before release: new doses, the old ones kept and marked."""
+    batch = batch_or_404(batch_number)
+    form = FormulationCorrectionForm()
+    _materials(form)
+    doses = harvest.batch_doses(batch)
+    if not form.is_submitted() and doses:
+        form.formulated_at.data = lab_time_of(doses[0].formulated_at)
+        form.cells_per_dose.data = millions(doses[0].viable_cells)
+        form.volume_ml.data, form.container.data = doses[0].volume_ml, doses[0].container
+    if form.validate_on_submit():
+        try:
+            formulation_corrections.correct_formulation(
+                current_user, batch, _formulation_data(form), form.reason.data,
+                current_app.config["DOSE_SHELF_LIFE_HOURS"])
+        except ServiceError as error:
+            show_service_error(form, error)
+        else:
+            flash(_("Formulation of %(batch)s corrected: print the new dose labels and "
+                    "destroy the old ones.", batch=batch_number), "success")
+            return redirect(_formulation_url(batch_number))
+    batch = batch_or_404(batch_number)
+    return render_template("harvest/correct_formulation.html", batch=batch, form=form,
+                           doses=harvest.batch_doses(batch), batch_url=batch_page_url(batch)
+                           ), 400 if form.is_submitted() else 200

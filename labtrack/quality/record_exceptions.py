@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 
 from labtrack.accounts.terms import meaning_label
+from labtrack.culture import formulation_corrections
 from labtrack.culture.plausibility import plausibility_exceptions
 from labtrack.culture.steps import WINDOW_DEVIATION_KIND
 from labtrack.culture.terms import step_kind_label
@@ -125,6 +126,19 @@ def soft_limit_confirmations(ctx: Context) -> list[Flagged]:
             for item in plausibility_exceptions(ctx.rev.batch)]
 
 
+def corrected_formulations(ctx: Context) -> list[Flagged]:
+    """Formulations corrected before release: who, when, why, the doses replaced (their
+    labels void) and the doses made, which the record lists."""
+    return [Flagged(_("Formulation corrected on %(when)s by %(name)s: %(reason)s. Doses "
+                      "replaced (labels void): %(replaced)s; made: %(made)s.",
+                      when=local(item.correction.corrected_at, ctx.zone),
+                      name=item.correction.corrected_by.full_name,
+                      reason=item.correction.reason,
+                      replaced=", ".join(d.dose_code for d in item.replaced),
+                      made=", ".join(d.dose_code for d in item.made)), "amended", "doses")
+            for item in formulation_corrections.corrections(ctx.rev.batch)]
+
+
 def amended_and_voided_entries(ctx: Context) -> list[Flagged]:
     """Counts and QC results corrected or voided by a newer entry, one line per entry
     with every field that changed; voided culture steps."""
@@ -162,7 +176,8 @@ def superseded_signatures(ctx: Context) -> list[Flagged]:
 
 SOURCES: tuple[Callable[[Context], list[Flagged]], ...] = (
     exceptional_release, checklist_items, verdicts_that_disagree, out_of_window_steps,
-    deviations, soft_limit_confirmations, amended_and_voided_entries, changed_after_entry,
+    deviations, soft_limit_confirmations, corrected_formulations, amended_and_voided_entries,
+    changed_after_entry,
     superseded_signatures)
 
 

@@ -354,11 +354,12 @@ def awaiting_release() -> list[Batch]:
 
 
 def earliest_expiry(batch_ids: set[int]) -> dict[int, datetime]:
-    """The first dose expiry of each batch."""
+    """The first expiry of each batch's current doses."""
     if not batch_ids:
         return {}
     return dict(db.session.execute(select(Dose.batch_id, func.min(Dose.expires_at))
-                                   .where(Dose.batch_id.in_(batch_ids))
+                                   .where(Dose.batch_id.in_(batch_ids),
+                                          Dose.superseded_by_id.is_(None))
                                    .group_by(Dose.batch_id)).all())
 
 

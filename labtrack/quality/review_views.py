@@ -20,6 +20,7 @@ from flask_login import current_user
 
 from labtrack.accounts.rules.signatures import Meaning
 from labtrack.accounts.signing import form_signer, signature_form
+from labtrack.culture import formulation_corrections
 from labtrack.culture.batch_pages import batch_or_404
 from labtrack.culture.harvest import LabelSettings, dose_labels
 from labtrack.culture.rules.counting import millions
@@ -71,6 +72,7 @@ def batch(batch_number: str):
     batch = batch_or_404(batch_number)
     review = release.review(batch, current_user, lab_zone())
     return render_template("quality/batch.html", batch=batch, review=review,
+                           corrections=formulation_corrections.corrections(batch),
                            decision=release.decision_of(batch),
                            open_deviations=[d for d in review.deviations
                                             if d.status != deviations.CLOSED])
@@ -102,6 +104,7 @@ def decide(batch_number: str, kind: str):
     review = release.review(batch, current_user, lab_zone())
     status = 400 if form.is_submitted() else 200
     return render_template("quality/decide.html", batch=batch, review=review, form=form,
+                           corrections=formulation_corrections.corrections(batch),
                            kind=kind, meaning=meaning,
                            decision=release.decision_of(batch)), status
 

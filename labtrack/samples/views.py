@@ -152,8 +152,9 @@ def detail(din: str):
         can_print=batch is not None and may_use(current_user.role, Area.BENCH),
         max_flasks=samples.MAX_FLASK_LABELS,
         prints=printing.prints_of(batch.id) if batch else [],
-        dose_levels={dose.id: dose.disc_level for dose in harvest.batch_doses(batch)}
-        if batch else {})
+        dose_levels={dose.id: dose.disc_level if dose.is_current else
+                     _("%(level)s, replaced by a correction", level=dose.disc_level)
+                     for dose in harvest.every_dose(batch)} if batch else {})
 
 
 @bp.route("/<din>/labels/<kind>.<any(pdf, zpl):format_name>")

@@ -38,7 +38,7 @@ from tests.helpers import run_together
 # are audit events); a GMP table marked __not_audited__ fails here.
 NOT_AUDITED_TABLES = {"audit_event", "audit_chain_head", "batch_worklist", "order_status",
                       "summary_state", "user_session", "form_submission"}
-IMMUTABLE_TABLES = {"signature", "batch_release", "counter_file"}
+IMMUTABLE_TABLES = {"signature", "batch_release", "counter_file", "formulation_correction"}
 
 
 def test_only_the_trail_and_derived_summaries_are_not_audited(app):

@@ -40,6 +40,7 @@ def app_role_url(app, backend, database_url):
     "TRUNCATE qc_result",
     "UPDATE signature SET printed_name = 'x'",
     "UPDATE batch_release SET reason = 'x'",
+    "UPDATE formulation_correction SET reason = 'x'",
     "DELETE FROM qc_result",
     "UPDATE audit_chain_head SET seq = 0",  # allowed by privilege, refused... see below
 ])

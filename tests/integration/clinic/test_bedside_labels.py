@@ -10,7 +10,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from labtrack.clinic import administration
-from labtrack.culture import harvest
+from labtrack.culture import formulation_corrections, harvest
 from labtrack.extensions import db
 from labtrack.identity.models import ChainOfIdentityEvent
 from labtrack.identity.printing import PrintRequest
@@ -157,3 +157,25 @@ def test_a_label_whose_expiry_is_not_the_doses_is_refused(client, clinician, rel
     page = scan(client, released, dose.disc_level, forged)
     assert page.status_code == 422 and "LABEL MISMATCH" in page.get_data(as_text=True)
     assert len(refusal_events("administration_label_mismatch")) == 1
+
+
+def test_a_label_printed_before_a_formulation_correction_is_refused(client, clinician, tmp_path):
+    batch = builders.releasable_batch(builders.order(clinician))
+    old = decoded_dose_labels(batch, 300, tmp_path)
+    first = harvest.batch_doses(batch)[0]
+    formulation_corrections.correct_formulation(
+        builders.user("technician"), batch, harvest.FormulationData(
+            formulated_at=first.formulated_at, volume_ml=first.volume_ml - 1,
+            container=first.container, cells_per_dose=first.viable_cells),
+        "Volume drawn up wrongly", current_app.config["DOSE_SHELF_LIFE_HOURS"])
+    builders.verify_critical_steps(batch)
+    builders.release(batch)
+    new = decoded_dose_labels(batch, 300, tmp_path)
+    login(client, clinician.username)
+    for scans in (old["L4-L5"]["datamatrix"], (pick(old["L4-L5"], "=A"),
+                                               pick(old["L4-L5"], "=<"))):
+        page = scan(client, batch, "L4-L5", *scans)
+        assert page.status_code == 422 and "SUPERSEDED" in page.get_data(as_text=True)
+    assert len(refusal_events("administration_superseded_dose")) == 2
+    page = scan(client, batch, "L4-L5", *new["L4-L5"]["datamatrix"])
+    assert page.status_code == 200 and 'data-testid="verified"' in page.get_data(as_text=True)

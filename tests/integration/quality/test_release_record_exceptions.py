@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from labtrack.accounts.rules.signatures import Meaning
 from labtrack.audit import capture as audit
 from labtrack.clock import utcnow
-from labtrack.culture import counts, harvest
+from labtrack.culture import counts, formulation_corrections, harvest
 from labtrack.culture.harvest import FormulationData, HarvestData
 from labtrack.culture.models import CultureStep
 from labtrack.culture.steps import WINDOW_DEVIATION_KIND
@@ -56,10 +56,15 @@ def _batch_with_one_exception_of_each_kind():
     harvest.harvest(technician, batch, HarvestData(
         harvested_at=utcnow() - timedelta(hours=1), viable_cells=50_000_000,
         dead_cells=2_500_000), lab_zone())
+    formulated_at = utcnow() - timedelta(minutes=30)
     harvest.formulate(technician, batch, FormulationData(
-        formulated_at=utcnow() - timedelta(minutes=30), volume_ml=Decimal("2.00"),
+        formulated_at=formulated_at, volume_ml=Decimal("2.00"),
         container="1 mL syringe, Luer lock", cells_per_dose=None), lab_zone(),
         current_app.config["DOSE_SHELF_LIFE_HOURS"])
+    formulation_corrections.correct_formulation(technician, batch, FormulationData(
+        formulated_at=formulated_at, volume_ml=Decimal("1.50"),
+        container="1 mL syringe, Luer lock", cells_per_dose=None),
+        "Drawn up as 2 mL, the order says 1.5 mL", current_app.config["DOSE_SHELF_LIFE_HOURS"])
     builders.verify(db.session.scalars(select(CultureStep).where(
         CultureStep.batch_id == batch.id, CultureStep.kind == "harvest")).one(),
         builders.user("technician"))
@@ -107,6 +112,7 @@ def test_page_one_lists_every_exception_once_with_the_page_of_its_detail(app, re
         "Amended entry: QC result cd105, result from 9.8 to 98":
             "Decimal point misplaced",
         "Voided entry: Cell count of ": "Counted the flask of another batch",
+        "Formulation corrected on ": "-L4L5-R1",
         "Changed after first entry: batch ": "Backdated test batch",
         "Changed after first entry: culture_step ": "Flask count corrected after verification",
         "Signature superseded: Step: seeding changed after Lucía Verificadora signed it":
