@@ -1,6 +1,7 @@
 """Database models, one module per aggregate; import them all here for Alembic."""
 
 from labtrack.accounts.models import ApiToken, Notice, Signature, User, UserSession
+from labtrack.api.models import IdempotentRequest
 from labtrack.audit.models import AuditChainHead, AuditEvent
 from labtrack.clinic.models import AdverseEvent, DiscImaging, FollowUpVisit
 from labtrack.culture.dose_models import Administration, Dose, FormulationCorrection
@@ -30,5 +31,5 @@ __all__ = [
     "Notice", "OrderStatus", "Patient", "QcResult", "ReagentLot", "Release", "Sample",
     "Signature", "Specification", "SpecificationTest", "SummaryState", "TreatmentOrder", "User",
     "UserSession",
-    "FormSubmission",
+    "FormSubmission", "IdempotentRequest",
 ]

@@ -55,11 +55,14 @@ def _list_of(name: str) -> dict:
     return {"type": "array", "items": _ref(name)}
 
 
+# Stable error codes: one per HTTP status, and the idempotency key's own (idempotency.py).
+ERROR_CODES = ["bad_request", "unauthorized", "forbidden", "not_found", "method_not_allowed",
+               "conflict", "too_large", "validation_error", "internal_error",
+               "invalid_idempotency_key", "idempotency_key_reused", "request_in_progress"]
+
 SCHEMAS = {
     "Error": _object({"error": _object({
-        "code": {"type": "string", "enum": ["bad_request", "unauthorized", "forbidden",
-                                            "not_found", "method_not_allowed", "conflict",
-                                            "validation_error", "internal_error"]},
+        "code": {"type": "string", "enum": ERROR_CODES},
         "message": {"type": "string"},
         "field": NULL_STRING})}),
     "Alert": _object({"code": {"type": "string"}, "message": {"type": "string"}}),
@@ -233,6 +236,21 @@ ORDER_FILTERS = [
 ORDER = _path_param("order_number", "e.g. ORD-2026-0001")
 BATCH = _path_param("batch_number", "e.g. MSC-2026-0001")
 DOSE = _path_param("dose_code", "as printed on the dose label")
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key", "in": "header", "required": False,
+    "description": "Any unique text the client chooses for this write (e.g. a UUID). The "
+                   "same key sent again with the same request returns the first answer "
+                   "(header Idempotent-Replayed: true) and records nothing; with a different "
+                   "request it is refused (422, idempotency_key_reused); while the first "
+                   "is still running, 409 (request_in_progress). Keys are per user.",
+    "schema": {"type": "string", "pattern": "^[\\x21-\\x7e]{1,255}$"}}
+REPLAYED = {"Idempotent-Replayed": {
+    "description": "true when this is the kept answer to an earlier request with the same "
+                   "Idempotency-Key", "schema": {"type": "string", "enum": ["true"]}}}
+
+
+def _created(schema: str, description: str) -> dict:
+    return {**_json(schema, description), "headers": REPLAYED}
 
 PATHS = {
     "/orders": _get("Treatment orders with their readiness, soonest procedure first",
@@ -249,17 +267,18 @@ PATHS = {
         "description": "Cells are whole cells. A count past a soft plausibility limit is "
                        "refused (422, field viable_cells) unless the body carries "
                        "plausibility_reason.",
-        "parameters": [BATCH],
+        "parameters": [BATCH, IDEMPOTENCY_KEY],
         "requestBody": {"required": True,
                         "content": {"application/json": {"schema": _ref("CountInput")}}},
-        "responses": {"201": _json("CountCreated", "Logged"),
+        "responses": {"201": _created("CountCreated", "Logged"),
                       **_errors(400, 401, 403, 404, 405, 409, 413, 422)}}},
     "/counter-files": {"post": {
         "summary": "Preview or import a cell counter's export file (technicians' tokens)",
+        "parameters": [IDEMPOTENCY_KEY],
         "requestBody": {"required": True, "content": {
             "multipart/form-data": {"schema": _ref("CounterFileUpload")}}},
         "responses": {"200": _json("CounterFilePreview", "The preview; nothing stored"),
-                      "201": _json("CounterFileImported", "Imported"),
+                      "201": _created("CounterFileImported", "Imported"),
                       **_errors(400, 401, 403, 404, 405, 409, 413, 422)}}},
     "/openapi.json": {"get": {
         "summary": "This document (no token needed)", "security": [],

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
 from labtrack.accounts import api_tokens
+from labtrack.api import idempotency
 from labtrack.api.openapi import MAX_CELLS, MAX_QUERY_INT, openapi_document
 from labtrack.api.serialise import batch_json, count_json, dose_json, order_json
 from labtrack.audit.capture import Actor, set_actor
@@ -67,9 +68,10 @@ def is_api_request() -> bool:
     return request.path.startswith(API_PREFIX)
 
 
-def error_response(status: int, message: str, field: str | None = None):
-    response = jsonify(error={"code": CODES.get(status, "bad_request"), "message": message,
-                              "field": field})
+def error_response(status: int, message: str, field: str | None = None,
+                   code: str | None = None):
+    response = jsonify(error={"code": code or CODES.get(status, "bad_request"),
+                              "message": message, "field": field})
     response.status_code = status
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="LabTrack API"'
@@ -93,6 +95,12 @@ def http_error(error: HTTPException):
 def _refused(error: ApiError):
     db.session.rollback()
     return error_response(error.status, error.message, error.field)
+
+
+@bp.errorhandler(idempotency.KeyRefused)
+def _key_refused(error: idempotency.KeyRefused):
+    db.session.rollback()
+    return error_response(error.status, error.message, idempotency.HEADER, error.code)
 
 
 @bp.errorhandler(HTTPException)
@@ -124,6 +132,9 @@ def authenticate():
     set_actor(db.session, Actor(user.id, user.username, client_addr(), token.id))
     if not any(may_use(user.role, area) for area in READ_AREAS):
         raise ApiError(403, _("Your role may not use the API."))
+
+
+idempotency.register(bp)  # after authentication: a key is its user's
 
 
 @bp.after_request
