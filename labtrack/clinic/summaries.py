@@ -15,6 +15,7 @@ worked out again (:func:`ensure_fresh`, called by the pages that read them).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -44,6 +45,7 @@ from labtrack.orders.models import TreatmentOrder
 from labtrack.quality.models import QcResult, Release
 
 TOUCHED = "summaries_touched"
+DEFERRED = "summaries_deferred"  # set while a bulk load defers the work to its end
 CHUNK = 500
 # Raised when what the summaries hold changes (a migration adds a column): the stored
 # settings key no longer matches, so every summary is worked out again (``ensure_fresh``).
@@ -97,7 +99,7 @@ def _collect_touched(session, flush_context):
 def _refresh_touched(session):
     session.flush()
     touched = session.info.pop(TOUCHED, None)
-    if touched is None or not has_app_context():
+    if touched is None or not has_app_context() or session.info.get(DEFERRED):
         return
     batch_ids = set(touched.batches)
     if touched.doses:
@@ -115,6 +117,19 @@ def _refresh_touched(session):
     settings, now = SummarySettings.from_config(current_app.config), utcnow()
     refresh_batches(sorted(batch_ids), settings, now)
     refresh_orders(sorted(order_ids), settings, now)
+
+
+@contextlib.contextmanager
+def deferred(session) -> Iterator[None]:
+    """Work every summary out once, after a bulk load of many small commits (the demo),
+    instead of the touched ones at each commit. Committed at the end."""
+    session.info[DEFERRED] = True
+    try:
+        yield
+    finally:
+        session.info.pop(DEFERRED, None)
+    refresh_all()
+    session.commit()
 
 
 @event.listens_for(Session, "after_rollback")

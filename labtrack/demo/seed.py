@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from labtrack.accounts import users as accounts
 from labtrack.accounts.models import User
 from labtrack.accounts.users import AccountPolicy
+from labtrack.clinic import summaries
 from labtrack.culture.models import Batch
 from labtrack.demo import followup as demo_followup
 from labtrack.demo import lab as demo_lab
@@ -59,7 +60,8 @@ def seed_demo(policy: AccountPolicy, lab_data: bool = True) -> list[DemoAccount]
         users = {account.username: accounts.find_user(account.username)
                  for account in DEMO_ACCOUNTS}
         passwords = {account.username: account.password for account in DEMO_ACCOUNTS}
-        with _quick_sqlite_commits():
+        # The many small commits of a made-up lab skip the summaries, worked out once after.
+        with _quick_sqlite_commits(), summaries.deferred(db.session):
             lab = demo_lab.seed_lab(users, passwords, policy,
                                     ZoneInfo(current_app.config["LAB_TIMEZONE"]),
                                     current_app.config)
