@@ -120,6 +120,9 @@ SCHEMAS = {
         "order_number": {"type": "string"}, "disc_level": {"type": "string"},
         "viable_cells": CELLS, "volume_ml": {"type": "number"}, "formulated_at": TIME,
         "expires_at": TIME, "released": {"type": "boolean"}, "expired": {"type": "boolean"},
+        "superseded": {"type": "boolean", "description":
+                       "Replaced by a formulation correction before release: its label is "
+                       "void and it is never administered (nor released)."},
         "seconds_left": {"type": "integer", "minimum": 0}, "administered_at": NULL_TIME}),
     "DoseList": _object({"items": _list_of("Dose")}),
     "Count": _object({

@@ -103,7 +103,8 @@ def dose_json(dose: Dose, batch: Batch, given: Administration | None, now: datet
             "order_number": batch.order.order_number, "disc_level": dose.disc_level,
             "viable_cells": dose.viable_cells, "volume_ml": _number(dose.volume_ml),
             "formulated_at": _time(dose.formulated_at), "expires_at": _time(dose.expires_at),
-            "released": batch.state in ("released", "completed"),
+            "released": batch.state in ("released", "completed") and dose.is_current,
+            "superseded": not dose.is_current,
             "expired": given is None and dose.expires_at <= now,
             "seconds_left": max(int((dose.expires_at - now).total_seconds()), 0),
             "administered_at": _time(given.administered_at) if given else None}

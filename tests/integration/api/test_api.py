@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 import pytest
+from flask import current_app
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate as validate_spec
 from referencing import Registry, Resource
@@ -18,6 +20,8 @@ from labtrack.accounts import api_tokens
 from labtrack.accounts import users as accounts
 from labtrack.accounts.models import Notice
 from labtrack.api.openapi import openapi_document
+from labtrack.culture import formulation_corrections, harvest
+from labtrack.culture.harvest import FormulationData
 from labtrack.culture.models import CellCount
 from labtrack.database import utcnow
 from labtrack.extensions import db
@@ -215,8 +219,29 @@ def test_doses_of_an_order_and_one_dose(api):
     assert {dose["din"] for dose in doses} == {batch.sample.din}  # one donation, two doses
     assert sorted(dose["product_code"][-2:] for dose in doses) == ["A0", "B0"]
     one = api.get(f"/doses/{doses[0]['dose_code']}", token).get_json()
-    assert one["released"] is True and one["expired"] is False
+    assert one["released"] is True and one["expired"] is False and one["superseded"] is False
     assert one["administered_at"] is None and one["volume_ml"] == 2.0
+
+
+def test_a_dose_replaced_by_a_formulation_correction_is_superseded_not_released(api):
+    clinician = builders.user("clinician")
+    order = builders.order(clinician)
+    batch = builders.releasable_batch(order)
+    token = token_for("clinician", clinician)
+    old = api.get(f"/orders/{order.order_number}/doses", token).get_json()["items"]
+    first = harvest.batch_doses(batch)[0]
+    formulation_corrections.correct_formulation(
+        builders.user("technician"), batch, FormulationData(
+            formulated_at=first.formulated_at, volume_ml=Decimal("1.50"),
+            container=first.container, cells_per_dose=first.viable_cells),
+        "Volume drawn up wrongly", current_app.config["DOSE_SHELF_LIFE_HOURS"])
+    builders.verify_critical_steps(batch)
+    builders.release(batch)
+    current = api.get(f"/orders/{order.order_number}/doses", token).get_json()["items"]
+    assert sorted(dose["product_code"][-2:] for dose in current) == ["C0", "D0"]
+    assert all(d["released"] and not d["superseded"] and d["volume_ml"] == 1.5 for d in current)
+    replaced = api.get(f"/doses/{old[0]['dose_code']}", token).get_json()
+    assert replaced["superseded"] is True and replaced["released"] is False
 
 
 @pytest.mark.parametrize("path", ["/orders/ORD-1999-9999", "/orders/NOPE/doses",

@@ -117,6 +117,16 @@ def test_only_a_technician_corrects_and_only_before_release(app):
     assert db.session.scalars(select(FormulationCorrection)).all() == []
 
 
+def test_the_corrected_formulation_is_verified_again_before_release(app):
+    batch = builders.releasable_batch()  # every critical step verified, the first formulation too
+    _correct(builders.user("technician"), batch, volume_ml=Decimal("1.50"))
+    with pytest.raises(ServiceError, match="Formulation performed at .* has not been verified"):
+        builders.release(batch)
+    db.session.rollback()
+    builders.verify_critical_steps(batch)
+    assert builders.release(batch).decision == "released"
+
+
 def _released_after_correction(clinician):
     batch = builders.releasable_batch(builders.order(clinician))
     old = {d.disc_level: d for d in harvest.batch_doses(batch)}
