@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from labtrack.culture.terms import state_label
+from labtrack.qms.rules.specification import describe_limit
+from labtrack.qms.specifications import as_domain
+from labtrack.web.i18n import gettext as _
 from labtrack.web.i18n import label_for, message_for
 from labtrack.web.i18n import lazy_gettext as _l
+from labtrack.web.templating import exact_number
 
 VERDICT_LABELS = {
     "pass": _l("Pass"),
@@ -145,3 +149,9 @@ def status_text(status: str) -> str:
 
 def deviation_kind_text(kind: str) -> str:
     return label_for(DEVIATION_KIND_LABELS, kind)
+
+
+def limit_text(test) -> str:
+    """A specification test's limit in the screen language: "< 0,5 EU/mL" in Spanish."""
+    return describe_limit(as_domain(test), exact_number,
+                          (_("or"), _("and"), _("no limit")))

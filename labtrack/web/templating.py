@@ -104,6 +104,24 @@ def number(value, places: int | None = None) -> str:
     return format_decimal(Decimal(str(value)), pattern)
 
 
+def exact_number(value) -> str:
+    """A measured value with every decimal it was recorded with, none added (a QC result,
+    a limit), in the screen language's format: ``0,125``, ``20.000.000``."""
+    if value is None:
+        return "—"
+    exact = Decimal(str(value)).normalize()
+    places = max(0, -exact.as_tuple().exponent)
+    return format_decimal(exact, "#,##0." + "0" * places if places else "#,##0")
+
+
+def signed(value, places: int = 1) -> str:
+    """A change with its sign, in the screen language's format: ``+1,5``, ``-12,0``."""
+    if value is None:
+        return "—"
+    digits = "#,##0." + "0" * places if places else "#,##0"
+    return format_decimal(Decimal(str(value)), f"+{digits};-{digits}")
+
+
 def percent(value, places: int = 1) -> str:
     """A percentage as the lab writes it, number then a space and %: ``72,5 %``."""
     return "—" if value is None else f"{number(value, places)} %"
@@ -125,6 +143,14 @@ def cells_in_millions(value: int | None) -> str:
     if value is None:
         return "—"
     return format_decimal(Decimal(value) / 1_000_000, "#,##0.##")
+
+
+MILLION_CELLS = "× 10⁶"  # the unit every cell count is shown in, on screen and on paper
+
+
+def cells(value: int | None) -> str:
+    """A cell count with its unit, in the screen language's format: ``23,86 × 10⁶``."""
+    return "—" if value is None else f"{cells_in_millions(value)} {MILLION_CELLS}"
 
 
 def struck_through(value, struck: bool) -> Markup | str:
@@ -184,6 +210,9 @@ def register_template_helpers(app: Flask) -> None:
     _install_template_gettext(app)
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(cells_in_millions, "millions")
+    app.add_template_filter(cells, "cells")
+    app.add_template_filter(signed, "signed")
+    app.add_template_filter(exact_number, "plain_number")
     app.add_template_filter(struck_through, "struck_through")
     app.add_template_filter(local_date, "local_date")
     app.add_template_filter(number, "number")
