@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from labtrack.web.i18n import gettext as _
 from labtrack.web.i18n import ngettext
-from labtrack.web.templating import cells_in_millions, number
+from labtrack.web.templating import cells, number
 
 
 def step_measurements(step) -> list[str]:
     """What was measured and seen at a culture step, as short phrases for one line."""
     phrases = []
     if step.cells is not None:
-        phrases.append(_("%(cells)s M cells", cells=cells_in_millions(step.cells)))
+        phrases.append(_("%(cells)s cells", cells=cells(step.cells)))
     if step.flasks is not None:
         phrases.append(ngettext("%(num)d flask", "%(num)d flasks", step.flasks))
     if step.surface_cm2 is not None:
