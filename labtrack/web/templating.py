@@ -6,6 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from babel.numbers import get_group_symbol
 from flask import Flask, current_app, request, url_for
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
@@ -95,13 +96,26 @@ def page_language() -> str:
     return "-".join(part for part in (locale.language, locale.territory) if part)
 
 
+# Thousands separators the glossary sets apart from CLDR's: Spanish prose groups digits with a
+# space, "160 000" (docs/GLOSSARY.md; a no-break space, so a number never breaks).
+GROUP_SEPARATORS = {"es": "\u00a0"}
+
+
+def _decimal(value: Decimal, pattern: str) -> str:
+    """``value`` by the CLDR ``pattern`` in the screen language, grouped as the lab writes."""
+    text = format_decimal(value, pattern)
+    locale = get_locale()
+    separator = GROUP_SEPARATORS.get(locale.language) if locale is not None else None
+    return text.replace(get_group_symbol(locale), separator) if separator else text
+
+
 def number(value, places: int | None = None) -> str:
     """A number in the screen language's format (``72,5`` in Spanish), to ``places``
     decimals when given, else as many as it has (up to three)."""
     if value is None:
         return "—"
     pattern = "#,##0." + "0" * places if places else ("#,##0" if places == 0 else "#,##0.###")
-    return format_decimal(Decimal(str(value)), pattern)
+    return _decimal(Decimal(str(value)), pattern)
 
 
 def exact_number(value) -> str:
@@ -111,7 +125,7 @@ def exact_number(value) -> str:
         return "—"
     exact = Decimal(str(value)).normalize()
     places = max(0, -exact.as_tuple().exponent)
-    return format_decimal(exact, "#,##0." + "0" * places if places else "#,##0")
+    return _decimal(exact, "#,##0." + "0" * places if places else "#,##0")
 
 
 def signed(value, places: int = 1) -> str:
@@ -119,7 +133,7 @@ def signed(value, places: int = 1) -> str:
     if value is None:
         return "—"
     digits = "#,##0." + "0" * places if places else "#,##0"
-    return format_decimal(Decimal(str(value)), f"+{digits};-{digits}")
+    return _decimal(Decimal(str(value)), f"+{digits};-{digits}")
 
 
 def percent(value, places: int = 1) -> str:
@@ -142,7 +156,7 @@ def cells_in_millions(value: int | None) -> str:
     20000000 → '20', 20500000 → '20.5' (Spanish '20,5')."""
     if value is None:
         return "—"
-    return format_decimal(Decimal(value) / 1_000_000, "#,##0.##")
+    return _decimal(Decimal(value) / 1_000_000, "#,##0.##")
 
 
 MILLION_CELLS = "× 10⁶"  # the unit every cell count is shown in, on screen and on paper
