@@ -1,7 +1,8 @@
 """Each role, with Spanish chosen on its account page, opens every page it can reach from
 its home page (following the links, on the demo lab's data) and finds no English
 catalogue entry left untranslated in the HTML: not in the text, not in a title, a
-placeholder, an aria-label or a button.
+placeholder, an aria-label or a button; and no number written the English way, with a
+decimal point ("23.86" where Spanish writes "23,86"), outside what the records hold.
 
 Depends on the Spanish catalogue: skipped only while labtrack/translations/es is absent.
 """
