@@ -253,3 +253,12 @@ def test_the_page_checker_finds_english_in_text_attributes_and_buttons():
             '<p>Receive sample now</p><p>Documents are kept.</p></body></html>')
     assert english_on(html, entries) == {"Batch %(batch)s was released.", "Save language",
                                          "Scan"}
+
+
+def test_the_page_checker_finds_decimal_points_outside_records_and_parts_written_elsewhere():
+    html = ('<html lang="es"><body><p>23.86 × 10⁶</p><p>23,86 × 10⁶</p>'
+            '<p>Lote de reactivo Trypsin-EDTA 0.05 % 2543210</p><p>2026-03-02 10:15</p>'
+            '<p>127.0.0.1</p><section data-testid="timeline"><section><p>0.5 mL</p>'
+            '</section><p>60.0 mL</p></section><p>Día 6.3</p></body></html>')
+    assert point_decimals_on(html, frozenset({"Trypsin-EDTA 0.05 %"})) == {
+        "23.86 × 10⁶", "Día 6.3"}
