@@ -120,7 +120,7 @@ def number(value, places: int | None = None) -> str:
 
 def exact_number(value) -> str:
     """A measured value with every decimal it was recorded with, none added (a QC result,
-    a limit), in the screen language's format: ``0,125``, ``20.000.000``."""
+    a limit), in the screen language's format: ``0,125``, ``20 000 000`` in Spanish."""
     if value is None:
         return "—"
     exact = Decimal(str(value)).normalize()
