@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -97,8 +98,10 @@ def page_language() -> str:
 
 
 # Thousands separators the glossary sets apart from CLDR's: Spanish prose groups digits with a
-# space, "160 000" (docs/GLOSSARY.md; a no-break space, so a number never breaks).
+# space, "160 000" (docs/GLOSSARY.md; a no-break space, so a number never breaks), and
+# leaves a four-digit number whole, "1537" (CLDR's minimum grouping digits for Spanish).
 GROUP_SEPARATORS = {"es": "\u00a0"}
+FOUR_DIGITS = re.compile(r"^([+-]?\d)\u00a0(\d{3})(?![\d\u00a0])")
 
 
 def _decimal(value: Decimal, pattern: str) -> str:
@@ -106,7 +109,9 @@ def _decimal(value: Decimal, pattern: str) -> str:
     text = format_decimal(value, pattern)
     locale = get_locale()
     separator = GROUP_SEPARATORS.get(locale.language) if locale is not None else None
-    return text.replace(get_group_symbol(locale), separator) if separator else text
+    if not separator:
+        return text
+    return FOUR_DIGITS.sub(r"\1\2", text.replace(get_group_symbol(locale), separator))
 
 
 def number(value, places: int | None = None) -> str:
