@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from labtrack.audit.field_labels import FIELD_LABELS
 from labtrack.extensions import db
 from labtrack.web.templating import local_time
 
@@ -46,22 +47,6 @@ IDENTIFIERS = {
     "equipment": ("identifier",), "deviation": ("number",), "specification": ("version",),
     "batch_release": ("document_id",), "counter_file": ("filename",),
     "qc_result": ("test_code",),
-}
-FIELD_LABELS = {
-    "viable_cells": _l("Viable cells"), "total_cells": _l("Total cells"),
-    "numeric_value": _l("Result value"), "text_value": _l("Result"),
-    "test_code": _l("Test"), "verdict": _l("Verdict"), "printed_name": _l("Printed name"),
-    "full_name": _l("Full name"), "batch_number": _l("Batch number"), "din": _l("DIN"),
-    "dose_code": _l("Dose code"), "order_number": _l("Order number"),
-    "record_number": _l("Record number"), "state": _l("State"), "reason": _l("Reason"),
-    "amendment_reason": _l("Reason for the amendment"), "signed_at": _l("Signed at"),
-    "meaning": _l("Meaning"), "decision": _l("Decision"), "tested_at": _l("Tested at"),
-    "password_hash": _l("Password"), "is_active_account": _l("Active account"),
-    "role": _l("Role"), "username": _l("User name"), "created_at": _l("Created at"),
-    "dead_cells": _l("Dead cells"), "final_viable_cells": _l("Final viable cells"),
-    "passage_number": _l("Passage number"), "qc_reserve_cells": _l("QC reserve cells"),
-    "record_pdf": _l("Release record (PDF)"), "record_sha256": _l("Release record SHA-256"),
-    "record_type": _l("Record type"),
 }
 
 

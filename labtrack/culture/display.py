@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from labtrack.web.i18n import gettext as _
 from labtrack.web.i18n import ngettext
-from labtrack.web.templating import cells_in_millions
+from labtrack.web.templating import cells, number
 
 
 def step_measurements(step) -> list[str]:
     """What was measured and seen at a culture step, as short phrases for one line."""
     phrases = []
     if step.cells is not None:
-        phrases.append(_("%(cells)s M cells", cells=cells_in_millions(step.cells)))
+        phrases.append(_("%(cells)s cells", cells=cells(step.cells)))
     if step.flasks is not None:
         phrases.append(ngettext("%(num)d flask", "%(num)d flasks", step.flasks))
     if step.surface_cm2 is not None:
-        phrases.append(_("%(surface)s cm²", surface=step.surface_cm2))
+        phrases.append(_("%(surface)s cm²", surface=number(step.surface_cm2)))
     if step.seeding_density is not None:
-        phrases.append(_("%(density)d cells/cm²", density=step.seeding_density))
+        phrases.append(_("%(density)s cells/cm²", density=number(step.seeding_density)))
     if step.split_ratio:
         phrases.append(_("split %(ratio)s", ratio=step.split_ratio))
     if step.confluence_percent is not None:

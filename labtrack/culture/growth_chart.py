@@ -9,6 +9,8 @@ from xml.sax.saxutils import escape
 from labtrack.culture.rules.chart_scale import ChartScale, Point, decades, plotted
 from labtrack.culture.rules.growth import NoProjection, Projection, elapsed_days
 from labtrack.web.i18n import gettext as _
+from labtrack.web.i18n import pgettext
+from labtrack.web.templating import number
 
 PASSAGE_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2")
 TARGET_COLOUR = "#c0392b"
@@ -17,12 +19,26 @@ MAX_LOOKAHEAD_DAYS = 42.0  # beyond the last count the x axis stops here; the ba
 MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 56, 16, 28, 36
 
 
+def _short(value: float) -> str:
+    """Three significant digits in the screen language's format: 23.44 → "23.4" ("23,4")."""
+    return number(float(f"{value:.3g}"))
+
+
 def cells_label(cells: float) -> str:
-    """Short count label: 1e6 → "1 M", 2.5e7 → "25 M", 1e8 → "100 M"."""
-    for factor, unit in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
-        if cells >= factor:
-            return f"{cells / factor:.3g} {unit}"
-    return f"{cells:.3g}"
+    """Short count label in the screen language, its unit translated: 1e6 → "1 M",
+    2.34e7 → "23.4 M" (Spanish "23,4 M"), 1e5 → "100 k" (Spanish "100 mil")."""
+    if cells >= 1e9:
+        return pgettext("cell count", "%(value)s G", value=_short(cells / 1e9))
+    if cells >= 1e6:
+        return pgettext("cell count", "%(value)s M", value=_short(cells / 1e6))
+    if cells >= 1e3:
+        return pgettext("cell count", "%(value)s k", value=_short(cells / 1e3))
+    return _short(cells)
+
+
+def day_label(day: float) -> str:
+    """A culture day to a tenth, in the screen language's format: 21.3178 → "21.3" ("21,3")."""
+    return number(round(day, 1))
 
 
 def _day_step(span: float) -> int:
@@ -108,7 +124,7 @@ def _passages(f: _Frame, points: Sequence[Point]) -> list[str]:
                    f' stroke="{colour}" stroke-width="1.5"/>')
         for d, c in own:
             tip = escape(_("Day %(day)s: %(cells)s viable cells (passage %(passage)s)",
-                           day=f"{d:g}", cells=cells_label(c), passage=passage))
+                           day=day_label(d), cells=cells_label(c), passage=passage))
             out.append(f'<circle class="count" cx="{f.x(d):.1f}" cy="{f.y(c):.1f}" r="3"'
                        f' fill="{colour}"><title>{tip}</title></circle>')
     return out
@@ -164,13 +180,13 @@ def growth_chart_svg(
     f = _frame(width, height, x_max, *decades([c for _, c, _ in shown] + [target]))
     desc = _("Viable cells on a log scale by culture day: %(counts)d counts, latest "
              "%(latest)s on day %(day)s; target %(target)s.", counts=len(shown),
-             latest=cells_label(c0), day=f"{d0:g}", target=cells_label(target))
+             latest=cells_label(c0), day=day_label(d0), target=cells_label(target))
     if days:
-        late = (_("day %(day)s", day=f"{days[2]:.1f}") if days[2] is not None
+        late = (_("day %(day)s", day=number(days[2], 1)) if days[2] is not None
                 else _("cannot say"))
         desc += " " + _("Projected to reach the target on day %(day)s (earliest day "
-                        "%(earliest)s, latest %(latest)s).", day=f"{days[0]:.1f}",
-                        earliest=f"{days[1]:.1f}", latest=late)
+                        "%(earliest)s, latest %(latest)s).", day=number(days[0], 1),
+                        earliest=number(days[1], 1), latest=late)
     parts = _svg_open(width, height, title, desc)
     parts += [_heading(title), *_axes(f)]
     if days:

@@ -25,7 +25,6 @@ from labtrack.culture.models import (
     CultureStepEquipment,
     CultureStepLot,
 )
-from labtrack.culture.rules.counting import millions
 from labtrack.culture.rules.protocol import StepKind
 from labtrack.culture.rules.states import BatchState
 from labtrack.database import not_superseded, utcnow
@@ -38,6 +37,8 @@ from labtrack.inventory import inventory
 from labtrack.orders.rules.disc_levels import level_code
 from labtrack.web.i18n import document_language
 from labtrack.web.policy import Area, require_area
+from labtrack.web.templating import cells as cells_text
+from labtrack.web.templating import exact_number
 
 MAX_VOLUME_ML = Decimal("20")
 
@@ -157,8 +158,8 @@ def correct_harvest(acting: User, batch: Batch, data: HarvestData, why: str) -> 
     in_doses = sum(dose.viable_cells for dose in doses)
     if in_doses > count.viable_cells:
         raise ServiceError(_("The doses hold %(doses)s cells, more than the corrected harvest "
-                             "of %(cells)s.", doses=millions(in_doses),
-                             cells=millions(count.viable_cells)), field="viable_cells")
+                             "of %(cells)s.", doses=cells_text(in_doses),
+                             cells=cells_text(count.viable_cells)), field="viable_cells")
     original = _harvest_step(batch)
     with audit.reason(db.session, why.strip()):
         step = CultureStep(
@@ -222,7 +223,7 @@ def dose_cells(batch: Batch, requested: int | None) -> int:
     if cells * len(order.levels) > (batch.final_viable_cells or 0):
         raise ServiceError(_("%(levels)d doses of %(cells)s cells need more than the %(final)s "
                              "cells harvested.", levels=len(order.levels),
-                             cells=millions(cells), final=millions(batch.final_viable_cells)),
+                             cells=cells_text(cells), final=cells_text(batch.final_viable_cells)),
                            field="cells_per_dose")
     return cells
 
@@ -297,8 +298,8 @@ def dose_label_data(batch: Batch, dose: Dose, settings: LabelSettings) -> DoseLa
         expiry=_local(dose.expires_at, settings.zone), disc_level=dose.disc_level,
         description=f"{settings.description} · {dose.container}",
         patient_identifier=f"{patient.record_number} {patient.display_name}",
-        cells=_("%(cells)s viable cells in %(volume)s mL", cells=millions(dose.viable_cells),
-                volume=format(dose.volume_ml.normalize(), "f")),
+        cells=_("%(cells)s viable cells in %(volume)s mL", cells=cells_text(dose.viable_cells),
+                volume=exact_number(dose.volume_ml)),
         storage=settings.storage, batch_number=batch.batch_number, lab_name=settings.lab_name)
 
 

@@ -19,7 +19,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from labtrack.culture.models import Batch, CellCount, CultureStep
-from labtrack.culture.rules.counting import millions
 from labtrack.culture.rules.growth import CountPoint
 from labtrack.culture.rules.plausibility import (
     SAME_MINUTE,
@@ -34,6 +33,8 @@ from labtrack.culture.rules.protocol import CultureProtocol, StepKind
 from labtrack.database import not_superseded
 from labtrack.errors import ServiceError
 from labtrack.extensions import db
+from labtrack.web.templating import cells as cells_text
+from labtrack.web.templating import number
 
 
 class Implausible(ServiceError):
@@ -87,8 +88,8 @@ def check_surface(viable_cells: int, context: CountContext, limits: CultureProto
         raise ServiceError(_(
             "Viable cells: %(cells)s cannot be true: the culture's %(surface)s cm² hold at "
             "most %(limit)s (%(density)s cells per cm²). Check the number (in × 10⁶).",
-            cells=millions(viable_cells), surface=f"{context.surface_cm2:g}",
-            limit=millions(int(limit)), density=f"{limits.max_cells_per_cm2:,}"),
+            cells=cells_text(viable_cells), surface=number(context.surface_cm2),
+            limit=cells_text(int(limit)), density=number(limits.max_cells_per_cm2)),
             field="viable_cells")
 
 
@@ -106,31 +107,33 @@ def soft_warnings(batch: Batch, viable_cells: int, at: datetime, passage: int) -
 
 
 def message(finding: Finding, cells: int, harvest: bool = False) -> str:
-    """One finding in words."""
+    """One finding in words, its numbers as the screen language writes them."""
     values = finding.values
     field = _("Viable cells harvested") if harvest else _("Viable cells")
-    shown = millions(cells)
+    shown = cells_text(cells)
     if finding.code is Soft.FAST_DOUBLING:
         return _("%(field)s: %(cells)s means a doubling time of %(days)s days since the "
                  "previous count (%(previous)s), shorter than the protocol's minimum of "
-                 "%(minimum)s days.", field=field, cells=shown, days=values["doubling_days"],
-                 previous=millions(int(values["previous"])), minimum=values["minimum_days"])
+                 "%(minimum)s days.", field=field, cells=shown,
+                 days=number(values["doubling_days"]),
+                 previous=cells_text(int(values["previous"])),
+                 minimum=number(values["minimum_days"]))
     if finding.code is Soft.ABOVE_PROJECTION:
         return _("%(field)s: %(cells)s is more than %(multiple)s times the %(projected)s "
                  "projected from the earlier counts.", field=field, cells=shown,
-                 multiple=f"{values['multiple']:g}", projected=millions(values["projected"]))
+                 multiple=number(values["multiple"]), projected=cells_text(values["projected"]))
     if finding.code is Soft.ABOVE_TARGET:
         return _("%(field)s: %(cells)s is more than %(multiple)s times the batch's target "
-                 "(%(target)s).", field=field, cells=shown, multiple=f"{values['multiple']:g}",
-                 target=millions(int(values["target"])))
+                 "(%(target)s).", field=field, cells=shown, multiple=number(values["multiple"]),
+                 target=cells_text(int(values["target"])))
     if finding.code is Soft.HARVEST_FAR:
         return _("%(field)s: %(cells)s is more than %(ratio)s times away from the %(expected)s "
                  "expected from the counts.", field=field, cells=shown,
-                 ratio=f"{values['ratio']:g}", expected=millions(values["expected"]))
+                 ratio=number(values["ratio"]), expected=cells_text(values["expected"]))
     return _("%(field)s: %(cells)s after the passage is below the %(expected)s that its split "
              "ratio %(split)s explains (%(before)s before it).", field=field, cells=shown,
-             expected=millions(values["expected"]), split=values["split"],
-             before=millions(int(values["before"])))
+             expected=cells_text(values["expected"]), split=values["split"],
+             before=cells_text(int(values["before"])))
 
 
 def judge(batch: Batch, viable_cells: int, at: datetime, passage: int, reason: str | None,
@@ -182,7 +185,7 @@ def plausibility_exceptions(batch: Batch) -> list[PlausibilityException]:
     return [PlausibilityException(
         what=_("Harvest count") if batch.harvested_at and count.counted_at == batch.harvested_at
         else _("Cell count"),
-        value=_("%(cells)s viable cells", cells=millions(count.viable_cells)),
+        value=_("%(cells)s viable cells", cells=cells_text(count.viable_cells)),
         warning=count.plausibility_warning or "", reason=count.plausibility_reason,
         who=count.entered_by.full_name or count.entered_by.username, when=count.created_at,
         count=count) for count in found]

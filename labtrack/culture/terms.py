@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from labtrack.culture.rules.counting import CountMethod
 from labtrack.culture.rules.protocol import COUNT_TASK, StepKind
 from labtrack.culture.rules.states import BatchState
 from labtrack.web.i18n import label_for
 from labtrack.web.i18n import lazy_gettext as _l
+from labtrack.web.templating import number
 
 STATE_LABELS = {
     BatchState.IN_CULTURE: _l("In culture"),
@@ -126,6 +129,13 @@ def counter_file_refusal(error) -> str:
     return str(template) % error.params if template else str(error)
 
 
+NUMERIC_WARNINGS = ("viability_out_of_range", "viability_mismatch")  # detail: "94.5"
+
+
 def import_warning_label(warning) -> str:
-    """The translated text of a warning shown before a counter file's import."""
-    return str(IMPORT_WARNING_LABELS[warning.code]) % {"detail": warning.detail}
+    """The translated text of a warning shown before a counter file's import (a viability
+    in it as the screen language writes it: "94,5 %")."""
+    detail = warning.detail
+    if warning.code in NUMERIC_WARNINGS:
+        detail = number(Decimal(detail), 1)
+    return str(IMPORT_WARNING_LABELS[warning.code]) % {"detail": detail}

@@ -50,6 +50,7 @@ from labtrack.quality.models import QcResult
 from labtrack.quality.terms import spec_problem_message
 from labtrack.web.i18n import document_language
 from labtrack.web.policy import Area, require_area
+from labtrack.web.templating import exact_number
 
 AFTER_RELEASE_STATES = (BatchState.RELEASED.value, BatchState.COMPLETED.value)
 
@@ -187,11 +188,12 @@ def _parse_value(test: SpecificationTest, text: str) -> tuple[Decimal | None, st
         low, high = possible_range(test.unit)
         if high is None:
             raise ServiceError(_("%(test)s cannot be below %(low)s %(unit)s: check the value.",
-                                 test=test.name, low=low, unit=test.unit), field="value")
+                                 test=test.name, low=exact_number(low), unit=test.unit),
+                               field="value")
         raise ServiceError(_("%(test)s is between %(low)s and %(high)s %(unit)s: %(value)s "
-                             "cannot be a result.", test=test.name, low=low, high=high,
-                             unit=test.unit, value=format(number.normalize(), "f")),
-                           field="value")
+                             "cannot be a result.", test=test.name, low=exact_number(low),
+                             high=exact_number(high), unit=test.unit,
+                             value=exact_number(number)), field="value")
     return number.quantize(Decimal("0.0001")), None
 
 

@@ -25,10 +25,10 @@ from labtrack.culture.models import (
     CultureStepEquipment,
     CultureStepLot,
 )
-from labtrack.culture.rules.counting import millions
 from labtrack.extensions import db
 from labtrack.inventory.models import Equipment, ReagentLot
 from labtrack.quality.rules.record import ChangeKind
+from labtrack.web.templating import cells, exact_number
 
 # Fields whose change is the workflow moving on, not a correction of a recorded value.
 WORKFLOW_FIELDS = frozenset({"state", "held_from", "state_reason", "status", "closed_at",
@@ -137,7 +137,7 @@ def superseded_changes(counts, results, users: dict[int, str]) -> list[Change]:
             continue
         record = _("Cell count of %(when)s", when=old.counted_at.date())
         if count.is_void:
-            fields = [(_("viable cells"), millions(old.viable_cells), _("void"))]
+            fields = [(_("viable cells"), cells(old.viable_cells), _("void"))]
         else:
             fields = _differing(old, count, COUNT_FIELDS)
         kind = ChangeKind.VOIDED if count.is_void else ChangeKind.AMENDED
@@ -160,12 +160,12 @@ def result_text(result) -> str:
     if result is None:
         return "—"
     if result.numeric_value is not None:
-        return format(result.numeric_value.normalize(), "f")
+        return exact_number(result.numeric_value)
     return result.text_value or "—"
 
 
 def _count_cells(field: str):
-    return lambda count: millions(getattr(count, field)) if getattr(count, field) is not None \
+    return lambda count: cells(getattr(count, field)) if getattr(count, field) is not None \
         else "—"
 
 

@@ -33,7 +33,6 @@ from labtrack.culture import batches, harvest
 from labtrack.culture import steps as culture
 from labtrack.culture.dose_models import Dose
 from labtrack.culture.models import Batch
-from labtrack.culture.rules.counting import millions
 from labtrack.culture.rules.protocol import StepKind
 from labtrack.culture.rules.states import BatchState
 from labtrack.culture.terms import step_kind_label
@@ -52,7 +51,7 @@ from labtrack.quality.rules import recheck
 from labtrack.quality.rules import release as rules
 from labtrack.quality.rules.release import ChecklistItem, DoseInput, OpenDeviation, OrderInput
 from labtrack.quality.rules.verification import StepRecord, critical_steps
-from labtrack.quality.terms import checklist_message
+from labtrack.quality.terms import checklist_message, local_numbers
 from labtrack.web.i18n import document_language
 from labtrack.web.policy import Area, require_area
 
@@ -132,10 +131,7 @@ class Review:
             params["expires_at"] = f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
         if "step_kind" in params:
             params.update(_step_params(params, self.now.tzinfo))
-        for key in ("viable_cells", "cells_per_disc"):
-            if key in params:
-                params[key] = millions(params[key])
-        return params
+        return local_numbers(params, self.lines)
 
 
 def _step_params(params: dict, zone) -> dict:

@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from labtrack.accounts.signatures import is_intact
 from labtrack.accounts.terms import meaning_label
 from labtrack.audit.rules.checkpoint import from_json as checkpoint_from_json
-from labtrack.culture.rules.counting import millions
 from labtrack.culture.rules.growth import elapsed_days
 from labtrack.culture.rules.protocol import StepKind
 from labtrack.culture.steps import step_signature_content
@@ -21,7 +20,8 @@ from labtrack.quality.record_facts import Facts, local, name_of, result_text
 from labtrack.quality.record_pdf.record_chart import ChartData
 from labtrack.quality.record_pdf.release_record import Flagged, RecordData, Row, Section, TableData
 from labtrack.quality.rules.release import OrderInput, dose_range
-from labtrack.quality.terms import severity_text, status_text, verdict_text
+from labtrack.quality.terms import limit_text, severity_text, status_text, verdict_text
+from labtrack.web.templating import cells, number
 
 VERDICT_FLAGS = {Verdict.FAIL: "fail", Verdict.PENDING: "pending"}
 
@@ -110,15 +110,15 @@ def dose_range_text(order) -> str:
     low, high = dose_range(OrderInput(order.cells_per_disc, order.tolerance_percent,
                                        order.levels))
     return _("%(target)s ± %(tolerance)s %% (%(low)s to %(high)s)",
-             target=millions(order.cells_per_disc), tolerance=order.tolerance_percent,
-             low=millions(low), high=millions(high))
+             target=cells(order.cells_per_disc), tolerance=order.tolerance_percent,
+             low=cells(low), high=cells(high))
 
 
 def _doses(rev, zone) -> Section:
     flagged = {item.params.get("dose_id"): item for item in rev.items
                if not item.ok and "dose_id" in item.params}
-    rows = tuple(Row((d.disc_level, d.dose_code, d.product_code, millions(d.viable_cells),
-                      f"{d.volume_ml} mL", d.container, local(d.expires_at, zone)),
+    rows = tuple(Row((d.disc_level, d.dose_code, d.product_code, cells(d.viable_cells),
+                      f"{number(d.volume_ml, 2)} mL", d.container, local(d.expires_at, zone)),
                      "fail" if d.id in flagged else None, f"dose:{d.id}") for d in rev.doses)
     return Section(_("Doses"), key="doses", table=TableData(
         (_("Disc level"), _("Dose id"), _("Product code"), _("Viable cells"), _("Volume"),
@@ -148,8 +148,8 @@ def _results(rev, zone, facts: Facts) -> Section:
         who = (_("%(analyst)s, %(when)s (entered by %(name)s)", analyst=result.analyst,
                  when=local(result.tested_at, zone), name=name_of(facts, result.entered_by_id))
                if result else "—")
-        rows.append(Row((line.test.name, line.limit, result_text(result), " · ".join(mark),
-                         method, who), flag, f"qc:{line.test.code}"))
+        rows.append(Row((line.test.name, limit_text(line.test), result_text(result),
+                         " · ".join(mark), method, who), flag, f"qc:{line.test.code}"))
     return Section(_("QC results against the specification"), key="results", table=TableData(
         (_("Test"), _("Limit"), _("Result"), _("Verdict"), _("Method · instrument"),
          _("Analyst, date")), tuple(rows), (1.5, 1, 1, 1.3, 1.7, 2)))
@@ -175,7 +175,7 @@ def _deviations(rev, zone, facts: Facts) -> Section:
 def _process(rev, zone, facts: Facts) -> Section:
     batch, sample = rev.batch, rev.batch.sample
     passages = [s for s in facts.steps if s.kind == StepKind.PASSAGE and not s.is_void]
-    days = (f"{elapsed_days(batch.seeded_at, batch.harvested_at):.1f}"
+    days = (number(elapsed_days(batch.seeded_at, batch.harvested_at), 1)
             if batch.seeded_at and batch.harvested_at else "—")
     lots = {(material, number, manufacturer, expiry.isoformat())
             for material, number, manufacturer, expiry in facts.lots}
@@ -184,15 +184,16 @@ def _process(rev, zone, facts: Facts) -> Section:
         (_("Sample received"), _("%(when)s by %(name)s, %(volume)s mL at %(temp)s °C",
                                  when=local(sample.received_at, zone),
                                  name=name_of(facts, sample.received_by_id),
-                                 volume=sample.volume_ml, temp=sample.temperature_c)),
+                                 volume=number(sample.volume_ml, 1),
+                                 temp=number(sample.temperature_c, 1))),
         (_("Seeded (day 0)"), local(batch.seeded_at, zone)),
         (_("Passages"), ", ".join(f"P{s.passage_number} {local(s.performed_at, zone)}"
                                   for s in passages) or "—"),
         (_("Harvested"), local(batch.harvested_at, zone)),
         (_("Culture days"), days),
         (_("Final viable cells"), _("%(cells)s, viability %(viability)s %%",
-                                    cells=millions(batch.final_viable_cells or 0),
-                                    viability=batch.final_viability_percent or "—")),
+                                    cells=cells(batch.final_viable_cells or 0),
+                                    viability=number(batch.final_viability_percent))),
         (_("Reagent lots"), "; ".join(f"{m} lot {n} ({mf}, exp. {e})"
                                       for m, n, mf, e in sorted(lots)) or "—"),
         (_("Equipment"), "; ".join(f"{i} ({k})" for i, k in sorted(items)) or "—"),
@@ -211,8 +212,8 @@ def _counts(rev, zone, facts: Facts) -> Section:
         if count.is_void:
             mark.append(_("void"))
         rows.append(Row((local(count.counted_at, zone), f"P{count.passage_number}",
-                         millions(count.viable_cells), millions(count.dead_cells),
-                         f"{count.viability_percent} %", count.method,
+                         cells(count.viable_cells), cells(count.dead_cells),
+                         f"{number(count.viability_percent)} %", count.method,
                          name_of(facts, count.entered_by_id), " · ".join(mark)),
                         "amended" if mark else None, f"count:{count.id}"))
     return Section(_("Cell counts"), key="counts", table=TableData(

@@ -23,13 +23,11 @@ from labtrack.accounts.signing import form_signer, signature_form
 from labtrack.culture import formulation_corrections
 from labtrack.culture.batch_pages import batch_or_404
 from labtrack.culture.harvest import LabelSettings, dose_labels
-from labtrack.culture.rules.counting import millions
 from labtrack.culture.terms import state_label
 from labtrack.errors import ServiceError
 from labtrack.extensions import db
 from labtrack.identity.printing import MIME_TYPES, PrintRequest
 from labtrack.qms import deviations
-from labtrack.qms.rules.specification import format_number
 from labtrack.quality import release, terms
 from labtrack.quality.forms import (
     ExceptionalReleaseForm,
@@ -49,8 +47,7 @@ bp.add_app_template_filter(terms.severity_text, "severity_label")
 bp.add_app_template_filter(terms.status_text, "deviation_status")
 bp.add_app_template_filter(terms.deviation_kind_text, "deviation_kind")
 bp.add_app_template_filter(state_label, "batch_state")
-bp.add_app_template_filter(format_number, "plain_number")
-bp.add_app_template_filter(lambda cells: "—" if cells is None else millions(cells), "cells")
+bp.add_app_template_filter(terms.limit_text, "limit_text")
 
 DECISIONS = {
     "release": (ReleaseForm, Meaning.RELEASED),

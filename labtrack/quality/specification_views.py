@@ -10,7 +10,7 @@ from labtrack.accounts.rules.signatures import Meaning
 from labtrack.accounts.signing import form_signer, signature_form
 from labtrack.errors import ServiceError
 from labtrack.qms import specifications as versions
-from labtrack.qms.rules.specification import DEFAULT_SPECIFICATION, describe_limit
+from labtrack.qms.rules.specification import DEFAULT_SPECIFICATION
 from labtrack.quality import qc as quality
 from labtrack.quality.review_views import show_refusal
 from labtrack.quality.specification_forms import SpecificationForm, blank_rows, row_data
@@ -37,8 +37,7 @@ def index():
 @requires_area(Area.QUALITY)
 def detail(version: int):
     spec = quality.find_version(version) or abort(404)
-    limits = {test.code: describe_limit(versions.as_domain(test)) for test in spec.tests}
-    return render_template("specifications/detail.html", spec=spec, limits=limits,
+    return render_template("specifications/detail.html", spec=spec,
                            current=_in_force())
 
 

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
+from decimal import Decimal, InvalidOperation
+
 from labtrack.culture.terms import state_label
+from labtrack.qms.rules.specification import describe_limit
+from labtrack.qms.specifications import as_domain
+from labtrack.web.i18n import gettext as _
 from labtrack.web.i18n import label_for, message_for
 from labtrack.web.i18n import lazy_gettext as _l
+from labtrack.web.templating import cells, exact_number
 
 VERDICT_LABELS = {
     "pass": _l("Pass"),
@@ -145,3 +152,24 @@ def status_text(status: str) -> str:
 
 def deviation_kind_text(kind: str) -> str:
     return label_for(DEVIATION_KIND_LABELS, kind)
+
+
+def limit_text(test) -> str:
+    """A specification test's limit in the screen language: "< 0,5 EU/mL" in Spanish."""
+    return describe_limit(as_domain(test), exact_number,
+                          (_("or"), _("and"), _("no limit")))
+
+
+def local_numbers(params: dict, lines) -> dict:
+    """A checklist item's numbers as the screen language writes them: its cells, and the
+    QC result and limit of its test (one of ``lines``, the batch's result lines)."""
+    for key in ("viable_cells", "cells_per_disc"):
+        if key in params:
+            params[key] = cells(params[key])
+    line = next((line for line in lines if line.test.code == params.get("test")), None)
+    if line is not None:
+        params["limit"] = limit_text(line.test)
+        # a qualitative result ("no growth") or none yet is shown as it is
+        with suppress(InvalidOperation, TypeError, KeyError):
+            params["result"] = exact_number(Decimal(params["result"]))
+    return params

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
+from decimal import Decimal, InvalidOperation
+
 from labtrack.web.i18n import label_for, message_for
 from labtrack.web.i18n import lazy_gettext as _l
+from labtrack.web.templating import exact_number
 
 ACCEPTANCE_RULE_MESSAGES = {
     "transit_time": _l("Received %(hours)s h after collection (limit %(limit)s h)."),
@@ -20,9 +24,18 @@ SAMPLE_STATUS_LABELS = {
 }
 
 
+def _local_number(value):
+    """A number (or a number's text) as the screen language writes it; else as it is."""
+    with suppress(InvalidOperation, TypeError, ValueError):
+        return exact_number(Decimal(str(value)))
+    return value
+
+
 def failed_rule_message(rule) -> str:
-    """A translated message for a broken sample acceptance rule (a domain FailedRule)."""
-    return message_for(ACCEPTANCE_RULE_MESSAGES, rule.code, rule.params, rule.message)
+    """A translated message for a broken sample acceptance rule (a domain FailedRule), its
+    numbers as the screen language writes them ("25,5 h", "1,5 °C")."""
+    params = {name: _local_number(value) for name, value in rule.params.items()}
+    return message_for(ACCEPTANCE_RULE_MESSAGES, rule.code, params, rule.message)
 
 
 def sample_status_label(status: str) -> str:

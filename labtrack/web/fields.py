@@ -147,22 +147,33 @@ def lab_time_field(label, required=True, description=LOCAL_TIME_HELP, validators
                         description=description)
 
 
+def writes_decimal_comma() -> bool:
+    """Whether the screen language writes decimals with a comma (Spanish)."""
+    locale = get_locale()
+    return locale is not None and get_decimal_symbol(locale) == ","
+
+
 def decimal_point(text: str) -> str:
     """A number typed with the decimal comma ("2,5") read as Python reads it ("2.5"),
     where the screen language writes decimals with a comma (Spanish). A point is always a
     decimal point; a number with both, or with two commas, is left as typed and refused
     by the field ("1.234,5" could be a typing slip: nothing is guessed)."""
-    locale = get_locale()
-    comma = locale is not None and get_decimal_symbol(locale) == ","
     text = text.strip()
-    if comma and text.count(",") == 1 and "." not in text:
+    if writes_decimal_comma() and text.count(",") == 1 and "." not in text:
         return text.replace(",", ".")
     return text
 
 
 class DecimalField(_WtformsDecimalField):
     """WTForms' DecimalField that also takes the decimal comma (``decimal_point``). Every
-    LabTrack form's number fields are these (a test checks it)."""
+    LabTrack form's number fields are these (a test checks it). A value the form fills in
+    (a count being corrected) is written as the screen language writes it ("2,64")."""
+
+    def _value(self):
+        text = super()._value()
+        if self.raw_data or not writes_decimal_comma():
+            return text  # what the user typed is shown back as typed
+        return text.replace(".", ",")
 
     def process_formdata(self, valuelist):
         super().process_formdata([decimal_point(value) for value in valuelist])

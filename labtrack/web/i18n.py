@@ -31,6 +31,12 @@ def gettext(message: str, **variables) -> str:
     return text % variables if variables else text
 
 
+def pgettext(context: str, message: str, **variables) -> str:
+    """Flask-Babel's ``pgettext`` (a message in a context) through the request's translations."""
+    text = request_translations().upgettext(context, message)
+    return text % variables if variables else text
+
+
 def ngettext(singular: str, plural: str, num: int, **variables) -> str:
     """Flask-Babel's ``ngettext`` (``%(num)d`` filled in) through the request's translations."""
     return request_translations().ungettext(singular, plural, num) % {"num": num, **variables}

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from babel.numbers import get_group_symbol
 from flask import Flask, current_app, request, url_for
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
@@ -95,13 +97,48 @@ def page_language() -> str:
     return "-".join(part for part in (locale.language, locale.territory) if part)
 
 
+# Thousands separators the glossary sets apart from CLDR's: Spanish prose groups digits with a
+# space, "160 000" (docs/GLOSSARY.md; a no-break space, so a number never breaks), and
+# leaves a four-digit number whole, "1537" (CLDR's minimum grouping digits for Spanish).
+GROUP_SEPARATORS = {"es": "\u00a0"}
+FOUR_DIGITS = re.compile(r"^([+-]?\d)\u00a0(\d{3})(?![\d\u00a0])")
+
+
+def _decimal(value: Decimal, pattern: str) -> str:
+    """``value`` by the CLDR ``pattern`` in the screen language, grouped as the lab writes."""
+    text = format_decimal(value, pattern)
+    locale = get_locale()
+    separator = GROUP_SEPARATORS.get(locale.language) if locale is not None else None
+    if not separator:
+        return text
+    return FOUR_DIGITS.sub(r"\1\2", text.replace(get_group_symbol(locale), separator))
+
+
 def number(value, places: int | None = None) -> str:
     """A number in the screen language's format (``72,5`` in Spanish), to ``places``
     decimals when given, else as many as it has (up to three)."""
     if value is None:
         return "—"
     pattern = "#,##0." + "0" * places if places else ("#,##0" if places == 0 else "#,##0.###")
-    return format_decimal(Decimal(str(value)), pattern)
+    return _decimal(Decimal(str(value)), pattern)
+
+
+def exact_number(value) -> str:
+    """A measured value with every decimal it was recorded with, none added (a QC result,
+    a limit), in the screen language's format: ``0,125``, ``20 000 000`` in Spanish."""
+    if value is None:
+        return "—"
+    exact = Decimal(str(value)).normalize()
+    places = max(0, -exact.as_tuple().exponent)
+    return _decimal(exact, "#,##0." + "0" * places if places else "#,##0")
+
+
+def signed(value, places: int = 1) -> str:
+    """A change with its sign, in the screen language's format: ``+1,5``, ``-12,0``."""
+    if value is None:
+        return "—"
+    digits = "#,##0." + "0" * places if places else "#,##0"
+    return _decimal(Decimal(str(value)), f"+{digits};-{digits}")
 
 
 def percent(value, places: int = 1) -> str:
@@ -124,7 +161,15 @@ def cells_in_millions(value: int | None) -> str:
     20000000 → '20', 20500000 → '20.5' (Spanish '20,5')."""
     if value is None:
         return "—"
-    return format_decimal(Decimal(value) / 1_000_000, "#,##0.##")
+    return _decimal(Decimal(value) / 1_000_000, "#,##0.##")
+
+
+MILLION_CELLS = "× 10⁶"  # the unit every cell count is shown in, on screen and on paper
+
+
+def cells(value: int | None) -> str:
+    """A cell count with its unit, in the screen language's format: ``23,86 × 10⁶``."""
+    return "—" if value is None else f"{cells_in_millions(value)} {MILLION_CELLS}"
 
 
 def struck_through(value, struck: bool) -> Markup | str:
@@ -184,6 +229,9 @@ def register_template_helpers(app: Flask) -> None:
     _install_template_gettext(app)
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(cells_in_millions, "millions")
+    app.add_template_filter(cells, "cells")
+    app.add_template_filter(signed, "signed")
+    app.add_template_filter(exact_number, "plain_number")
     app.add_template_filter(struck_through, "struck_through")
     app.add_template_filter(local_date, "local_date")
     app.add_template_filter(number, "number")

@@ -57,7 +57,8 @@ def test_a_technician_changes_the_medium_and_logs_a_count(page: Page, live_serve
     page.get_by_test_id("save-count").click()
 
     expect(page.get_by_test_id("flash-success")).to_contain_text("Count recorded.")
-    expect(page.get_by_test_id("progress-text")).to_contain_text("3.4 M of 40 M viable cells")
+    expect(page.get_by_test_id("progress-text")).to_contain_text(
+        "3.4 × 10⁶ of 40 × 10⁶ viable cells")
     value_after, text_after, points_after = _growth(page)
     assert points_after == points_before + 1
     assert value_after > value_before

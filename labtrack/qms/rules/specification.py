@@ -9,7 +9,7 @@ by the release rules (``labtrack.quality.rules.release``).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -136,22 +136,25 @@ def _meets_upper(test: SpecTest, value: Number) -> bool:
     return value <= test.upper if test.upper_inclusive else value < test.upper
 
 
-def describe_limit(test: SpecTest) -> str:
-    """The limit as people write it: "≥ 70 %", "< 0.5 EU/mL", "no growth"."""
-    if test.kind != ResultKind.NUMERIC:
-        return " or ".join(sorted(test.accepted_values))
-    parts = []
-    if test.lower is not None:
-        parts.append(f"{'≥' if test.lower_inclusive else '>'} {format_number(test.lower)}")
-    if test.upper is not None:
-        parts.append(f"{'≤' if test.upper_inclusive else '<'} {format_number(test.upper)}")
-    text = " and ".join(parts) or "no limit"
-    return f"{text} {test.unit}".rstrip()
-
-
 def format_number(value: Number) -> str:
     """Plain decimal notation without exponent or trailing zeros (20000000, 0.5)."""
     return format(Decimal(str(value)).normalize(), "f")
+
+
+def describe_limit(test: SpecTest, number: Callable[[Number], str] = format_number,
+                   words: tuple[str, str, str] = ("or", "and", "no limit")) -> str:
+    """The limit as people write it: "≥ 70 %", "< 0.5 EU/mL", "no growth"; ``number`` and
+    ``words`` (or, and, no limit) write it in another language ("< 0,5 EU/mL")."""
+    either, both, unlimited = words
+    if test.kind != ResultKind.NUMERIC:
+        return f" {either} ".join(sorted(test.accepted_values))
+    parts = []
+    if test.lower is not None:
+        parts.append(f"{'≥' if test.lower_inclusive else '>'} {number(test.lower)}")
+    if test.upper is not None:
+        parts.append(f"{'≤' if test.upper_inclusive else '<'} {number(test.upper)}")
+    text = f" {both} ".join(parts) or unlimited
+    return f"{text} {test.unit}".rstrip()
 
 
 def evaluate_all(

@@ -99,7 +99,7 @@ def test_an_amendment_keeps_the_original_visible_with_the_reason(bench):
                       page, re.S).group(0)
     assert "<del>" not in fixed and "0.5" in fixed
     assert "Corrects the count above</strong>: Typo: one zero too many" in page
-    assert "0.5 M of 40 M viable cells" in page
+    assert "0.5 × 10⁶ of 40 × 10⁶ viable cells" in page
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.record_type == "cell_count",
                                                         AuditEvent.action == "create")
                                .order_by(AuditEvent.seq.desc())).first()
@@ -355,8 +355,8 @@ def test_the_batch_page_shows_growth_progress_and_the_timeline(bench):
     builders.count(batch, 8_000_000, counted_at=utcnow() - timedelta(days=1))
     page = text(client.get(f"/batches/{batch.batch_number}"))
     assert page.count('<circle class="count"') == 2
-    assert 'value="20"' in page and "8 M of 40 M viable cells (20 %)" in page
-    assert "L4-L5" in page and "4 M" in page  # per disc level if harvested now
+    assert 'value="20"' in page and "8 × 10⁶ of 40 × 10⁶ viable cells (20 %)" in page
+    assert "L4-L5" in page and "4 × 10⁶" in page  # per disc level if harvested now
     assert "Projected to reach the target on" in page
     assert "Day 0" in page and "Seeding" in page and "Mononuclear-cell isolation" in page
     assert not inline_scripts(page) and "style=" not in page

@@ -29,7 +29,7 @@ def test_99999_million_on_day_12_is_refused_as_more_than_the_surface_holds(signe
     response = post_count(client, batch, viable_cells="99999", dead_cells="1",
                           plausibility_confirmed="y", plausibility_reason="Sure")
     assert response.status_code == 400
-    assert ("Viable cells: 99999 × 10⁶ cannot be true: the culture's 700 cm² hold at most "
+    assert ("Viable cells: 99,999 × 10⁶ cannot be true: the culture's 700 cm² hold at most "
             "70 × 10⁶ (100,000 cells per cm²)") in text(response).replace("&#39;", "'")
     assert rows(CellCount) == 3
 

@@ -10,6 +10,7 @@ demo data.
 from __future__ import annotations
 
 import io
+import re
 import unicodedata
 
 import pytest
@@ -21,6 +22,7 @@ from labtrack.culture.models import Batch
 from labtrack.demo.seed import DEMO_ACCOUNTS
 from labtrack.extensions import db
 from labtrack.identity.printing import PrintRequest
+from labtrack.inventory.models import ReagentLot
 from labtrack.quality.models import Release
 from labtrack.samples.receipt import print_labels
 from tests import builders
@@ -132,3 +134,22 @@ def test_labels_are_printed_in_the_document_language_with_real_glyphs(app):
     assert " ".join(warning.split()) in flat
     assert "FOR AUTOLOGOUS USE ONLY" not in flat
     assert pdf.missing_glyphs(flat, pdf.CONDENSED_BOLD) == set()
+
+
+# A number with a decimal point before a unit: "23.86 × 10⁶", "2.00 mL", "94.1 %" (the text
+# extracted from the PDF may give the superscript ⁶ as a plain 6).
+POINT_BEFORE_UNIT = re.compile(r"\d\.\d+ ?(?:× 10[⁶6]|mL|%|°C|EU/mL|cm²)")
+
+
+def test_the_release_record_writes_its_numbers_as_spanish_does(demo_lab, client):
+    """Cells, volumes, viabilities, limits and results with the decimal comma, whatever the
+    reader's language (what the records hold, such as a reagent's name, stays as written)."""
+    text, _fonts = text_and_fonts(downloaded_record(client))
+    flat = " ".join(text.split())
+    materials = db.session.scalars(select(ReagentLot.material)).all()
+    for material in materials:
+        flat = flat.replace(material, "")
+    assert re.search(r"\d,\d+ × 10[⁶6]", flat)  # the harvest, the counts
+    assert "< 0,5 EU/mL" in flat and "60,0 mL" in flat  # a limit, the sample's volume
+    assert "2,00 mL" in flat
+    assert not POINT_BEFORE_UNIT.findall(flat), POINT_BEFORE_UNIT.findall(flat)

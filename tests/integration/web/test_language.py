@@ -127,3 +127,21 @@ def test_a_number_field_reads_the_decimal_comma_in_spanish(app):
         value, errors = _typed("1,234")  # in English a comma groups thousands: refused
         assert value is None and errors
         assert _typed("2.5") == (Decimal("2.5"), [])
+
+
+def _filled_in(value: Decimal) -> str:
+    field = DecimalField(places=None).bind(form=None, name="volume", _meta=DefaultMeta())
+    field.process(None, data=value)
+    return field._value()
+
+
+def test_a_number_field_fills_in_a_value_as_the_language_writes_it(app):
+    """A count being corrected comes back in the form as the reader writes it, and what a
+    user typed comes back as typed."""
+    with app.app_context(), app.test_request_context("/", headers=SPANISH_BROWSER):
+        assert _filled_in(Decimal("2.64")) == "2,64"
+        field = DecimalField(places=None).bind(form=None, name="volume", _meta=DefaultMeta())
+        field.process(MultiDict({"volume": "2.64"}))
+        assert field._value() == "2.64"
+    with app.app_context(), app.test_request_context("/", headers=ENGLISH_BROWSER):
+        assert _filled_in(Decimal("2.64")) == "2.64"

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from flask_babel import force_locale
 
+from config import TestConfig
+from labtrack.app import create_app
 from labtrack.culture.growth_chart import cells_label, growth_chart_svg
 from labtrack.culture.rules.growth import (
     CountPoint,
@@ -138,3 +142,34 @@ def test_single_point_at_day_zero_renders():
 ])
 def test_cells_label(cells, label):
     assert cells_label(cells) == label
+
+
+@pytest.fixture
+def screen_language():
+    """A request whose screen language is the one given (the committed catalogue)."""
+    app = create_app(TestConfig())
+
+    @contextmanager
+    def speaking(locale: str):
+        with app.test_request_context("/"), force_locale(locale):
+            yield
+
+    return speaking
+
+
+@pytest.mark.parametrize(("locale", "axes", "last_count", "other_language"), [
+    ("es", {"1 M", "10 M", "100 M", "100 mil", "Día de cultivo", "Células viables"},
+     "Día 6,3: 3,4 M células viables", r"\d\.\d"),
+    ("en", {"1 M", "10 M", "100 M", "100 k", "Culture day", "Viable cells"},
+     "Day 6.3: 3.4 M viable cells", r"\d,\d"),
+])
+def test_axes_and_counts_are_labelled_in_the_screen_language(
+        screen_language, locale, axes, last_count, other_language):
+    points = [(3, 0.4 * M, 0), (6.3, 3.4 * M, 0)]
+    with screen_language(locale):
+        root = parse(growth_chart_svg(points, 20 * M, projection_for(points, 20 * M)))
+    assert axes <= {text.strip() for text in root.itertext()}
+    tips = [circle.find("svg:title", NS).text for circle in by_class(root, "count")]
+    assert tips[-1].startswith(last_count)
+    desc = root.find("svg:desc", NS).text  # the chart's text alternative, projection included
+    assert not re.search(other_language, " ".join([desc, *tips]))

@@ -43,7 +43,7 @@ def test_labels_follow_the_requests_translations(in_spanish):
 def test_step_measurements_are_translated(in_spanish):
     step = SimpleNamespace(cells=20_500_000, flasks=4, surface_cm2=None, seeding_density=None,
                            split_ratio="1:3", confluence_percent=None, morphology="<i>fusiform</i>")
-    assert step_measurements(step) == ["20.5 M cells", "4 frascos", "split 1:3",
+    assert step_measurements(step) == ["20.5 × 10⁶ cells", "4 frascos", "split 1:3",
                                        "<i>fusiform</i>"]  # escaped where shown
 
 
