@@ -18,6 +18,8 @@ FIELD_LABELS = {
     "name": _l("Name"), "title": _l("Title"), "message": _l("Message"),
     "label": _l("Label"), "format": _l("Format"), "version": _l("Version"),
     "supersedes_id": _l("Corrects the entry"), "is_void": _l("Void"),
+    "superseded_by_id": _l("Replaced by the correction"),
+    "corrected_at": _l("Corrected at"), "corrected_by_id": _l("Corrected by"),
     # People and accounts
     "full_name": _l("Full name"), "username": _l("User name"), "role": _l("Role"),
     "password_hash": _l("Password"), "is_active_account": _l("Active account"),
