@@ -28,6 +28,7 @@ from labtrack.inventory.models import ReagentLot
 from labtrack.orders.models import TreatmentOrder
 from labtrack.pdf import SANS, SANS_BOLD, register_fonts
 from labtrack.quality.models import Release
+from labtrack.web.templating import cells
 
 FONT = SANS
 BODY = ParagraphStyle("body", fontName=FONT, fontSize=9, leading=12)
@@ -131,7 +132,7 @@ def adverse_event_pdf(event: AdverseEvent, lab_name: str, zone, now: datetime) -
     dose_rows = [[_("Dose"), _("Product code"), _("Disc level"), _("Viable cells"),
                   _("Administered")]]
     dose_rows += [[dose.dose_code, dose.product_code, dose.disc_level,
-                   f"{dose.viable_cells / 1e6:.1f} × 10⁶", _when(given.administered_at, zone)
+                   cells(dose.viable_cells), _when(given.administered_at, zone)
                    if given else _("not administered")] for dose, given in found.doses]
     story.append(_table(dose_rows, [40 * mm, 26 * mm, 22 * mm, 30 * mm, 52 * mm]))
     story += [_p(_("Reagent lots used"), HEAD),

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from xml.sax.saxutils import escape
+
+from labtrack.web.templating import number
 
 PAIN_COLOUR, LEG_COLOUR, ODI_COLOUR, DOT_COLOUR = "#c0392b", "#e67e22", "#1f77b4", "#2c3e50"
 LEFT, RIGHT, TOP, BOTTOM = 48, 48, 24, 40
@@ -23,6 +26,11 @@ class Linear:
     def __call__(self, value: float) -> float:
         span = (self.hi - self.lo) or 1.0
         return self.out_lo + (self.out_hi - self.out_lo) * (value - self.lo) / span
+
+
+def _tick(value: float) -> str:
+    """An axis end's value, three significant digits, in the screen language (``1,89``)."""
+    return number(Decimal(f"{value:.3g}"))
 
 
 def _text(x: float, y: float, text: str, anchor: str = "middle", extra: str = "") -> str:
@@ -96,10 +104,10 @@ def scatter(points: Sequence[tuple[float, float, str]], x_label: str, y_label: s
                    for px, py, name in points)
     zero = (f'<line x1="{LEFT}" x2="{width - 12}" y1="{y(0):.1f}" y2="{y(0):.1f}" '
             f'stroke="#999" stroke-dasharray="3 3"/>')
-    labels = (_text(LEFT, height - BOTTOM + 14, f"{min(xs):.3g}", "start")
-              + _text(width - 12, height - BOTTOM + 14, f"{max(xs):.3g}", "end")
-              + _text(LEFT - 4, y(hi_y) + 4, f"{hi_y:.3g}", "end")
-              + _text(LEFT - 4, y(lo_y) + 4, f"{lo_y:.3g}", "end")
+    labels = (_text(LEFT, height - BOTTOM + 14, _tick(min(xs)), "start")
+              + _text(width - 12, height - BOTTOM + 14, _tick(max(xs)), "end")
+              + _text(LEFT - 4, y(hi_y) + 4, _tick(hi_y), "end")
+              + _text(LEFT - 4, y(lo_y) + 4, _tick(lo_y), "end")
               + _text((LEFT + width) / 2, height - 8, x_label)
               + _text(10, TOP - 8, y_label, "start"))
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '

@@ -19,15 +19,15 @@ from sqlalchemy.orm import joinedload
 from labtrack.audit.models import AuditEvent
 from labtrack.culture.dose_models import Administration, Dose
 from labtrack.culture.models import Batch, CellCount, CultureStep
-from labtrack.culture.rules.counting import millions
 from labtrack.culture.terms import state_label
 from labtrack.database import not_superseded
 from labtrack.extensions import db
 from labtrack.identity.models import ChainOfIdentityEvent, Sample
 from labtrack.orders.models import TreatmentOrder
 from labtrack.qms.models import Deviation, SpecificationTest
-from labtrack.qms.rules.specification import format_number
 from labtrack.quality.models import QcResult, Release
+from labtrack.web.templating import cells as cells_text
+from labtrack.web.templating import exact_number
 
 STAGES = ("order", "sample", "culture", "qc", "deviation", "release", "doses",
           "administration", "identity")
@@ -82,7 +82,7 @@ def _order_entries(order: TreatmentOrder) -> list[TimelineEntry]:
     entries = [TimelineEntry(
         order.created_at, "order", _("Order %(number)s placed", number=order.order_number),
         _("%(levels)s, %(cells)s cells per disc, procedure planned on %(date)s",
-          levels=", ".join(order.levels), cells=millions(order.cells_per_disc),
+          levels=", ".join(order.levels), cells=cells_text(order.cells_per_disc),
           date=order.planned_procedure_date.isoformat()),
         who=order.created_by.full_name)]
     if order.cancelled_reason:
@@ -100,7 +100,7 @@ def _sample_entries(order: TreatmentOrder) -> list[TimelineEntry]:
     tones = {"accepted": "ok", "accepted_with_deviation": "warn", "rejected": "bad"}
     return [TimelineEntry(sample.received_at, "sample", titles.get(sample.status, sample.status),
                           _("%(volume)s mL, collected %(site)s",
-                            volume=sample.volume_ml, site=sample.collection_site),
+                            volume=exact_number(sample.volume_ml), site=sample.collection_site),
                           who=sample.received_by.full_name,
                           tone=tones.get(sample.status, "info"), din=sample.din)
             for sample in rows]
@@ -131,7 +131,7 @@ def _step_entries(ids: list[int], numbers: dict[int, str]) -> list[TimelineEntry
         .options(joinedload(CultureStep.performed_by)))
     stages = {"formulation": "doses"}
     return [TimelineEntry(step.performed_at, stages.get(step.kind, "culture"), _step_title(step),
-                          _("%(cells)s cells", cells=millions(step.cells))
+                          _("%(cells)s cells", cells=cells_text(step.cells))
                           if step.cells else step.notes,
                           who=step.performed_by.full_name, batch_number=numbers[step.batch_id])
             for step in rows]
@@ -144,8 +144,8 @@ def _count_entries(ids: list[int], numbers: dict[int, str]) -> list[TimelineEntr
         .options(joinedload(CellCount.entered_by)))
     return [TimelineEntry(count.counted_at, "culture",
                           _("Cell count: %(cells)s viable (%(viability)s %%)",
-                            cells=millions(count.viable_cells),
-                            viability=count.viability_percent),
+                            cells=cells_text(count.viable_cells),
+                            viability=exact_number(count.viability_percent)),
                           _("Automated counter (API)") if count.source == "api" else None,
                           who=count.entered_by.full_name, batch_number=numbers[count.batch_id])
             for count in rows]
@@ -162,7 +162,7 @@ def _qc_entries(ids: list[int], numbers: dict[int, str]) -> list[TimelineEntry]:
     tones = {"pass": "ok", "fail": "bad", "pending": "warn"}
     entries = []
     for result, name in rows:
-        value = (format_number(result.numeric_value) if result.numeric_value is not None
+        value = (exact_number(result.numeric_value) if result.numeric_value is not None
                  else result.text_value)
         title = _("QC %(test)s: %(value)s", test=name or result.test_code, value=value)
         detail = _("Result after release") if result.after_release else None
@@ -222,7 +222,8 @@ def _dose_entries(ids: list[int], numbers: dict[int, str], tz: ZoneInfo) -> list
                           _("Dose %(code)s for %(level)s, replaced by a correction",
                             code=dose.dose_code, level=dose.disc_level),
                           _("%(cells)s viable cells in %(volume)s mL, expires %(expiry)s",
-                            cells=millions(dose.viable_cells), volume=dose.volume_ml,
+                            cells=cells_text(dose.viable_cells),
+                            volume=exact_number(dose.volume_ml),
                             expiry=_local(dose.expires_at, tz)),
                           batch_number=numbers[dose.batch_id]) for dose in rows]
 

@@ -31,14 +31,6 @@ SKIPPED_PREFIXES = ("/static/", "/api/", "/logout")
 SHOWN_ATTRIBUTES = ("title", "placeholder", "aria-label", "alt")
 
 
-# Parts of a page whose numbers are written by another area's code, not yet in the screen
-# language's format (their owners localise them; the check skips them until then).
-NUMBERS_WRITTEN_ELSEWHERE = {
-    "timeline": "the order's timeline: labtrack/clinic/timeline.py",
-    "scatter": "the outcome charts: labtrack/clinic/outcome_charts.py",
-}
-
-
 class PageText(HTMLParser):
     """The strings a person reads on a page, and the page's links."""
 
@@ -46,19 +38,10 @@ class PageText(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.texts: list[str] = []
         self.links: list[str] = []
-        self.numbers_elsewhere: list[str] = []  # texts inside NUMBERS_WRITTEN_ELSEWHERE
         self._hidden = 0
-        self._elsewhere: list = [None, 0]  # the tag whose content is skipped, its depth
-
-    def _track_elsewhere(self, tag, attributes, step: int) -> None:
-        if self._elsewhere[1] and tag == self._elsewhere[0]:
-            self._elsewhere[1] += step
-        elif step > 0 and attributes.get("data-testid") in NUMBERS_WRITTEN_ELSEWHERE:
-            self._elsewhere = [tag, 1]
 
     def handle_starttag(self, tag, attrs):
         attributes = dict(attrs)
-        self._track_elsewhere(tag, attributes, 1)
         if tag in ("script", "style"):
             self._hidden += 1
         if tag == "a" and attributes.get("href"):
@@ -68,15 +51,12 @@ class PageText(HTMLParser):
             self.texts.append(attributes.get("value") or "")
 
     def handle_endtag(self, tag):
-        self._track_elsewhere(tag, {}, -1)
         if tag in ("script", "style"):
             self._hidden -= 1
 
     def handle_data(self, data):
         if not self._hidden:
             self.texts.append(data)
-            if self._elsewhere[1]:
-                self.numbers_elsewhere.append(data)
 
 
 def _pattern(english: str) -> re.Pattern:
@@ -132,12 +112,10 @@ POINT_DECIMAL = re.compile(r"(?<![\w.,/:-])\d+\.\d+(?![\w.,/-])")
 
 def point_decimals_on(html: str, stored: frozenset[str] = frozenset()) -> set[str]:
     """The texts a page shows that write a number with a decimal point ("23.86"), outside
-    what the records themselves hold (a reagent named "Trypsin-EDTA 0.05 %") and the parts
-    of a page in NUMBERS_WRITTEN_ELSEWHERE."""
+    what the records themselves hold (a reagent named "Trypsin-EDTA 0.05 %")."""
     page = PageText()
     page.feed(html)
-    elsewhere = {" ".join(text.split()) for text in page.numbers_elsewhere}
-    texts = {" ".join(text.split()) for text in page.texts} - stored - elsewhere
+    texts = {" ".join(text.split()) for text in page.texts} - stored
     held = [text for text in stored if POINT_DECIMAL.search(text)]
     found = set()
     for text in texts:
@@ -258,10 +236,10 @@ def test_the_page_checker_finds_english_in_text_attributes_and_buttons():
                                          "Scan"}
 
 
-def test_the_page_checker_finds_decimal_points_outside_records_and_parts_written_elsewhere():
+def test_the_page_checker_finds_decimal_points_outside_what_records_hold():
     html = ('<html lang="es"><body><p>23.86 × 10⁶</p><p>23,86 × 10⁶</p>'
             '<p>Lote de reactivo Trypsin-EDTA 0.05 % 2543210</p><p>2026-03-02 10:15</p>'
-            '<p>127.0.0.1</p><section data-testid="timeline"><section><p>0.5 mL</p>'
-            '</section><p>60.0 mL</p></section><p>Día 6.3</p></body></html>')
+            '<p>127.0.0.1</p><section data-testid="timeline"><p>60.0 mL</p></section>'
+            '<p>Día 6.3</p></body></html>')
     assert point_decimals_on(html, frozenset({"Trypsin-EDTA 0.05 %"})) == {
-        "23.86 × 10⁶", "Día 6.3"}
+        "23.86 × 10⁶", "60.0 mL", "Día 6.3"}
