@@ -78,3 +78,18 @@ def test_the_qc_review_page_writes_results_limits_and_doses_in_the_chosen_langua
     assert result in shown(html, "qc-line")[[*limits].index("cd90")]
     assert all(volume in dose for dose in shown(html, "dose"))
     assert harvested in unescape(html)
+
+
+@pytest.mark.parametrize(("locale", "date_written"), [
+    (SPANISH, re.compile(r"\d{1,2} [a-z]{3,4}\.? \d{4}")),  # 7 dic 2026
+    (ENGLISH, re.compile(r"\d{4}-\d{2}-\d{2}")),
+])
+def test_the_follow_up_page_writes_dates_in_the_chosen_language(signed_in, locale,
+                                                                 date_written):
+    client, clinician = signed_in("clinician")
+    order = builders.treated_order(clinician, days_ago=100)
+    html = page_as(client, locale, f"/orders/{order.order_number}/follow-up")
+    table = html[html.index("<table"):html.index("</table>")]
+    assert date_written.search(table), table[:500]
+    if locale == SPANISH:
+        assert not re.search(r"\d{4}-\d{2}-\d{2}", table), "ISO dates left in Spanish"
