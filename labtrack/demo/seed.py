@@ -30,12 +30,12 @@ class DemoAccount:
 
 
 DEMO_ACCOUNTS = (
-    DemoAccount("tech", "Lucía Martín (technician)", Role.TECHNICIAN, "demo-bench-password"),
-    DemoAccount("tech2", "Javier Ruiz (technician)", Role.TECHNICIAN, "demo-bench2-password"),
-    DemoAccount("qa", "Carmen Navarro (QA)", Role.QA, "demo-quality-password"),
-    DemoAccount("clinician", "Dr. Pablo Ortega (clinician)", Role.CLINICIAN,
+    DemoAccount("tech", "Lucía Martín", Role.TECHNICIAN, "demo-bench-password"),
+    DemoAccount("tech2", "Javier Ruiz", Role.TECHNICIAN, "demo-bench2-password"),
+    DemoAccount("qa", "Carmen Navarro", Role.QA, "demo-quality-password"),
+    DemoAccount("clinician", "Dr. Pablo Ortega", Role.CLINICIAN,
                 "demo-clinic-password"),
-    DemoAccount("admin", "Elena Soto (administrator)", Role.ADMIN, "demo-office-password"),
+    DemoAccount("admin", "Elena Soto", Role.ADMIN, "demo-office-password"),
 )
 
 

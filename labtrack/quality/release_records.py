@@ -10,6 +10,7 @@ from labtrack.audit.rules.checkpoint import from_json as checkpoint_from_json
 from labtrack.culture.rules.growth import elapsed_days
 from labtrack.culture.rules.protocol import StepKind
 from labtrack.culture.steps import step_signature_content
+from labtrack.culture.terms import count_method_label
 from labtrack.extensions import db
 from labtrack.identity.rules import isbt128
 from labtrack.qms.deviations import closure_content
@@ -213,7 +214,7 @@ def _counts(rev, zone, facts: Facts) -> Section:
             mark.append(_("void"))
         rows.append(Row((local(count.counted_at, zone), f"P{count.passage_number}",
                          cells(count.viable_cells), cells(count.dead_cells),
-                         f"{number(count.viability_percent)} %", count.method,
+                         f"{number(count.viability_percent)} %", count_method_label(count.method),
                          name_of(facts, count.entered_by_id), " · ".join(mark)),
                         "amended" if mark else None, f"count:{count.id}"))
     return Section(_("Cell counts"), key="counts", table=TableData(

@@ -69,7 +69,7 @@ def test_qa_sees_what_blocks_one_batch_then_releases_another_and_downloads_its_r
         f"Batch {compliant} released for clinical use")
     decision = page.get_by_test_id("decision")
     expect(decision).to_contain_text("Released for clinical use")
-    expect(decision.get_by_test_id("signature")).to_contain_text("Carmen Navarro (QA)")
+    expect(decision.get_by_test_id("signature")).to_contain_text("Carmen Navarro")
     with page.expect_download() as download_info:
         page.get_by_test_id("record-link").click()
     download = download_info.value

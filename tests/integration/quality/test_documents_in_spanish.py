@@ -141,6 +141,7 @@ def test_labels_are_printed_in_the_document_language_with_real_glyphs(app):
 POINT_BEFORE_UNIT = re.compile(r"\d\.\d+ ?(?:× 10[⁶6]|mL|%|°C|EU/mL|cm²)")
 
 
+@pytest.mark.demo_lab("es")
 def test_the_release_record_writes_its_numbers_as_spanish_does(demo_lab, client):
     """Cells, volumes, viabilities, limits and results with the decimal comma, whatever the
     reader's language (what the records hold, such as a reagent's name, stays as written)."""
