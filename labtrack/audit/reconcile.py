@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from labtrack.audit.capture import _captured_columns, jsonable
 from labtrack.audit.models import AuditEvent
-from labtrack.audit.verification import Finding
+from labtrack.audit.rules.findings import Finding
 from labtrack.extensions import db
 
 ROW_ACTIONS = ("create", "update")

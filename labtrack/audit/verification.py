@@ -27,22 +27,11 @@ from labtrack.audit.rules.chain import (
     verify_segment,
 )
 from labtrack.audit.rules.checkpoint import Checkpoint
+from labtrack.audit.rules.findings import Finding
 from labtrack.extensions import db
 
 VERIFY_BATCH = 10_000  # events fetched at a time while verifying
 PARALLEL_FROM_EVENTS = 200_000  # below this, starting processes costs more than it saves
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One thing verification found wrong, named so a reader can go and look."""
-
-    kind: str  # chain, checkpoint, record, signature, file
-    subject: str
-    problem: str
-
-    def __str__(self) -> str:
-        return f"{self.subject}: {self.problem}"
 
 
 @dataclass(frozen=True)
