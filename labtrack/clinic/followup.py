@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from labtrack.accounts.models import User
 from labtrack.audit import capture as audit
@@ -288,28 +289,55 @@ def due_visits(clinician_id: int, settings: FollowUpSettings, zone,
     """The clinician's patients' visits due or overdue, overdue first, then by due date.
 
     A visit overdue past the end point's window is no longer listed: the patient is
-    counted as lost to follow-up in the cohort report. Two queries, however many patients.
+    counted as lost to follow-up in the cohort report.
     """
+    return most_pressing_visits(clinician_id, settings, zone, None, today)[0]
+
+
+def most_pressing_visits(clinician_id: int, settings: FollowUpSettings, zone,
+                         limit: int | None, today: date | None = None,
+                         ) -> tuple[list[DueVisit], int]:
+    """The first ``limit`` visits due (all when None) and how many are due in all. Four
+    queries, however many patients: only the orders listed are loaded."""
+    due = _due(clinician_id, settings, zone, today)
+    shown = due[:limit]
+    orders = {order.id: order for order in db.session.scalars(
+        select(TreatmentOrder).where(TreatmentOrder.id.in_({order_id for order_id, *_ in shown}))
+        .options(selectinload(TreatmentOrder.patient)))} if shown else {}
+    return [DueVisit(orders[order_id], window, state) for order_id, window, state in shown], \
+        len(due)
+
+
+def _due(clinician_id: int, settings: FollowUpSettings, zone,
+         today: date | None) -> list[tuple[int, Window, VisitState]]:
     today = today or lab_today(zone)
+    # Only an order injected within the schedule's span (plus a day for the lab's zone)
+    # can have a visit still to list: the archive of earlier patients is not read.
+    span = max((visit.offset_days + visit.after_days for visit in settings.schedule), default=0)
+    since = datetime.combine(today - timedelta(days=span + 1), time.min, tzinfo=UTC)
+    recent = (select(Batch.order_id).join(Dose, Dose.batch_id == Batch.id)
+              .join(Administration, Administration.dose_id == Dose.id)
+              .where(Administration.administered_at >= since))
     treated = db.session.execute(
-        select(TreatmentOrder, func.min(Administration.administered_at))
+        select(TreatmentOrder.id, func.min(Administration.administered_at))
         .join(Batch, Batch.order_id == TreatmentOrder.id).join(Dose, Dose.batch_id == Batch.id)
         .join(Administration, Administration.dose_id == Dose.id)
-        .where(TreatmentOrder.treating_clinician_id == clinician_id)
+        .where(TreatmentOrder.treating_clinician_id == clinician_id,
+               TreatmentOrder.id.in_(recent))
         .group_by(TreatmentOrder.id)).all()
     recorded: dict[int, set[str]] = {}
     if treated:
         for order_id, key in db.session.execute(
                 select(FollowUpVisit.order_id, FollowUpVisit.visit_key)
-                .where(FollowUpVisit.order_id.in_([order.id for order, _first in treated]),
+                .where(FollowUpVisit.order_id.in_([order_id for order_id, _first in treated]),
                        not_superseded(FollowUpVisit))):
             recorded.setdefault(order_id, set()).add(key)
     found = []
-    for order, first in treated:
+    for order_id, first in treated:
         states = followup.schedule_states(local_date(first, zone), today,
-                                          recorded.get(order.id, ()), settings.schedule)
+                                          recorded.get(order_id, ()), settings.schedule)
         if states and today <= states[-1][0].closes:
-            found += [DueVisit(order, window, state) for window, state in states
+            found += [(order_id, window, state) for window, state in states
                       if state in (VisitState.DUE, VisitState.OVERDUE)]
-    return sorted(found, key=lambda due: (due.state is not VisitState.OVERDUE,
-                                          due.window.due, due.order.id))
+    return sorted(found, key=lambda due: (due[2] is not VisitState.OVERDUE,
+                                          due[1].due, due[0]))

@@ -93,6 +93,9 @@ def _filters(form: ReadinessFilterForm) -> ReadinessFilter:
     return ReadinessFilter(clinician_id=clinician_id, statuses=statuses)
 
 
+DUE_VISITS_SHOWN = 25  # the most pressing (overdue first); each patient's page lists theirs
+
+
 def readiness_page():
     """The clinician's home page (``main.readiness``): one row per order."""
     form = _readiness_form()
@@ -100,9 +103,11 @@ def readiness_page():
     settings = ReadinessSettings.from_config(current_app.config)
     page = readiness.readiness_page(_filters(form), settings, page_number(),
                                     current_app.config["PAGE_SIZE"])
-    due = followup.due_visits(current_user.id, FollowUpSettings.from_config(current_app.config),
-                              lab_zone())
-    return render_template("main/readiness.html", form=form, page=page, due_visits=due,
+    due, due_total = followup.most_pressing_visits(
+        current_user.id, FollowUpSettings.from_config(current_app.config), lab_zone(),
+        DUE_VISITS_SHOWN)
+    return render_template("main/readiness.html", form=form, page=page,
+                           due_visits=due, due_total=due_total,
                            lead_days=current_app.config["RELEASE_LEAD_DAYS"], now=utcnow())
 
 

@@ -1,6 +1,7 @@
 """Follow-up visits: recording through the use case and the page, corrections with a
 reason, the schedule on the clinician's home, need-to-know."""
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -9,6 +10,7 @@ from sqlalchemy import select
 
 from labtrack.audit.models import AuditEvent
 from labtrack.clinic import followup
+from labtrack.clinic import views as clinic_views
 from labtrack.clinic.followup import DiscData, FollowUpSettings, VisitData
 from labtrack.clinic.models import FollowUpVisit
 from labtrack.clinic.rules.followup import VisitState
@@ -110,6 +112,21 @@ def test_the_home_lists_visits_due_and_overdue(app, client, clinician, treat):
     login(client, clinician.username)
     page = client.get("/readiness").get_data(as_text=True)
     assert 'data-testid="visits-due"' in page and f'data-order="{recent.order_number}"' in page
+
+
+def test_the_home_shows_the_most_pressing_visits_and_says_how_many_in_all(
+        app, client, clinician, treat, monkeypatch):
+    recent, older = treat(days_ago=92), treat(days_ago=200)
+    everything = followup.due_visits(clinician.id, settings(app), lab_zone())
+    monkeypatch.setattr(clinic_views, "DUE_VISITS_SHOWN", 2)
+    login(client, clinician.username)
+    page = client.get("/readiness").get_data(as_text=True)
+    shown = re.findall(r'data-testid="visit-due" data-order="([^"]+)" data-visit="([^"]+)" '
+                       r'data-state="overdue"', page)
+    assert shown == [(d.order.order_number, d.window.key) for d in everything[:2]]
+    assert page.count('data-testid="visit-due"') == 2
+    assert f"The 2 most pressing of {len(everything)} visits due" in page
+    assert len(everything) > 2 and {recent.order_number, older.order_number}
 
 
 def test_recording_a_visit_through_the_page(app, client, clinician, treat):
