@@ -36,9 +36,16 @@ RECORD_TYPES = {
     "chain_of_identity_event": _l("Chain-of-identity event"), "label_print": _l("Label print"),
     "notice": _l("Notice"), "api_token": _l("API token"), "counter_file": _l("Counter file"),
     "counter": _l("Number counter"), "audit_trail": _l("Audit trail"),
+    "follow_up_visit": _l("Follow-up visit"), "disc_imaging": _l("Disc imaging"),
+    "adverse_event": _l("Adverse event"), "formulation_correction": _l("Formulation correction"),
 }
 ACTIONS = {"create": _l("created"), "update": _l("changed"), "verify": _l("verified"),
-           "chain_keyed": _l("keyed the chain"), "key_rotated": _l("rotated the key")}
+           "chain_keyed": _l("keyed the chain"), "key_rotated": _l("rotated the key"),
+           "sign": _l("signed"), "signature_refused": _l("signature refused"),
+           "print_label": _l("printed labels"), "export": _l("exported"),
+           "login_success": _l("login success"), "login_failure": _l("login failure"),
+           "lockout": _l("account locked"), "logout": _l("signed out"),
+           "session_end": _l("session ended"), "sessions_ended": _l("sessions ended")}
 # How each kind of record is named by people (columns joined with a space).
 IDENTIFIERS = {
     "batch": ("batch_number",), "sample": ("din",), "dose": ("dose_code",),
