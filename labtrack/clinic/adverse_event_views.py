@@ -36,7 +36,7 @@ from labtrack.orders import orders
 from labtrack.orders.models import TreatmentOrder
 from labtrack.web.forms import show_service_error
 from labtrack.web.policy import Area
-from labtrack.web.security import MAX_ID, require_order_access, requires_area
+from labtrack.web.security import require_order_access, requires_area
 from labtrack.web.templating import lab_today, lab_zone
 
 bp = Blueprint("adverse_events", __name__)
@@ -56,8 +56,7 @@ def _order(order_number: str) -> TreatmentOrder:
 
 
 def _event(event_id: int) -> AdverseEvent:
-    event = (db.session.get(AdverseEvent, event_id) if event_id <= MAX_ID else None) \
-        or abort(404)
+    event = db.session.get(AdverseEvent, event_id) or abort(404)  # ids bounded by the route
     require_order_access(db.session.get(TreatmentOrder, event.order_id))
     return event
 

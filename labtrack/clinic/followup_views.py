@@ -28,7 +28,7 @@ from labtrack.orders import orders
 from labtrack.orders.models import TreatmentOrder
 from labtrack.web.forms import show_service_error
 from labtrack.web.policy import Area, may_use
-from labtrack.web.security import MAX_ID, require_order_access, requires_area
+from labtrack.web.security import require_order_access, requires_area
 from labtrack.web.templating import lab_today, lab_zone
 
 bp = Blueprint("followup", __name__)
@@ -53,8 +53,7 @@ def _order(order_number: str) -> TreatmentOrder:
 
 
 def _visit(visit_id: int) -> FollowUpVisit:
-    visit = (db.session.get(FollowUpVisit, visit_id) if visit_id <= MAX_ID else None) \
-        or abort(404)
+    visit = db.session.get(FollowUpVisit, visit_id) or abort(404)  # ids bounded by the route
     require_order_access(db.session.get(TreatmentOrder, visit.order_id))
     return visit
 
