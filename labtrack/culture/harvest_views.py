@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -42,6 +44,21 @@ def _materials(form) -> None:
                                   for item in inventory.usable_equipment(today)]
 
 
+def _attempt(form, record: Callable[[], object], done: str) -> list[str] | None:
+    """Run a valid submit's use case. None once it is recorded (``done`` is flashed);
+    otherwise the plausibility warnings to confirm, or none when it was refused (the
+    refusal is shown on the form)."""
+    try:
+        record()
+    except Implausible as error:
+        return implausible(error)
+    except ServiceError as error:
+        show_service_error(form, error)
+        return []
+    flash(done, "success")
+    return None
+
+
 @bp.route("/<batch_number>", methods=["GET", "POST"])
 @requires_area(Area.BENCH)
 def harvest_batch(batch_number: str):
@@ -50,7 +67,7 @@ def harvest_batch(batch_number: str):
     _materials(form)
     if not form.is_submitted():
         form.harvested_at.data = lab_now()
-    warnings: list[str] = []
+    warnings: list[str] | None = []
     if form.validate_on_submit():
         data = HarvestData(
             harvested_at=form.harvested_at.utc,
@@ -58,15 +75,10 @@ def harvest_batch(batch_number: str):
             method=form.method.data, notes=form.notes.data,
             lot_ids=form.lot_ids.data or [], equipment_ids=form.equipment_ids.data or [],
             plausibility_reason=form.confirmation_reason)
-        try:
-            harvest.harvest(current_user, batch, data, lab_zone())
-        except Implausible as error:
-            warnings = implausible(error)
-        except ServiceError as error:
-            show_service_error(form, error)
-        else:
-            flash(_("Harvest of %(batch)s recorded. Formulate the doses next.",
-                    batch=batch_number), "success")
+        warnings = _attempt(form, lambda: harvest.harvest(current_user, batch, data, lab_zone()),
+                            _("Harvest of %(batch)s recorded. Formulate the doses next.",
+                              batch=batch_number))
+        if warnings is None:
             return redirect(_formulation_url(batch_number))
     batch = batch_or_404(batch_number)
     in_force = counts.current_counts(batch)
@@ -85,21 +97,17 @@ def correct_harvest(batch_number: str):
     if not form.is_submitted() and batch.harvested_at:
         form.harvested_at.data = lab_time_of(batch.harvested_at)
         form.viable_cells.data = millions(batch.final_viable_cells or 0)
-    warnings: list[str] = []
+    warnings: list[str] | None = []
     if form.validate_on_submit():
         data = HarvestData(
             harvested_at=form.harvested_at.utc, viable_cells=cells(form.viable_cells.data),
             dead_cells=cells(form.dead_cells.data), method=form.method.data,
             notes=form.notes.data, plausibility_reason=form.confirmation_reason)
-        try:
-            harvest.correct_harvest(current_user, batch, data, form.reason.data)
-        except Implausible as error:
-            warnings = implausible(error)
-        except ServiceError as error:
-            show_service_error(form, error)
-        else:
-            flash(_("Harvest of %(batch)s corrected; the original stays in the record.",
-                    batch=batch_number), "success")
+        warnings = _attempt(
+            form, lambda: harvest.correct_harvest(current_user, batch, data, form.reason.data),
+            _("Harvest of %(batch)s corrected; the original stays in the record.",
+              batch=batch_number))
+        if warnings is None:
             return redirect(batch_page_url(batch))
     batch = batch_or_404(batch_number)
     return render_template("harvest/correct.html", batch=batch, form=form, warnings=warnings,
